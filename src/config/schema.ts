@@ -1,0 +1,141 @@
+// The config file's schema. Key names are part of the public surface (shared/contract.md).
+import { Type, type Static } from '@sinclair/typebox';
+import { DEVICE_ID_PATTERN } from '../core/domain.js';
+import { ClockTime, Duration, RuleSpecSchema, SeveritySchema } from '../core/rule-spec.js';
+import { SECRET_HASH_PATTERN } from '../core/secret.js';
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const SecretHash = Type.String({ pattern: SECRET_HASH_PATTERN, description: 'a scrypt hash from `gridwatch secret hash <plain>`' });
+export const NoiseZoneSchema = Type.Union(['0', '1', '2', '3', '4a', '4b'].map((z) => Type.Literal(z)));
+const KindSchema = Type.Union([Type.Literal('smoke'), Type.Literal('gas'), Type.Literal('noise'), Type.Literal('water')]);
+const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('street'), Type.Literal('grid_leader'), Type.Literal('grid_worker')]);
+
+const Building = Type.Object({ id: Id, name: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+const Grid = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1 }),
+  noiseZone: Type.Optional(NoiseZoneSchema),
+  buildings: Type.Array(Building, { default: [] }),
+}, { additionalProperties: false });
+const Community = Type.Object({ id: Id, name: Type.String({ minLength: 1 }), grids: Type.Array(Grid, { default: [] }) }, { additionalProperties: false });
+const Street = Type.Object({ id: Id, name: Type.String({ minLength: 1 }), communities: Type.Array(Community, { default: [] }) }, { additionalProperties: false });
+
+const Device = Type.Object({
+  id: Type.String({ pattern: DEVICE_ID_PATTERN }),
+  kind: KindSchema,
+  building: Id,
+  unit: Type.Optional(Type.String()),
+  intervalS: Type.Integer({ minimum: 1, maximum: 7 * 86400, default: 3600 }),
+  secretHash: SecretHash,
+  /** a gas valve actuator for this unit: critical gas alerts send it `valve closed` */
+  valve: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
+const Person = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1 }),
+  role: RoleSchema,
+  grids: Type.Array(Id, { default: [] }),
+  phone: Type.Optional(Type.String()),
+  contact: Type.Optional(Type.Record(Type.String(), Type.String())),
+  passwordHash: Type.Optional(SecretHash),
+  lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')])),
+}, { additionalProperties: false });
+
+const Shift = Type.Object({
+  person: Id,
+  /** ISO weekdays 1 (Mon) .. 7 (Sun); omitted: every day */
+  days: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 7 }))),
+  from: ClockTime,
+  to: ClockTime,
+}, { additionalProperties: false });
+
+const Roster = Type.Object({ grid: Id, shifts: Type.Array(Shift) }, { additionalProperties: false });
+
+const EscalationStep = Type.Object({
+  /** who is notified at this step */
+  to: Type.Union([Type.Literal('grid_worker'), Type.Literal('grid_leader'), Type.Literal('street_duty')]),
+  /** time after the case opened at which this step fires */
+  after: Duration,
+}, { additionalProperties: false });
+
+const Escalation = Type.Object({
+  critical: Type.Array(EscalationStep, { default: [{ to: 'grid_worker', after: '0s' }, { to: 'grid_leader', after: '2m' }, { to: 'street_duty', after: '5m' }] }),
+  warning: Type.Array(EscalationStep, { default: [{ to: 'grid_worker', after: '0s' }, { to: 'grid_leader', after: '15m' }, { to: 'street_duty', after: '60m' }] }),
+  info: Type.Array(EscalationStep, { default: [{ to: 'grid_worker', after: '0s' }] }),
+  /** a resolved case re-opens instead of a new one when its condition returns within this window */
+  reopenWithin: Duration,
+}, { additionalProperties: false });
+
+const Channel = Type.Object({
+  id: Id,
+  type: Type.Union([Type.Literal('webhook'), Type.Literal('wecom'), Type.Literal('dingtalk'), Type.Literal('feishu')]),
+  url: Type.String({ minLength: 1 }),
+  /** HMAC key (webhook) or signing secret (dingtalk, feishu); use an env reference `env:NAME` */
+  secret: Type.Optional(Type.String()),
+  minSeverity: Type.Optional(SeveritySchema),
+  grids: Type.Optional(Type.Array(Id)),
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+}, { additionalProperties: false });
+
+const Silence = Type.Object({
+  id: Id,
+  scope: Type.Object({ device: Type.Optional(Type.String()), building: Type.Optional(Id), grid: Type.Optional(Id) }, { additionalProperties: false }),
+  from: Type.String({ format: 'date-time' }),
+  until: Type.String({ format: 'date-time' }),
+  author: Type.String({ minLength: 1 }),
+  reason: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object({
+  timezone: Type.String({ default: 'Asia/Shanghai' }),
+  mqtt: Type.Object({
+    port: Port,
+    host: Type.String({ default: '0.0.0.0' }),
+    maxPacketBytes: Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024, default: 256 * 1024 }),
+    /** per-device messages per second, sustained; bursts up to `rateBurst` */
+    ratePerSecond: Type.Number({ minimum: 0.01, default: 20 }),
+    rateBurst: Type.Integer({ minimum: 1, default: 100 }),
+  }, { additionalProperties: false, default: { port: 1883 } }),
+  http: Type.Object({
+    port: Port,
+    host: Type.String({ default: '0.0.0.0' }),
+    publicUrl: Type.Optional(Type.String()),
+  }, { additionalProperties: false, default: { port: 8080 } }),
+  influx: Type.Object({
+    url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    database: Type.String({ default: 'gridwatch' }),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+    /** port of the managed influxd when no url is given; 0 picks a free port */
+    managedPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
+    flushMs: Type.Integer({ minimum: 1, maximum: 60000, default: 100 }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000 }),
+  }, { additionalProperties: false, default: {} }),
+  dataDir: Type.String({ default: './data' }),
+  streets: Type.Array(Street, { default: [] }),
+  devices: Type.Array(Device, { default: [] }),
+  people: Type.Array(Person, { default: [] }),
+  rosters: Type.Array(Roster, { default: [] }),
+  escalation: Type.Object(Escalation.properties, { additionalProperties: false, default: {} }),
+  /** the street duty room: who gets street-level escalations */
+  streetDuty: Type.Array(Id, { default: [] }),
+  rules: Type.Array(RuleSpecSchema, { default: [] }),
+  silences: Type.Array(Silence, { default: [] }),
+  channels: Type.Array(Channel, { default: [] }),
+  reports: Type.Object({
+    /** a device is offline after k x its report interval without data */
+    offlineFactor: Type.Number({ minimum: 1, default: 3 }),
+    night: Type.Object({ from: ClockTime, to: ClockTime }, { additionalProperties: false, default: { from: '22:00', to: '06:00' } }),
+    dailyCron: Type.String({ default: '0 7 * * *' }),
+    monthlyCron: Type.String({ default: '0 7 1 * *' }),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false });
+
+export type Config = Static<typeof ConfigSchema>;
+export type DeviceConfig = Static<typeof Device>;
+export type PersonConfig = Static<typeof Person>;
+export type ChannelConfig = Static<typeof Channel>;
+export type SilenceConfig = Static<typeof Silence>;

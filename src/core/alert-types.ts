@@ -1,0 +1,86 @@
+// The alert case as every stage sees it (alerts owns the logic; api, live and notify read these).
+import type { Severity } from './domain.js';
+
+export type CaseState = 'open' | 'acknowledged' | 'resolved' | 'closed';
+
+export interface LedgerEntry {
+  seq: number;
+  caseId: string;
+  ts: number;
+  /** person id, 'system', or a device id for command acks */
+  actor: string;
+  action: 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'seen' | 'silenced' | 'no_one_on_duty';
+  note?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface AlertCase {
+  id: string;
+  device: string;
+  rule: string;
+  kind: string;
+  severity: Severity;
+  state: CaseState;
+  title: { zh: string; en: string };
+  street: string;
+  community: string;
+  grid: string;
+  building: string;
+  unit?: string;
+  openedAt: number;
+  updatedAt: number;
+  acknowledgedAt?: number;
+  acknowledgedBy?: string;
+  resolvedAt?: number;
+  closedAt?: number;
+  assignee?: string;
+  /** index of the escalation step reached (0 = first notification) */
+  escalationStep: number;
+  /** the reading or silence that triggered it */
+  trigger: Record<string, unknown>;
+  closeNote?: string;
+}
+
+export interface AlertChange {
+  case: AlertCase;
+  entry: LedgerEntry;
+}
+
+export interface AlertFilter {
+  state?: CaseState[];
+  severity?: Severity[];
+  grids?: string[];
+  device?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+export interface SilenceInput {
+  scope: { device?: string; building?: string; grid?: string };
+  from: number;
+  until: number;
+  author: string;
+  reason?: string;
+}
+
+export interface Silence extends SilenceInput {
+  id: string;
+  createdAt: number;
+}
+
+/** What the API, the live panel and the reports may ask of the alerting stage. */
+export interface AlertService {
+  list(filter: AlertFilter): AlertCase[];
+  get(id: string): { case: AlertCase; ledger: LedgerEntry[] } | undefined;
+  acknowledge(id: string, actor: string, note?: string): AlertCase;
+  resolve(id: string, actor: string, note?: string): AlertCase;
+  /** closing needs a note: cause and action (建档销账) */
+  close(id: string, actor: string, note: string): AlertCase;
+  comment(id: string, actor: string, note: string): AlertCase;
+  reassign(id: string, actor: string, person: string): AlertCase;
+  markSeen(id: string, actor: string): void;
+  listSilences(): Silence[];
+  addSilence(input: SilenceInput): Silence;
+  removeSilence(id: string, actor: string): void;
+}

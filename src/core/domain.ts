@@ -1,0 +1,68 @@
+// Domain types every stage speaks. Everything from the outside (MQTT, HTTP, files, InfluxDB)
+// enters as `unknown` and becomes one of these only after validation.
+
+export type KindName = 'smoke' | 'gas' | 'noise' | 'water';
+export type Severity = 'info' | 'warning' | 'critical';
+export type Role = 'admin' | 'street' | 'grid_leader' | 'grid_worker';
+export type FieldValue = number | boolean | string;
+
+/** One accepted reading, tagged from the registry (never from the payload). */
+export interface Reading {
+  device: string;
+  kind: KindName;
+  /** ms since epoch */
+  ts: number;
+  seq?: number;
+  battery?: number;
+  rssi?: number;
+  /** the kind's own fields, e.g. { lel: 12.5, valve: 'open' } */
+  values: Record<string, FieldValue>;
+}
+
+/** Where a device sits in the site tree; these become InfluxDB tags. */
+export interface Placement {
+  street: string;
+  community: string;
+  grid: string;
+  building: string;
+}
+
+export interface DeviceInfo extends Placement {
+  id: string;
+  kind: KindName;
+  unit?: string;
+  intervalS: number;
+  secretHash: string;
+  /** the grid's GB 3096 noise zone class */
+  noiseZone: NoiseZone;
+}
+
+export type NoiseZone = '0' | '1' | '2' | '3' | '4a' | '4b';
+
+export type PresenceCause = 'connect' | 'lwt' | 'disconnect' | 'timeout';
+
+export interface PresenceEvent {
+  device: string;
+  ts: number;
+  online: boolean;
+  cause: PresenceCause;
+}
+
+export interface DeviceEvent {
+  device: string;
+  ts: number;
+  type: 'test' | 'tamper' | 'fault' | 'button';
+  detail?: Record<string, unknown>;
+}
+
+/** A point for the store: measurement + tags + fields + ms timestamp. */
+export interface StorePoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldValue>;
+  /** ms since epoch */
+  ts: number;
+}
+
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+export const DEVICE_ID_RE = new RegExp(DEVICE_ID_PATTERN);

@@ -1,0 +1,23 @@
+// Combustible gas (methane, % LEL) with optional CO and valve state. Set points: shared/domain.md
+// (GB/T 50493-2019, GB 15322.2-2019 practice; EN 50291 for CO).
+import { Type } from '@sinclair/typebox';
+import { defineKind } from './types.js';
+
+export default defineKind({
+  name: 'gas',
+  label: { zh: '燃气', en: 'Gas' },
+  measurement: 'gas',
+  primaryField: 'lel',
+  fields: {
+    lel: { schema: Type.Number({ minimum: 0, maximum: 100 }), unit: '%LEL', required: true, label: { zh: '可燃气浓度', en: 'Methane' } },
+    co_ppm: { schema: Type.Number({ minimum: 0, maximum: 2000 }), unit: 'ppm', label: { zh: '一氧化碳', en: 'CO' } },
+    valve: { schema: Type.Union([Type.Literal('open'), Type.Literal('closed')]), label: { zh: '阀门', en: 'Valve' } },
+  },
+  defaultRules: [
+    { id: 'gas-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 10, clear: 5 }, minHold: '60s', title: { zh: '燃气浓度偏高', en: 'Gas level elevated' } },
+    { id: 'gas-critical', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 25, clear: 10 }, minHold: '60s', actions: ['closeValve'], title: { zh: '燃气泄漏', en: 'Gas leak' } },
+    { id: 'co-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 50, clear: 30 }, for: '60m', title: { zh: '一氧化碳偏高', en: 'CO elevated' } },
+    { id: 'co-critical', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 100, clear: 50 }, for: '10m', title: { zh: '一氧化碳超标', en: 'CO high' } },
+    { id: 'co-critical-instant', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 300, clear: 50 }, title: { zh: '一氧化碳严重超标', en: 'CO very high' } },
+  ],
+});

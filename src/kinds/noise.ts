@@ -1,0 +1,25 @@
+// Noise meters report LAeq over their interval and Lmax. Limits: GB 3096-2008 zone classes,
+// impulses per shared/domain.md (lmax above the night limit + 15 dB, or lmax - laeq >= 15 dB).
+import { Type } from '@sinclair/typebox';
+import { defineKind } from './types.js';
+
+export default defineKind({
+  name: 'noise',
+  label: { zh: '噪声', en: 'Noise' },
+  measurement: 'noise',
+  primaryField: 'laeq',
+  fields: {
+    laeq: { schema: Type.Number({ minimum: 20, maximum: 140 }), unit: 'dB(A)', required: true, label: { zh: '等效声级', en: 'LAeq' } },
+    lmax: { schema: Type.Number({ minimum: 20, maximum: 160 }), unit: 'dB(A)', label: { zh: '最大声级', en: 'Lmax' } },
+    interval_s: { schema: Type.Integer({ minimum: 1, maximum: 86400 }), unit: 's', label: { zh: '统计时长', en: 'Interval' } },
+  },
+  check: (v) => {
+    const { laeq, lmax } = v;
+    if (typeof lmax === 'number' && typeof laeq === 'number' && lmax < laeq) return ['lmax', lmax, `must be >= laeq (${laeq})`];
+    return undefined;
+  },
+  defaultRules: [
+    { id: 'noise-night', kind: 'noise', severity: 'warning', condition: { type: 'zoneLimit', field: 'laeq', margin: 0, indoor: false }, window: { from: '22:00', to: '06:00' }, for: '15m', minHold: '10m', title: { zh: '夜间噪声超标', en: 'Night noise above limit' } },
+    { id: 'noise-impulses', kind: 'noise', severity: 'warning', condition: { type: 'count', field: 'lmax', minus: 'laeq', gte: 15, min: 6, within: '1h' }, window: { from: '22:00', to: '06:00' }, title: { zh: '夜间频繁突发噪声', en: 'Repeated night impulses' } },
+  ],
+});
