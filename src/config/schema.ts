@@ -65,13 +65,16 @@ const Escalation = Type.Object({
   warning: Type.Array(EscalationStep, { default: [{ to: 'grid_worker', after: '0s' }, { to: 'grid_leader', after: '15m' }, { to: 'street_duty', after: '60m' }] }),
   info: Type.Array(EscalationStep, { default: [{ to: 'grid_worker', after: '0s' }] }),
   /** a resolved case re-opens instead of a new one when its condition returns within this window */
-  reopenWithin: Duration,
+  reopenWithin: Type.String({ ...Duration, default: '30m' }),
 }, { additionalProperties: false });
 
 const Channel = Type.Object({
   id: Id,
-  type: Type.Union([Type.Literal('webhook'), Type.Literal('wecom'), Type.Literal('dingtalk'), Type.Literal('feishu')]),
-  url: Type.String({ minLength: 1 }),
+  type: Type.Union([Type.Literal('webhook'), Type.Literal('wecom'), Type.Literal('dingtalk'), Type.Literal('feishu'), Type.Literal('siren')]),
+  /** required for webhook, wecom, dingtalk, feishu (checked when the channel is built) */
+  url: Type.Optional(Type.String({ minLength: 1 })),
+  /** siren: the MQTT devices that receive `{"cmd":"siren","on":true}` */
+  devices: Type.Optional(Type.Array(Type.String({ pattern: DEVICE_ID_PATTERN }))),
   /** HMAC key (webhook) or signing secret (dingtalk, feishu); use an env reference `env:NAME` */
   secret: Type.Optional(Type.String()),
   minSeverity: Type.Optional(SeveritySchema),

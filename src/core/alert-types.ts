@@ -3,13 +3,15 @@ import type { Severity } from './domain.js';
 
 export type CaseState = 'open' | 'acknowledged' | 'resolved' | 'closed';
 
+export type LedgerAction = 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'seen' | 'silenced' | 'no_one_on_duty';
+
 export interface LedgerEntry {
   seq: number;
   caseId: string;
   ts: number;
   /** person id, 'system', or a device id for command acks */
   actor: string;
-  action: 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'seen' | 'silenced' | 'no_one_on_duty';
+  action: LedgerAction;
   note?: string;
   data?: Record<string, unknown>;
 }
@@ -28,13 +30,15 @@ export interface AlertCase {
   building: string;
   unit?: string;
   openedAt: number;
+  /** set when a resolved case re-opened (escalation restarts from here) */
+  reopenedAt?: number;
   updatedAt: number;
   acknowledgedAt?: number;
   acknowledgedBy?: string;
   resolvedAt?: number;
   closedAt?: number;
   assignee?: string;
-  /** index of the escalation step reached (0 = first notification) */
+  /** index of the escalation step reached (0 = first notification; -1 = none yet) */
   escalationStep: number;
   /** the reading or silence that triggered it */
   trigger: Record<string, unknown>;
@@ -83,4 +87,37 @@ export interface AlertService {
   listSilences(): Silence[];
   addSilence(input: SilenceInput): Silence;
   removeSilence(id: string, actor: string): void;
+}
+
+/** Someone notifications go to (a config person without credentials). */
+export interface Person {
+  id: string;
+  name: string;
+  role: 'admin' | 'street' | 'grid_leader' | 'grid_worker';
+  grids: string[];
+  phone?: string;
+  contact?: Record<string, string>;
+  lang?: 'zh' | 'en';
+}
+
+/** The case's ledger, given to the notify stage so every delivery attempt lands on the case. */
+export interface AlertLedger {
+  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor?: string, note?: string): LedgerEntry;
+}
+
+/** What the alerting stage hands each Notifier: one case event and who should hear of it. */
+export interface Notification {
+  case: AlertCase;
+  entry: LedgerEntry;
+  recipients: Person[];
+  /** escalation step index (into config.escalation[severity]) */
+  step: number;
+  reason: 'opened' | 'escalated' | 'reopened' | 'reassigned';
+  /** true when nobody on duty was found and the notification went up the chain */
+  fallback?: boolean;
+  ledger: AlertLedger;
+}
+
+export interface Notifier {
+  notify(n: Notification): Promise<void>;
 }

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   GW_ERR_STORE_SPOOL: 'The on-disk spool failed',
   GW_ERR_STORE_INFLUXD_MISSING: 'The influxd binary is not installed',
   GW_ERR_STORE_INFLUXD_START: 'The managed influxd did not start',
+  GW_ERR_STORE_QUERY: 'An InfluxDB query failed',
   GW_ERR_RULE_INVALID: 'A rule definition is invalid',
   GW_ERR_ALERT_NOT_FOUND: 'No alert case has that id',
   GW_ERR_ALERT_TRANSITION: 'The alert case cannot make that transition',
@@ -30,6 +31,7 @@ export const ERROR_CODES = {
   GW_ERR_API_VALIDATION: 'The request breaks its schema',
   GW_ERR_API_NOT_FOUND: 'No such resource',
   GW_ERR_API_RATE: 'Too many requests',
+  GW_ERR_API_INTERNAL: 'The API failed unexpectedly (see the hub log)',
   GW_ERR_REPORT_RANGE: 'A report period or scope is invalid',
   GW_ERR_CLI_USAGE: 'A command line argument is invalid',
 } as const;

@@ -20,6 +20,7 @@ export default defineKind({
   },
   defaultRules: [
     { id: 'noise-night', kind: 'noise', severity: 'warning', condition: { type: 'zoneLimit', field: 'laeq', margin: 0, indoor: false }, window: { from: '22:00', to: '06:00' }, for: '15m', minHold: '10m', title: { zh: '夜间噪声超标', en: 'Night noise above limit' } },
+    { id: 'noise-day', kind: 'noise', severity: 'warning', condition: { type: 'zoneLimit', field: 'laeq', margin: 0, indoor: false }, window: { from: '06:00', to: '22:00' }, for: '15m', minHold: '10m', title: { zh: '昼间噪声超标', en: 'Day noise above limit' } },
     { id: 'noise-impulses', kind: 'noise', severity: 'warning', condition: { type: 'count', field: 'lmax', minus: 'laeq', gte: 15, min: 6, within: '1h' }, window: { from: '22:00', to: '06:00' }, title: { zh: '夜间频繁突发噪声', en: 'Repeated night impulses' } },
   ],
 });

@@ -1,0 +1,55 @@
+// The real hub as a child process (`gridwatch serve`), so its RSS is its own.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface HubProcess {
+  child: ChildProcess;
+  pid: number;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; logFile?: string }): Promise<HubProcess> {
+  const root = resolve(import.meta.dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.config], {
+    cwd: root,
+    env: { ...process.env, GRIDWATCH_INFLUX_URL: opts.influxUrl, GRIDWATCH_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${opts.httpPort}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the hub did not become healthy: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const pid = child.pid ?? 0;
+  return {
+    child,
+    pid,
+    rssBytes: () => rssOf(pid),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

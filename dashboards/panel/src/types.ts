@@ -1,0 +1,45 @@
+// The API's shapes as the panel reads them (docs: /api/v1 contract). Alert types come straight
+// from the hub's core so the two cannot drift apart.
+export type { AlertCase, AlertChange, CaseState, LedgerEntry } from '../../../src/core/alert-types.js';
+export type { KindName, NoiseZone, Severity } from '../../../src/core/domain.js';
+
+export interface User {
+  id: string;
+  name: string;
+  role: string;
+  grids: string[];
+  lang?: 'zh' | 'en';
+}
+
+export interface Session {
+  token: string;
+  expiresAt: number | string;
+  user: User;
+}
+
+export interface SiteBuilding { id: string; name: string }
+export interface SiteGrid { id: string; name: string; noiseZone: string; buildings: SiteBuilding[] }
+export interface SiteCommunity { id: string; name: string; grids: SiteGrid[] }
+export interface SiteStreet { id: string; name: string; communities: SiteCommunity[] }
+
+export type DeviceStatus = 'ok' | 'alarm' | 'offline' | 'low_battery' | 'unknown';
+
+export interface DeviceView {
+  id: string;
+  kind: string;
+  street: string;
+  community: string;
+  grid: string;
+  building: string;
+  unit?: string;
+  intervalS: number;
+  status: DeviceStatus;
+  online: boolean | null;
+  lastSeen: number | null;
+  battery: number | null;
+  last: { ts: number; values: Record<string, unknown> } | null;
+}
+
+export interface LiveReading { device: string; ts: number; values: Record<string, unknown>; battery?: number; rssi?: number }
+
+export interface ReadingRow { time: number | string; device: string; [field: string]: unknown }

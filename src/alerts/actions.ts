@@ -1,0 +1,55 @@
+// Rule actions: `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
+// device(s) of the same unit (same building and unit, kind gas, or config `valve: true`), records
+// `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck).
+import { randomUUID } from 'node:crypto';
+import type { AlertCase } from '../core/alert-types.js';
+import type { CommandAck } from '../core/events.js';
+import type { RuleSpec } from '../core/rule-spec.js';
+import type { AlertCases } from './service.js';
+
+export interface UnitDevice { id: string; kind: string; building: string; unit?: string; valve?: boolean }
+
+/**
+ * The valve devices of a case's unit: devices marked `valve: true` in the same building and unit;
+ * if none is marked, the unit's gas devices (a case without a unit: its own device).
+ */
+export function unitValves(devices: Iterable<UnitDevice>, c: Pick<AlertCase, 'building' | 'unit' | 'device'>): string[] {
+  const marked: string[] = [];
+  const gas: string[] = [];
+  for (const d of devices) {
+    if (d.building !== c.building) continue;
+    if (c.unit === undefined ? d.id !== c.device : d.unit !== c.unit) continue;
+    if (d.valve === true) marked.push(d.id);
+    else if (d.kind === 'gas') gas.push(d.id);
+  }
+  return marked.length > 0 ? marked : gas;
+}
+
+export function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<RuleSpec['actions']>): void {
+  for (const action of actions) {
+    // closeValve: the unit's valve(s); siren: the device that raised the case
+    const targets = action === 'closeValve' ? unitValves(svc.deps.unitDevices(), c) : [c.device];
+    for (const device of targets) {
+      const id = randomUUID();
+      const payload = action === 'closeValve' ? { id, cmd: 'valve', state: 'closed' } : { id, cmd: 'siren', on: true };
+      svc.deps.store.saveCommand(id, c.id, device, svc.now());
+      svc.record(c.id, 'command_sent', { device, command: payload });
+      svc.deps.sendCommand(device, payload).catch((e: unknown) => {
+        svc.deps.logger.error({ err: e, device, caseId: c.id, action }, 'command failed');
+        try {
+          svc.record(c.id, 'delivery_failed', { device, commandId: id, error: String(e) });
+        } catch {
+          /* the case may be gone only if the db closed; nothing more to do */
+        }
+      });
+    }
+  }
+}
+
+/** A cmd/ack from a device: recorded on the case that sent the command. */
+export function recordAck(svc: AlertCases, ack: CommandAck): boolean {
+  const cmd = svc.deps.store.commandCase(ack.id);
+  if (!cmd || cmd.device !== ack.device) return false;
+  svc.record(cmd.caseId, 'command_ack', { commandId: ack.id, ok: ack.ok, ...(ack.detail ? { detail: ack.detail } : {}) }, ack.device);
+  return true;
+}

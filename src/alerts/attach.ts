@@ -1,0 +1,146 @@
+// Wires the alerting stage: bus (reading, presence, deviceEvent, cmdAck) → RuleEngine → cases →
+// one timer armed for the earliest rule deadline or escalation step. "Now" always comes from
+// ctx.clock; the timer only decides when to look, so a test can move a ManualClock and call tick().
+import { join } from 'node:path';
+import type { Notifier } from '../core/alert-types.js';
+import type { DeviceInfo } from '../core/domain.js';
+import type { HubContext } from '../hub/context.js';
+import { RuleEngine, type RuleTransition } from '../rules/engine.js';
+import { localTime } from '../rules/localtime.js';
+import { effectiveRules } from '../rules/resolve.js';
+import { alertPoint } from '../store/points.js';
+import { recordAck, type UnitDevice } from './actions.js';
+import { applyTransition, runEscalations } from './flow.js';
+import { toPerson } from './routing.js';
+import { AlertCases } from './service.js';
+import { AlertStore } from './store.js';
+
+export interface AlertingHandle {
+  engine: RuleEngine;
+  cases: AlertCases;
+  store: AlertStore;
+  /** runs rule deadlines and escalation steps due at ctx.clock.now(), then re-arms the timer */
+  tick(): void;
+}
+
+const MAX_DELAY = 2_147_483_647;
+const handles = new WeakMap<HubContext, AlertingHandle>();
+
+/** The alerting stage attached to a hub context (tests drive `tick()` with a ManualClock). */
+export function alertingOf(ctx: HubContext): AlertingHandle | undefined {
+  return handles.get(ctx);
+}
+
+export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifier[] } = {}): Promise<AlertingHandle> {
+  const { config, clock, bus, logger } = ctx;
+  const log = logger.child({ stage: 'alerts' });
+  const store = new AlertStore(join(ctx.dataDir, 'alerts.db'));
+  const unitDevices = (): UnitDevice[] => {
+    const valve = new Map(config.devices.map((d) => [d.id, d.valve === true]));
+    return [...ctx.site.devices.values()].map((d) => ({ id: d.id, kind: d.kind, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }), valve: valve.get(d.id) ?? false }));
+  };
+  const cases = new AlertCases({
+    store, clock, bus, logger: log,
+    escalation: config.escalation,
+    routing: { people: config.people.map(toPerson), rosters: config.rosters, streetDuty: config.streetDuty, local: localTime(config.timezone) },
+    notifiers: opts.notifiers ?? [],
+    point: alertPoint,
+    writePoints: (points) => ctx.store.writer.write(points),
+    sendCommand: (device, payload) => ctx.commands.send(device, payload),
+    unitDevices,
+  });
+  const started = clock.now();
+  for (const s of config.silences) {
+    store.saveSilence({ id: s.id, scope: s.scope, from: Date.parse(s.from), until: Date.parse(s.until), author: s.author, ...(s.reason === undefined ? {} : { reason: s.reason }), createdAt: started });
+  }
+  const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, config.rules) });
+  for (const d of ctx.site.devices.values()) engine.addDevice(d, started);
+  for (const c of store.activeCases()) engine.markActive(c.device, c.rule, c.openedAt);
+
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt: number | undefined;
+  let escalationAt = store.nextEscalationAt();
+  let closed = false;
+
+  const arm = (): void => {
+    if (closed) return;
+    const a = engine.nextDeadline();
+    const next = a === undefined ? escalationAt : escalationAt === undefined ? a : Math.min(a, escalationAt);
+    if (next === timerAt) return;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    timerAt = next;
+    if (next === undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = undefined;
+      tick();
+    }, Math.min(MAX_DELAY, Math.max(0, next - clock.now())));
+    timer.unref();
+  };
+
+  const apply = (transitions: RuleTransition[]): void => {
+    if (transitions.length === 0) return;
+    for (const t of transitions) {
+      try {
+        applyTransition(cases, t);
+      } catch (e) {
+        log.error({ err: e, device: t.device.id, rule: t.rule.id }, 'alert transition failed');
+      }
+    }
+    escalationAt = store.nextEscalationAt();
+  };
+
+  const tick = (): void => {
+    if (closed) return;
+    const now = clock.now();
+    try {
+      apply(engine.tick(now));
+      runEscalations(cases, now);
+    } catch (e) {
+      log.error({ err: e }, 'alert tick failed');
+    }
+    escalationAt = store.nextEscalationAt();
+    timerAt = undefined; // force re-arming from the fresh deadlines
+    arm();
+  };
+
+  const onReading = (r: Parameters<RuleEngine['onReading']>[0], d: DeviceInfo): void => {
+    apply(engine.onReading(r, d, clock.now()));
+    arm();
+  };
+  const onPresence = (e: Parameters<RuleEngine['onPresence']>[0], d: DeviceInfo): void => {
+    apply(engine.onPresence(e, d, clock.now()));
+    arm();
+  };
+  const onEvent = (e: Parameters<RuleEngine['onEvent']>[0], d: DeviceInfo): void => {
+    apply(engine.onEvent(e, d, clock.now()));
+    arm();
+  };
+  const onAck = (ack: Parameters<typeof recordAck>[1]): void => {
+    try {
+      recordAck(cases, ack);
+    } catch (e) {
+      log.error({ err: e, device: ack.device }, 'command ack not recorded');
+    }
+  };
+  bus.on('reading', onReading);
+  bus.on('presence', onPresence);
+  bus.on('deviceEvent', onEvent);
+  bus.on('cmdAck', onAck);
+  ctx.alerts = cases;
+  ctx.onClose(() => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+    bus.off('reading', onReading);
+    bus.off('presence', onPresence);
+    bus.off('deviceEvent', onEvent);
+    bus.off('cmdAck', onAck);
+    store.close();
+  });
+  // escalations that fell due while the hub was down fire now
+  tick();
+  const handle: AlertingHandle = { engine, cases, store, tick };
+  handles.set(ctx, handle);
+  return handle;
+}

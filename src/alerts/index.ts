@@ -1,0 +1,9 @@
+// The alerting stage's public entry.
+export { attachAlerting, alertingOf, type AlertingHandle } from './attach.js';
+export { AlertCases, type AlertDeps } from './service.js';
+export { AlertStore } from './store.js';
+export { nextEscalation, planEscalation, type EscalationStep } from './escalation.js';
+export { route, onDuty, shiftCovers, type RoutingData, type Route } from './routing.js';
+export { findSilence, silenceMatches } from './silences.js';
+export { unitValves, recordAck } from './actions.js';
+export type { Notifier, Notification, AlertLedger, Person } from '../core/alert-types.js';

@@ -1,0 +1,180 @@
+// AlertCases: the AlertService the API and the live panel use, and the AlertLedger the notify
+// stage records deliveries through. Every change is saved in one transaction, then emitted as an
+// `alert` bus event and written to InfluxDB as an `alert` point.
+import { randomUUID } from 'node:crypto';
+import type { AlertCase, AlertChange, AlertFilter, AlertLedger, AlertService, LedgerAction, LedgerEntry, Notification, Notifier, Silence, SilenceInput } from '../core/alert-types.js';
+import type { Clock } from '../core/clock.js';
+import { GridwatchError, ValidationError } from '../core/errors.js';
+import type { HubBus } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
+import type { StorePoint } from '../core/domain.js';
+import type { UnitDevice } from './actions.js';
+import type { EscalationStep } from './escalation.js';
+import { type CaseAction, nextState } from './lifecycle.js';
+import type { RoutingData } from './routing.js';
+import type { AlertStore, NewLedgerEntry } from './store.js';
+
+export interface AlertDeps {
+  store: AlertStore;
+  clock: Clock;
+  bus: HubBus;
+  logger: Logger;
+  escalation: { critical: EscalationStep[]; warning: EscalationStep[]; info: EscalationStep[]; reopenWithin: string };
+  routing: RoutingData;
+  notifiers: Notifier[];
+  /** the alert point for InfluxDB (src/store/points.ts alertPoint) */
+  point: (change: AlertChange) => StorePoint;
+  writePoints: (points: StorePoint[]) => Promise<void>;
+  sendCommand: (device: string, payload: Record<string, unknown>) => Promise<void>;
+  /** devices with building, unit and the config's `valve` flag, for the closeValve action */
+  unitDevices: () => Iterable<UnitDevice>;
+}
+
+/** ledger actions that are state transitions: these go to InfluxDB too */
+const TRANSITIONS = new Set<LedgerAction>(['opened', 'acknowledged', 'resolved', 'reopened', 'closed', 'escalated']);
+
+export class AlertCases implements AlertService, AlertLedger {
+  /** last alert point time per case: InfluxDB keeps one point per series and ms, so bump ties */
+  private readonly lastPointTs = new Map<string, number>();
+
+  constructor(readonly deps: AlertDeps) {}
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  mustGet(id: string): AlertCase {
+    const c = this.deps.store.getCase(id);
+    if (!c) throw new GridwatchError('GW_ERR_ALERT_NOT_FOUND', `no alert case has id '${id}'`, { details: { id } });
+    return c;
+  }
+
+  /**
+   * Saves the case and its new ledger entries in one transaction, then emits them. `before`
+   * runs inside the transaction (e.g. cancelling escalation deadlines with the acknowledgement).
+   */
+  commit(c: AlertCase, entries: Omit<NewLedgerEntry, 'caseId' | 'ts'>[], before?: () => void): LedgerEntry[] {
+    const ts = this.now();
+    c.updatedAt = ts;
+    const saved = this.deps.store.tx(() => {
+      before?.();
+      this.deps.store.saveCase(c);
+      return entries.map((e) => this.deps.store.addLedger({ ...e, caseId: c.id, ts }));
+    });
+    for (const entry of saved) this.emit({ case: structuredClone(c), entry });
+    return saved;
+  }
+
+  private emit(change: AlertChange): void {
+    try {
+      this.deps.bus.emit('alert', change);
+    } catch (e) {
+      this.deps.logger.error({ err: e, caseId: change.case.id }, 'alert listener failed');
+    }
+    if (TRANSITIONS.has(change.entry.action)) {
+      const point = this.deps.point(change);
+      const last = this.lastPointTs.get(change.case.id);
+      if (last !== undefined && point.ts <= last) point.ts = last + 1;
+      if (change.case.state === 'closed') this.lastPointTs.delete(change.case.id);
+      else if (this.lastPointTs.size < 100_000) this.lastPointTs.set(change.case.id, point.ts);
+      this.deps.writePoints([point]).catch((e: unknown) => this.deps.logger.error({ err: e, caseId: change.case.id }, 'alert point write failed'));
+    }
+  }
+
+  /** AlertLedger: the notify stage records deliveries (notified, delivery_failed) here. */
+  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): LedgerEntry {
+    const c = this.mustGet(caseId);
+    const [entry] = this.commit(c, [{ actor, action, ...(note === undefined ? {} : { note }), ...(data === undefined ? {} : { data }) }]);
+    return entry as LedgerEntry;
+  }
+
+  notify(n: Omit<Notification, 'ledger'>): void {
+    for (const notifier of this.deps.notifiers) {
+      notifier.notify({ ...n, ledger: this }).catch((e: unknown) => this.deps.logger.error({ err: e, caseId: n.case.id }, 'notifier failed'));
+    }
+  }
+
+  list(filter: AlertFilter): AlertCase[] {
+    return this.deps.store.listCases(filter);
+  }
+
+  get(id: string): { case: AlertCase; ledger: LedgerEntry[] } | undefined {
+    const c = this.deps.store.getCase(id);
+    return c ? { case: c, ledger: this.deps.store.ledger(id) } : undefined;
+  }
+
+  private move(id: string, actor: string, action: CaseAction, ledgerAction: LedgerAction, note?: string, extra?: (c: AlertCase) => void): AlertCase {
+    const c = this.mustGet(id);
+    c.state = nextState(id, c.state, action);
+    extra?.(c);
+    // leaving 'open' cancels every pending notification and escalation step at once
+    this.commit(c, [{ actor, action: ledgerAction, ...(note ? { note } : {}) }], () => {
+      if (c.state !== 'open') this.deps.store.cancelEscalations(id);
+    });
+    return c;
+  }
+
+  acknowledge(id: string, actor: string, note?: string): AlertCase {
+    return this.move(id, actor, 'acknowledge', 'acknowledged', note, (c) => {
+      c.acknowledgedAt = this.now();
+      c.acknowledgedBy = actor;
+    });
+  }
+
+  resolve(id: string, actor: string, note?: string): AlertCase {
+    return this.move(id, actor, 'resolve', 'resolved', note, (c) => {
+      c.resolvedAt = this.now();
+    });
+  }
+
+  close(id: string, actor: string, note: string): AlertCase {
+    if (typeof note !== 'string' || note.trim() === '') {
+      throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'note', note, 'closing a case needs a non-empty note (cause and action)');
+    }
+    return this.move(id, actor, 'close', 'closed', note.trim(), (c) => {
+      c.closedAt = this.now();
+      c.closeNote = note.trim();
+    });
+  }
+
+  comment(id: string, actor: string, note: string): AlertCase {
+    if (typeof note !== 'string' || note.trim() === '') throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'note', note, 'a comment needs a non-empty note');
+    const c = this.mustGet(id);
+    this.commit(c, [{ actor, action: 'commented', note: note.trim() }]);
+    return c;
+  }
+
+  reassign(id: string, actor: string, person: string): AlertCase {
+    const p = this.deps.routing.people.find((x) => x.id === person);
+    if (!p) throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'person', person, 'must name a person in the config');
+    const c = this.mustGet(id);
+    nextState(id, c.state, 'reassign');
+    c.assignee = person;
+    const [entry] = this.commit(c, [{ actor, action: 'reassigned', data: { person } }]);
+    if (entry) this.notify({ case: c, entry, recipients: [p], step: c.escalationStep, reason: 'reassigned' });
+    return c;
+  }
+
+  markSeen(id: string, actor: string): void {
+    const c = this.mustGet(id);
+    this.commit(c, [{ actor, action: 'seen' }]);
+  }
+
+  listSilences(): Silence[] {
+    return this.deps.store.silences();
+  }
+
+  addSilence(input: SilenceInput): Silence {
+    const { device, building, grid } = input.scope;
+    if (device === undefined && building === undefined && grid === undefined) throw new ValidationError('GW_ERR_API_VALIDATION', 'scope', input.scope, 'must name a device, building or grid');
+    if (!(input.until > input.from)) throw new ValidationError('GW_ERR_API_VALIDATION', 'until', input.until, `must be after from (${input.from})`);
+    const s: Silence = { ...input, id: `sil-${randomUUID()}`, createdAt: this.now() };
+    this.deps.store.saveSilence(s);
+    return s;
+  }
+
+  removeSilence(id: string, actor: string): void {
+    if (!this.deps.store.deleteSilence(id)) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no silence has id '${id}'`, { details: { id, actor } });
+    this.deps.logger.info({ silence: id, actor }, 'silence removed');
+  }
+}

@@ -1,0 +1,83 @@
+// Login sessions: people log in with their id and password (scrypt hash from the config); they get
+// an opaque random token, stored only as its sha256 hash with an expiry; logout revokes it. The
+// person is looked up in the current config on every request, so a changed role or grid list
+// applies at once and a removed person is locked out.
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import { GridwatchError } from '../core/errors.js';
+import { hashSecretSync, verifySecret } from '../core/secret.js';
+import type { PersonConfig } from '../config/schema.js';
+import type { SiteIndex } from '../config/site.js';
+import type { ApiDb } from './db.js';
+import { toPrincipal, type Principal } from './scope.js';
+
+export const DEFAULT_TOKEN_TTL_MS = 12 * 3600_000;
+
+export interface LoginResult { token: string; expiresAt: number; user: Principal }
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+let dummyHash: string | undefined;
+
+function authError(message: string, details: Record<string, unknown> = {}): GridwatchError {
+  return new GridwatchError('GW_ERR_API_AUTH', message, { details });
+}
+
+export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
+  constructor(
+    private readonly db: ApiDb,
+    private readonly people: () => readonly PersonConfig[],
+    private readonly site: SiteIndex,
+    private readonly clock: Clock,
+    private readonly ttlMs = DEFAULT_TOKEN_TTL_MS,
+  ) {
+    super();
+  }
+
+  private person(id: string): PersonConfig | undefined {
+    return this.people().find((p) => p.id === id);
+  }
+
+  async login(username: string, password: string): Promise<LoginResult> {
+    const person = this.person(username);
+    // Same work whether or not the person exists, so timing does not reveal valid ids.
+    dummyHash ??= hashSecretSync('gridwatch-no-such-person');
+    const ok = await verifySecret(password, person?.passwordHash ?? dummyHash);
+    if (!person || !person.passwordHash || !ok) throw authError('username or password is wrong');
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = now + this.ttlMs;
+    this.db.pruneSessions(now - 24 * 3600_000); // housekeeping: sessions long expired
+    this.db.addSession({ tokenHash: hashToken(token), person: person.id, createdAt: now, expiresAt });
+    return { token, expiresAt, user: toPrincipal(person, this.site) };
+  }
+
+  /** The person behind a bearer token; throws GW_ERR_API_AUTH with the reason. */
+  authenticate(token: string | undefined): Principal {
+    if (!token) throw authError('no token: send the header "Authorization: Bearer <token>" (POST /api/v1/auth/login gives one)');
+    const s = this.db.session(hashToken(token));
+    if (!s) throw authError('token is not valid');
+    if (s.revokedAt !== null) throw authError('token was revoked (logged out); log in again', { revokedAt: s.revokedAt });
+    if (s.expiresAt <= this.clock.now()) throw authError('token expired; log in again', { expiresAt: s.expiresAt });
+    const person = this.person(s.person);
+    if (!person) throw authError(`person '${s.person}' no longer exists in the config`);
+    return toPrincipal(person, this.site);
+  }
+
+  /** Revokes the token; live connections made with it are told through the `revoked` event. */
+  logout(token: string): boolean {
+    const h = hashToken(token);
+    const ok = this.db.revokeSession(h, this.clock.now());
+    if (ok) this.emit('revoked', h);
+    return ok;
+  }
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return m?.[1];
+}

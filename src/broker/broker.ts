@@ -1,0 +1,148 @@
+// Wires the broker's policy steps into aedes: authenticate, authorizePublish (ACL -> size ->
+// rate -> ingest, calling back only once readings are durable), authorizeSubscribe, presence,
+// and the hub -> device downlink.
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Gauge, type Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { DeviceInfo } from '../core/domain.js';
+import { GridwatchError, ValidationError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ErrorAnswer, Ingest } from '../ingest/pipeline.js';
+import { deviceTopic, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
+import { Authenticator } from './auth.js';
+import { PresenceTracker } from './presence.js';
+import { RateLimiter } from './rate.js';
+
+export interface BrokerOptions {
+  maxPacketBytes: number;
+  ratePerSecond: number;
+  rateBurst: number;
+}
+
+export interface BrokerDeps {
+  options: BrokerOptions;
+  lookup(id: string): DeviceInfo | undefined;
+  ingest: Ingest;
+  clock: Clock;
+  logger: Logger;
+  metrics?: Registry;
+}
+
+export interface GridwatchBroker {
+  aedes: Aedes;
+  auth: Authenticator;
+  /** devices with an open, authenticated connection */
+  connectedDevices(): number;
+  /** hub -> device on gridwatch/v1/{device}/cmd, QoS 1 */
+  send(device: string, payload: Record<string, unknown>): Promise<void>;
+  /** hub -> device on gridwatch/v1/{device}/error, QoS 0 */
+  answer(device: string, answer: ErrorAnswer): void;
+  close(): Promise<void>;
+}
+
+function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export async function createGridwatchBroker(deps: BrokerDeps): Promise<GridwatchBroker> {
+  const { ingest, clock, logger } = deps;
+  const auth = new Authenticator({ lookup: deps.lookup });
+  const rate = new RateLimiter({ ratePerSecond: deps.options.ratePerSecond, burst: deps.options.rateBurst });
+  const presence = new PresenceTracker();
+  const devices = new WeakMap<Client, DeviceInfo>();
+
+  const aedes = await Aedes.createBroker({
+    id: 'gridwatch',
+    maxClientsIdLength: 64,
+    authenticate(client, username, password, done) {
+      auth.authenticate(client.id, username, password).then((r) => {
+        if (r.ok) {
+          devices.set(client, r.device);
+          return done(null, true);
+        }
+        logger.warn({ clientId: client.id, code: r.code, reason: r.reason }, 'device refused');
+        done(authError(`${r.code}: ${r.reason}`, r.returnCode), false);
+      }, (e: unknown) => {
+        logger.error({ err: e, clientId: client.id }, 'authentication failed');
+        done(authError('authentication failed', 5), false);
+      });
+    },
+    authorizePublish(client, packet, done) {
+      if (!client) return done(new Error('no client')); // a stale Last Will from another broker
+      const device = devices.get(client);
+      const sub = device ? publishSubtopic(device.id, packet.topic) : undefined;
+      if (!device || !sub) {
+        // [MQTT-3.3.5-2]: refuse by closing the connection; the device gets no answer
+        logger.warn({ clientId: client.id, topic: packet.topic }, 'publish outside the device prefix refused');
+        return done(new GridwatchError('GW_ERR_BROKER_ACL', `${client.id} may not publish on ${packet.topic}`));
+      }
+      if (client.closed) return done(null); // its Last Will: presence comes from clientDisconnect
+      const now = clock.now();
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      if (payload.length > deps.options.maxPacketBytes) {
+        ingest.reject(device.id, new ValidationError('GW_ERR_PAYLOAD_TOO_LARGE', 'payload', payload.length, `size must be <= ${deps.options.maxPacketBytes} bytes`), now);
+        packet.payload = Buffer.alloc(0);
+        return done(null);
+      }
+      if (!rate.take(device.id, now)) {
+        ingest.reject(device.id, new ValidationError('GW_ERR_BROKER_RATE', 'rate', deps.options.ratePerSecond, `at most ${deps.options.ratePerSecond} messages/s (bursts of ${deps.options.rateBurst})`), now);
+        return done(null);
+      }
+      // DURABILITY: aedes writes the QoS 1 PUBACK right after this calls back.
+      ingest.handle(device, sub, payload, now).then(() => done(null), (e: unknown) => {
+        logger.error({ err: e, device: device.id }, 'ingest failed; the device will retry');
+        done(e instanceof Error ? e : new Error(String(e)));
+      });
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const device = devices.get(client);
+      if (device && maySubscribe(device.id, subscription.topic)) return done(null, subscription);
+      logger.warn({ clientId: client.id, topic: subscription.topic }, 'subscribe outside the device prefix refused');
+      done(null, null); // SUBACK 0x80
+    },
+    authorizeForward(client, packet) {
+      // a device only ever receives its own cmd and error topics
+      const sub = ownSubtopic(client.id, packet.topic);
+      return sub === 'cmd' || sub === 'error' ? packet : null;
+    },
+  });
+
+  const record = (event: ReturnType<PresenceTracker['connected']> | undefined, device: DeviceInfo | undefined): void => {
+    if (!event || !device) return;
+    ingest.presence(event, device).catch((e: unknown) => logger.error({ err: e, device: device.id }, 'presence not stored'));
+  };
+  aedes.on('clientReady', (client) => {
+    const device = devices.get(client);
+    if (device) record(presence.connected(client, device.id, clock.now()), device);
+  });
+  aedes.on('keepaliveTimeout', (client) => presence.keepaliveTimeout(client));
+  aedes.on('clientDisconnect', (client) => {
+    const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+    record(presence.disconnected(client, clean, clock.now()), devices.get(client));
+  });
+  aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'connection error'));
+
+  if (deps.metrics) {
+    new Gauge({ name: 'gridwatch_devices_connected', help: 'Devices with an open MQTT connection', registers: [deps.metrics], collect() {
+      this.set(aedes.connectedClients);
+    } });
+  }
+
+  const publish = (topic: string, payload: unknown, qos: 0 | 1): Promise<void> => new Promise((resolve, reject) => {
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos, retain: false, dup: false };
+    aedes.publish(packet, (err) => (err ? reject(err) : resolve()));
+  });
+
+  return {
+    aedes,
+    auth,
+    connectedDevices: () => aedes.connectedClients,
+    send: (device, payload) => publish(deviceTopic(device, 'cmd'), payload, 1),
+    answer(device, answer) {
+      publish(deviceTopic(device, 'error'), answer, 0).catch((e: unknown) => logger.warn({ err: e, device }, 'error answer not published'));
+    },
+    close: () => new Promise<void>((resolve) => aedes.close(() => resolve())),
+  };
+}
+

@@ -1,0 +1,55 @@
+// The broker's listeners: MQTT over TCP, and MQTT over WebSocket at `/mqtt` on the HTTP server
+// (only that path: socket.io and others share the server's upgrades).
+import { createServer, type Server } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { guarded } from './frame-guard.js';
+
+export const MQTT_WS_PATH = '/mqtt';
+
+export interface TcpListener {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listenTcp(aedes: Aedes, port: number, host: string, maxFrameBytes: number): Promise<TcpListener> {
+  const server = createServer((socket) => aedes.handle(guarded(socket, maxFrameBytes)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  return {
+    server,
+    port: typeof addr === 'object' && addr ? addr.port : port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Takes HTTP upgrades for `/mqtt` and hands each WebSocket to aedes as a stream. */
+export function attachWebSocket(aedes: Aedes, http: HttpServer, maxFrameBytes: number): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.values().next().value ?? false) });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== MQTT_WS_PATH) return; // someone else's upgrade (socket.io)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      aedes.handle(guarded(stream, maxFrameBytes), req);
+    });
+  };
+  http.on('upgrade', onUpgrade);
+  return {
+    close: () => new Promise<void>((resolve) => {
+      http.off('upgrade', onUpgrade);
+      for (const c of wss.clients) c.terminate();
+      wss.close(() => resolve());
+    }),
+  };
+}

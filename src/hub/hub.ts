@@ -1,0 +1,184 @@
+// The composition root: store -> broker/ingest -> (alerts, notify, api/live, reports) -> listen.
+// `hub.close()` stops accepting, runs the stages' onClose hooks in reverse, flushes the writer
+// and stops a managed influxd.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EventEmitter } from 'node:events';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { systemClock, type Clock } from '../core/clock.js';
+import { HubBus } from '../core/events.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { Config } from '../config/schema.js';
+import { SiteIndex } from '../config/site.js';
+import { createGridwatchBroker, type GridwatchBroker } from '../broker/broker.js';
+import { hardFrameLimit } from '../broker/frame-guard.js';
+import { attachWebSocket, listenTcp } from '../broker/listeners.js';
+import { Ingest } from '../ingest/pipeline.js';
+import { createIngestMetrics } from '../ingest/metrics.js';
+import { createInfluxClient, ensureDatabase } from '../store/client.js';
+import { startInfluxd, type ManagedInfluxd } from '../store/influxd.js';
+import { presencePoint, readingPoint } from '../store/points.js';
+import { InfluxWriter } from '../store/writer.js';
+import { attachAlerting } from '../alerts/attach.js';
+import { createNotifiers } from '../notify/attach.js';
+import { attachApi } from '../api/index.js';
+import { attachLive } from '../live/index.js';
+import { attachReports } from '../reports/index.js';
+import { registerPanel } from '../api/static.js';
+import type { HubContext } from './context.js';
+import { registerHubRoutes } from './http.js';
+
+export interface StartHubOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** overrides config.influx.url (tests) */
+  influxUrl?: string;
+}
+
+export interface Hub {
+  ctx: HubContext;
+  broker: GridwatchBroker;
+  /** the real ports (config may say 0) */
+  mqttPort: number;
+  httpPort: number;
+  influxUrl: string;
+  /** the managed influxd, when the hub started one */
+  influxd?: ManagedInfluxd;
+  close(): Promise<void>;
+}
+
+type Step = () => Promise<void> | void;
+
+export async function startHub(config: Config, opts: StartHubOptions = {}): Promise<Hub> {
+  const logger = opts.logger ?? createLogger();
+  const clock = opts.clock ?? systemClock;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const hooks: Step[] = []; // the stages' onClose hooks
+  const stopListening: Step[] = []; // TCP, WebSocket, broker, HTTP
+  const stopStore: Step[] = []; // writer, database retry, influxd
+  const runReversed = async (steps: Step[]): Promise<void> => {
+    for (const step of [...steps].reverse()) {
+      try {
+        await step();
+      } catch (e) {
+        logger.error({ err: e }, 'shutdown step failed');
+      }
+    }
+  };
+  const shutdown = async (): Promise<void> => {
+    await runReversed(stopListening);
+    await new Promise((r) => setImmediate(r)); // let the last presence points reach the writer
+    await runReversed(hooks);
+    await runReversed(stopStore);
+  };
+
+  try {
+    // --- store ---
+    let influxd: ManagedInfluxd | undefined;
+    let url = opts.influxUrl ?? config.influx.url;
+    if (!url) {
+      const managed = await startInfluxd({ dir: join(dataDir, 'influxdb'), port: config.influx.managedPort });
+      influxd = managed;
+      stopStore.push(() => managed.stop());
+      url = managed.url;
+      logger.info({ url }, 'managed influxd started');
+    }
+    const database = config.influx.database;
+    const influx = createInfluxClient({ url, database, username: config.influx.username, password: config.influx.password, timeoutMs: config.influx.timeoutMs });
+    const dbReady = await retryUntilDone(() => ensureDatabase(influx, database), logger);
+    stopStore.push(() => dbReady.stop());
+    const metrics = new Registry();
+    const writer = await InfluxWriter.open({ influx, database, dataDir, batchSize: config.influx.batchSize, flushMs: config.influx.flushMs, timeoutMs: config.influx.timeoutMs, logger, metrics });
+    stopStore.push(() => writer.close());
+
+    // --- broker / ingest ---
+    const bus = new HubBus();
+    // an async listener's rejection arrives as 'error' (captureRejections); log it, never crash
+    (bus as EventEmitter).on('error', (e: unknown) => logger.error({ err: e }, 'bus listener failed'));
+    const site = new SiteIndex(config);
+    const app = Fastify({ loggerInstance: logger.child({ stage: 'http' }), forceCloseConnections: true }) as unknown as FastifyInstance;
+    let answerTo: GridwatchBroker['answer'] = () => undefined;
+    const ingest = new Ingest({
+      sink: writer, bus, logger, metrics: createIngestMetrics(metrics),
+      points: { reading: readingPoint, presence: presencePoint },
+      answer: (device, answer) => answerTo(device, answer),
+      maxBytes: config.mqtt.maxPacketBytes,
+    });
+    const broker = await createGridwatchBroker({
+      options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst },
+      lookup: (id) => site.devices.get(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics,
+    });
+    answerTo = broker.answer;
+    registerHubRoutes(app, metrics, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
+
+    const ctx: HubContext = {
+      config, site, bus, clock, logger, app, dataDir, metrics,
+      store: { writer, influx, database, url },
+      commands: { send: (device, payload) => broker.send(device, payload) },
+      onClose: (fn) => hooks.push(fn),
+    };
+
+    // --- stages attached by other modules (alerts, api/live, reports), in data-path order ---
+    // The panel already hears every case change on the bus, so the notify stage's own live
+    // channel would only repeat it.
+    await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
+    await attachApi(ctx);
+    attachLive(ctx);
+    attachReports(ctx); // scheduled reports; the routes are mounted by the API (src/api/routes/reports.ts)
+    await registerPanel(app); // the live panel at / (dashboards/panel/dist)
+    // --- end of stages ---
+
+    // --- listen ---
+    stopListening.push(() => app.close());
+    stopListening.push(() => broker.close());
+    const maxFrame = hardFrameLimit(config.mqtt.maxPacketBytes);
+    const ws = attachWebSocket(broker.aedes, app.server, maxFrame);
+    stopListening.push(() => ws.close());
+    await app.listen({ port: config.http.port, host: config.http.host });
+    const addr = app.server.address();
+    const httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    const tcp = await listenTcp(broker.aedes, config.mqtt.port, config.mqtt.host, maxFrame);
+    stopListening.push(() => tcp.close());
+    logger.info({ mqttPort: tcp.port, httpPort, influxUrl: url }, 'gridwatch hub listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      ctx, broker, mqttPort: tcp.port, httpPort, influxUrl: url, influxd,
+      close: () => (closing ??= shutdown()),
+    };
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+}
+
+/** Creates the database now or, while InfluxDB is down, keeps trying (the writer spools meanwhile). */
+async function retryUntilDone(fn: () => Promise<void>, logger: Logger): Promise<{ stop(): void }> {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const handle = {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+  try {
+    await fn();
+    return handle;
+  } catch (e) {
+    logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'InfluxDB not ready; the writer spools and database setup is retried');
+  }
+  const attempt = (delay: number): void => {
+    fn().then(() => logger.debug('database ready'), (e: unknown) => {
+      if (stopped) return;
+      logger.warn({ err: e instanceof Error ? e.message : String(e), retryInMs: delay }, 'InfluxDB not ready; database setup will be retried');
+      timer = setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay);
+      timer.unref();
+    });
+  };
+  timer = setTimeout(() => attempt(2000), 1000);
+  timer.unref();
+  return handle;
+}

@@ -1,0 +1,107 @@
+// The live layer: a socket.io 4 server on the hub's HTTP server (path /socket.io). The handshake
+// checks the same bearer token as the API; each socket joins `grid:<id>` for every grid its person
+// may see. Forwards `alert` changes, device status changes and thinned readings (latest per device,
+// at most once per `thinMs`) to the grid's room. Connection state recovery replays what a client
+// missed during a short drop.
+import { Server, type Socket } from 'socket.io';
+import type { AlertChange } from '../core/alert-types.js';
+import type { DeviceInfo, FieldValue, Reading } from '../core/domain.js';
+import { isGridwatchError } from '../core/errors.js';
+import type { HubContext } from '../hub/context.js';
+import { apiRuntime } from '../api/runtime.js';
+import { hashToken } from '../api/sessions.js';
+import type { Principal } from '../api/scope.js';
+import { Coalescer } from './coalescer.js';
+import type { DeviceView } from './status-board.js';
+
+export interface LiveReading { device: string; ts: number; values: Record<string, FieldValue>; battery?: number; rssi?: number }
+
+export interface ServerToClient {
+  alert: (change: AlertChange) => void;
+  device: (device: DeviceView) => void;
+  reading: (reading: LiveReading) => void;
+  /** sent once per new session: who the server thinks you are and the grid rooms joined */
+  hello: (info: { user: string; grids: string[] }) => void;
+}
+
+export interface SocketData { principal: Principal; tokenHash: string }
+
+export type LiveServer = Server<Record<string, never>, ServerToClient, Record<string, never>, SocketData>;
+
+export interface LiveOptions {
+  /** minimum gap between two `reading` events for one device (default 1000 ms) */
+  thinMs?: number;
+  /** how long a dropped client's missed events are kept for it (default 2 min) */
+  recoveryMs?: number;
+}
+
+export const gridRoom = (grid: string): string => `grid:${grid}`;
+
+export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer {
+  const rt = apiRuntime(ctx);
+  const io: LiveServer = new Server(ctx.app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    // The broker serves WebSocket upgrades at /mqtt on the same server: never destroy them.
+    destroyUpgrade: false,
+    connectionStateRecovery: { maxDisconnectionDuration: opts.recoveryMs ?? 120_000, skipMiddlewares: false },
+  });
+
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    try {
+      const token = typeof auth?.token === 'string' ? auth.token : undefined;
+      socket.data.principal = rt.sessions.authenticate(token);
+      socket.data.tokenHash = hashToken(token ?? '');
+      next();
+    } catch (e) {
+      const err = new Error(isGridwatchError(e) ? e.message : 'authentication failed') as Error & { data?: unknown };
+      err.data = isGridwatchError(e) ? e.toJSON() : { code: 'GW_ERR_API_AUTH' };
+      next(err);
+    }
+  });
+
+  io.on('connection', (socket: Socket<Record<string, never>, ServerToClient, Record<string, never>, SocketData>) => {
+    if (socket.recovered) return;
+    const p = socket.data.principal;
+    void socket.join(p.grids.map(gridRoom));
+    // Sent through the socket's own room so it carries a recovery offset: a client that drops
+    // before any other event still gets its missed events replayed.
+    io.to(socket.id).emit('hello', { user: p.id, grids: p.grids });
+  });
+
+  const onAlert = (change: AlertChange): void => { io.to(gridRoom(change.case.grid)).emit('alert', change); };
+  const onDevice = (view: DeviceView): void => { io.to(gridRoom(view.grid)).emit('device', view); };
+  const thinner = new Coalescer<{ grid: string; reading: LiveReading }>(opts.thinMs ?? 1000, (_key, v) => {
+    io.to(gridRoom(v.grid)).emit('reading', v.reading);
+  });
+  const onReading = (r: Reading, d: DeviceInfo): void => {
+    const reading: LiveReading = { device: r.device, ts: r.ts, values: r.values };
+    if (r.battery !== undefined) reading.battery = r.battery;
+    if (r.rssi !== undefined) reading.rssi = r.rssi;
+    thinner.push(r.device, { grid: d.grid, reading });
+  };
+  // logging out ends the live connections opened with that token
+  const onRevoked = (tokenHash: string): void => {
+    for (const socket of io.of('/').sockets.values()) if (socket.data.tokenHash === tokenHash) socket.disconnect(true);
+  };
+  rt.sessions.on('revoked', onRevoked);
+  ctx.bus.on('alert', onAlert);
+  ctx.bus.on('reading', onReading);
+  rt.board.on('change', onDevice);
+
+  ctx.onClose(() => {
+    ctx.bus.off('alert', onAlert);
+    ctx.bus.off('reading', onReading);
+    rt.board.off('change', onDevice);
+    rt.sessions.off('revoked', onRevoked);
+    thinner.close();
+  });
+  // Before the HTTP server closes: end the live connections (upgraded sockets would otherwise keep
+  // server.close() waiting), but leave the HTTP server itself to the hub.
+  ctx.app.addHook('preClose', async () => {
+    io.disconnectSockets(true);
+    io.engine.close();
+  });
+  return io;
+}

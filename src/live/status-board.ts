@@ -1,0 +1,174 @@
+// Device live status: listens to the bus (`reading`, `presence`, `alert`) and keeps per device
+// {online, lastSeen, battery, last reading, open alarms}. The status itself is a pure function of
+// that state and the time, so it is tested without timers; a per-device deadline timer re-checks
+// a silent device when it would turn offline and announces the change.
+import { EventEmitter } from 'node:events';
+import type { AlertCase, AlertChange, AlertService } from '../core/alert-types.js';
+import type { Clock } from '../core/clock.js';
+import type { DeviceInfo, FieldValue, KindName, PresenceEvent, Reading } from '../core/domain.js';
+import type { HubBus } from '../core/events.js';
+import type { SiteIndex } from '../config/site.js';
+
+export type DeviceStatus = 'ok' | 'alarm' | 'offline' | 'low_battery' | 'unknown';
+
+export interface DeviceState {
+  /** last presence said online (true) / offline (false); null: no presence seen */
+  online: boolean | null;
+  lastSeen: number | null;
+  battery: number | null;
+  last: { ts: number; values: Record<string, FieldValue> } | null;
+  /** open or acknowledged warning/critical cases (other than offline/battery) by case id */
+  alarms: Set<string>;
+}
+
+export interface DeviceView {
+  id: string; kind: KindName; street: string; community: string; grid: string; building: string;
+  unit: string | null; intervalS: number; status: DeviceStatus; online: boolean | null;
+  lastSeen: number | null; battery: number | null; last: { ts: number; values: Record<string, FieldValue> } | null;
+}
+
+export const LOW_BATTERY = 20;
+
+/** Cases about the device's own health do not make it 'alarm': they have their own statuses. */
+export function isAlarmCase(c: Pick<AlertCase, 'rule' | 'severity' | 'state'>): boolean {
+  return (c.state === 'open' || c.state === 'acknowledged') && (c.severity === 'critical' || c.severity === 'warning') && !/(^|[.:/-])(offline|battery)/.test(c.rule);
+}
+
+export function emptyState(): DeviceState {
+  return { online: null, lastSeen: null, battery: null, last: null, alarms: new Set() };
+}
+
+/** alarm > offline > low_battery > ok; unknown when never seen. */
+export function deviceStatus(s: DeviceState, intervalS: number, now: number, offlineFactor = 3): DeviceStatus {
+  if (s.alarms.size > 0) return 'alarm';
+  if (s.lastSeen === null && s.online === null) return 'unknown';
+  if (s.online === false) return 'offline';
+  if (s.lastSeen !== null && now - s.lastSeen > offlineFactor * intervalS * 1000) return 'offline';
+  if (s.lastSeen === null) return 'offline';
+  if (s.battery !== null && s.battery < LOW_BATTERY) return 'low_battery';
+  return 'ok';
+}
+
+export interface StatusBoardEvents { change: [view: DeviceView] }
+
+export class StatusBoard extends EventEmitter<StatusBoardEvents> {
+  private readonly states = new Map<string, DeviceState>();
+  private readonly lastKey = new Map<string, string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private detach: (() => void) | undefined;
+
+  constructor(private readonly site: SiteIndex, private readonly clock: Clock, private readonly offlineFactor = 3) {
+    super();
+  }
+
+  private state(id: string): DeviceState {
+    let s = this.states.get(id);
+    if (!s) { s = emptyState(); this.states.set(id, s); }
+    return s;
+  }
+
+  /** Seeds open alarms from the alerting stage and starts listening to the bus. */
+  attach(bus: HubBus, alerts?: AlertService): void {
+    if (alerts) for (const c of alerts.list({ state: ['open', 'acknowledged'] })) this.onAlert(c, false);
+    const onReading = (r: Reading, d: DeviceInfo): void => this.onReading(r, d);
+    const onPresence = (e: PresenceEvent, d: DeviceInfo): void => this.onPresence(e, d);
+    const onAlert = (ch: AlertChange): void => this.onAlert(ch.case);
+    bus.on('reading', onReading);
+    bus.on('presence', onPresence);
+    bus.on('alert', onAlert);
+    this.detach = () => { bus.off('reading', onReading); bus.off('presence', onPresence); bus.off('alert', onAlert); };
+  }
+
+  close(): void {
+    this.detach?.();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  onReading(r: Reading, d: DeviceInfo): void {
+    const s = this.state(d.id);
+    if (s.lastSeen === null || r.ts >= s.lastSeen) {
+      s.lastSeen = r.ts;
+      s.last = { ts: r.ts, values: r.values };
+      if (r.battery !== undefined) s.battery = r.battery;
+    }
+    s.online = true; // data clears an offline state
+    this.schedule(d);
+    this.announce(d.id);
+  }
+
+  onPresence(e: PresenceEvent, d: DeviceInfo): void {
+    const s = this.state(d.id);
+    s.online = e.online;
+    if (e.online) { s.lastSeen = Math.max(s.lastSeen ?? 0, e.ts); this.schedule(d); }
+    this.announce(d.id);
+  }
+
+  onAlert(c: AlertCase, announce = true): void {
+    const s = this.state(c.device);
+    if (isAlarmCase(c)) s.alarms.add(c.id); else s.alarms.delete(c.id);
+    if (announce) this.announce(c.device);
+  }
+
+  /** Last known reading from storage; ignored when live data is already newer. */
+  seed(id: string, last: { ts: number; values: Record<string, FieldValue>; battery: number | null }): void {
+    const s = this.state(id);
+    if (s.lastSeen !== null && s.lastSeen >= last.ts) return;
+    s.lastSeen = last.ts;
+    s.last = { ts: last.ts, values: last.values };
+    if (last.battery !== null) s.battery = last.battery;
+    const d = this.site.devices.get(id);
+    if (d) this.schedule(d);
+  }
+
+  /** Last known presence from storage; ignored when a live presence or reading came later. */
+  seedPresence(id: string, online: boolean, ts: number): void {
+    const s = this.state(id);
+    if (s.lastSeen !== null && s.lastSeen > ts) return;
+    s.online = online;
+    if (online) s.lastSeen = Math.max(s.lastSeen ?? 0, ts);
+  }
+
+  private schedule(d: DeviceInfo): void {
+    const old = this.timers.get(d.id);
+    if (old) clearTimeout(old);
+    const due = Math.min(this.offlineFactor * d.intervalS * 1000 + 1000, 2 ** 31 - 1);
+    const t = setTimeout(() => { this.timers.delete(d.id); this.announce(d.id); }, due);
+    t.unref();
+    this.timers.set(d.id, t);
+  }
+
+  /** Emits `change` when what the panel shows as the device's state (status, online, battery) changed. */
+  private announce(id: string): void {
+    const v = this.view(id);
+    if (!v) return;
+    const key = `${v.status}|${String(v.online)}|${String(v.battery)}`;
+    if (this.lastKey.get(id) === key) return;
+    this.lastKey.set(id, key);
+    this.emit('change', v);
+  }
+
+  view(id: string): DeviceView | undefined {
+    const d = this.site.devices.get(id);
+    if (!d) return undefined;
+    const s = this.states.get(id) ?? emptyState();
+    return {
+      id: d.id, kind: d.kind, street: d.street, community: d.community, grid: d.grid, building: d.building,
+      unit: d.unit ?? null, intervalS: d.intervalS, status: deviceStatus(s, d.intervalS, this.clock.now(), this.offlineFactor),
+      online: s.online, lastSeen: s.lastSeen, battery: s.battery, last: s.last,
+    };
+  }
+
+  list(filter: { grids?: readonly string[]; grid?: string; building?: string; kind?: string } = {}): DeviceView[] {
+    const out: DeviceView[] = [];
+    for (const d of this.site.devices.values()) {
+      if (filter.grids && !filter.grids.includes(d.grid)) continue;
+      if (filter.grid !== undefined && d.grid !== filter.grid) continue;
+      if (filter.building !== undefined && d.building !== filter.building) continue;
+      if (filter.kind !== undefined && d.kind !== filter.kind) continue;
+      const v = this.view(d.id);
+      if (v) out.push(v);
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id));
+  }
+}

@@ -1,0 +1,185 @@
+// Delivery for one channel as an ordered list of stages, the Alertmanager way:
+// mute -> dedup -> retry -> record. Only the retry stage retries; the channel only answers
+// { ok } or { ok: false, retryable }. An acknowledgement (cancel) stops pending retries at once.
+import type { Notification, Notifier } from '../core/alert-types.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { backoffDelay, DEFAULT_BACKOFF, timerSleep, type BackoffPolicy, type Sleep } from './backoff.js';
+import { appendDeadLetter, deadLetterOf } from './dead-letter.js';
+import { AckMuter, Deduper, dedupKey, routeMuter, type Muter } from './stages.js';
+import type { Channel, OutboundMessage, RecordFn, RenderedMessage, SendResult } from './types.js';
+
+export type Outcome = 'delivered' | 'dead_letter' | 'cancelled' | 'muted' | 'duplicate';
+
+export interface PipelineDeps {
+  clock: Clock;
+  logger: Logger;
+  /** the alerting stage's ledger; omitted: each notification's own `ledger.record` */
+  record?: RecordFn;
+  render: (n: Notification) => RenderedMessage;
+  deadLetterPath: string;
+  backoff?: BackoffPolicy;
+  /** [0, 1); jitter source */
+  random?: () => number;
+  sleep?: Sleep;
+  /** extra muters after the route and acknowledgement muters (e.g. silences) */
+  muters?: Muter[];
+  dedupWindowMs?: number;
+  onOutcome?: (channel: string, outcome: Outcome) => void;
+}
+
+export interface DeliveryNotifier extends Notifier {
+  /** the channel id */
+  readonly id: string;
+  /** stop pending retries for a case at once and mute stale notifications for it (acknowledged) */
+  cancel(caseId: string): void;
+  /** the same as notify, answering what became of it (tests, the CLI) */
+  deliver(n: Notification): Promise<Outcome>;
+  /** abort everything pending and refuse new work (shutdown) */
+  close(): void;
+}
+
+interface Delivery {
+  n: Notification;
+  key: string;
+  signal: AbortSignal;
+  attempts: number;
+  last?: Extract<SendResult, { ok: false }>;
+  outcome?: Outcome;
+}
+
+type Stage = (d: Delivery) => Promise<void> | void;
+
+export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): DeliveryNotifier {
+  const log = deps.logger.child({ channel: channel.id, type: channel.type });
+  const policy = deps.backoff ?? DEFAULT_BACKOFF;
+  const random = deps.random ?? Math.random;
+  const sleep = deps.sleep ?? timerSleep;
+  const acks = new AckMuter();
+  const muters: Muter[] = [routeMuter, acks, ...(deps.muters ?? [])];
+  const dedup = new Deduper(deps.dedupWindowMs ?? 60 * 60_000);
+  const pending = new Map<string, Set<AbortController>>();
+  let closed = false;
+
+  const safeRecord = async (n: Notification, action: 'notified' | 'delivery_failed', data: Record<string, unknown>): Promise<void> => {
+    const caseId = n.case.id;
+    const full = { channel: channel.id, type: channel.type, ...data };
+    try {
+      await (deps.record ? deps.record(caseId, action, full) : n.ledger.record(caseId, action, full));
+    } catch (e) {
+      log.error({ err: e, caseId, action }, 'notify: ledger record failed');
+    }
+  };
+
+  const mute: Stage = (d) => {
+    for (const m of muters) {
+      const why = m.muted(d.n, channel);
+      if (why !== undefined) {
+        log.debug({ caseId: d.n.case.id, muter: m.name, why }, 'notify: muted');
+        d.outcome = 'muted';
+        return;
+      }
+    }
+  };
+
+  const dedupStage: Stage = (d) => {
+    if (!dedup.claim(d.key, deps.clock.now())) d.outcome = 'duplicate';
+  };
+
+  const retry: Stage = async (d) => {
+    const message: OutboundMessage = { notification: d.n, rendered: deps.render(d.n) };
+    for (;;) {
+      if (d.signal.aborted) return void (d.outcome = 'cancelled');
+      d.attempts += 1;
+      let result: SendResult;
+      try {
+        result = await channel.send(message, d.signal);
+      } catch (e) {
+        result = { ok: false, retryable: true, error: e instanceof Error ? e.message : String(e) };
+      }
+      if (d.signal.aborted) return void (d.outcome = 'cancelled');
+      if (result.ok) return void (d.outcome = 'delivered');
+      d.last = result;
+      if (!result.retryable || d.attempts >= channel.maxAttempts) return void (d.outcome = 'dead_letter');
+      const delay = backoffDelay(d.attempts, policy, random, result.retryAfterMs);
+      await safeRecord(d.n, 'delivery_failed', {
+        attempt: d.attempts, maxAttempts: channel.maxAttempts, retryable: true, status: result.status, error: result.error, final: false, retryInMs: delay,
+      });
+      log.warn({ caseId: d.n.case.id, attempt: d.attempts, status: result.status, error: result.error, retryInMs: delay }, 'notify: attempt failed, will retry');
+      if (!(await sleep(delay, d.signal))) return void (d.outcome = 'cancelled');
+    }
+  };
+
+  const record: Stage = async (d) => {
+    const { n } = d;
+    if (d.outcome !== 'delivered') dedup.release(d.key);
+    if (d.outcome === 'delivered') {
+      await safeRecord(n, 'notified', { attempt: d.attempts, step: n.step, reason: n.reason, recipients: n.recipients.map((r) => r.id) });
+    } else if (d.outcome === 'dead_letter') {
+      const error = d.last?.error ?? 'unknown';
+      try {
+        await appendDeadLetter(deps.deadLetterPath, deadLetterOf(n, { ts: deps.clock.now(), channel: channel.id, type: channel.type, attempts: d.attempts, error, status: d.last?.status }));
+      } catch (e) {
+        log.error({ err: e, caseId: n.case.id }, 'notify: dead-letter write failed');
+      }
+      await safeRecord(n, 'delivery_failed', {
+        code: 'GW_ERR_NOTIFY_DELIVERY', attempt: d.attempts, maxAttempts: channel.maxAttempts, retryable: d.last?.retryable ?? false, status: d.last?.status, error, final: true, deadLetter: true,
+      });
+      log.error({ code: 'GW_ERR_NOTIFY_DELIVERY', caseId: n.case.id, attempts: d.attempts, status: d.last?.status, error }, 'notify: delivery failed, dead-lettered');
+    } else if (d.outcome === 'cancelled') {
+      log.info({ caseId: n.case.id, attempts: d.attempts }, 'notify: pending delivery cancelled');
+    }
+    deps.onOutcome?.(channel.id, d.outcome ?? 'delivered');
+  };
+
+  const stages: Stage[] = [mute, dedupStage, retry];
+
+  async function deliver(n: Notification): Promise<Outcome> {
+    if (closed) return 'cancelled';
+    const ac = new AbortController();
+    let set = pending.get(n.case.id);
+    if (!set) pending.set(n.case.id, (set = new Set()));
+    set.add(ac);
+    const d: Delivery = { n, key: dedupKey(n), signal: ac.signal, attempts: 0 };
+    try {
+      for (const stage of stages) {
+        await stage(d);
+        if (d.outcome !== undefined) break;
+      }
+      if (d.outcome === 'muted' || d.outcome === 'duplicate') {
+        deps.onOutcome?.(channel.id, d.outcome);
+        return d.outcome;
+      }
+      await record(d);
+      return d.outcome ?? 'delivered';
+    } catch (e) {
+      dedup.release(d.key); // e.g. rendering threw: let a later try through
+      throw e;
+    } finally {
+      set.delete(ac);
+      if (set.size === 0 && pending.get(n.case.id) === set) pending.delete(n.case.id);
+    }
+  }
+
+  return {
+    id: channel.id,
+    deliver,
+    async notify(n) {
+      try {
+        await deliver(n);
+      } catch (e) {
+        log.error({ err: e, caseId: n.case.id }, 'notify: pipeline error');
+      }
+    },
+    cancel(caseId) {
+      const now = deps.clock.now();
+      acks.mark(caseId, now);
+      acks.prune(now - 24 * 3600_000);
+      for (const ac of pending.get(caseId) ?? []) ac.abort();
+    },
+    close() {
+      closed = true;
+      for (const set of pending.values()) for (const ac of set) ac.abort();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The notify stage's own vocabulary: what a channel is given and what it answers.
+import type { LedgerEntry, Notification } from '../core/alert-types.js';
+import type { Severity } from '../core/domain.js';
+
+export type Lang = 'zh' | 'en';
+
+/** A notification rendered for people (render.ts); channels format it for their wire. */
+export interface RenderedMessage {
+  lang: Lang;
+  /** one line, e.g. "【严重】燃气浓度超标 · 3号楼" */
+  title: string;
+  /** markdown body (title as heading, place, reading, severity, link) */
+  markdown: string;
+  /** the same as plain text, for channels without markdown */
+  text: string;
+  /** `<publicUrl>/#/alerts/<caseId>` */
+  ackUrl: string;
+}
+
+export interface OutboundMessage {
+  notification: Notification;
+  rendered: RenderedMessage;
+}
+
+/**
+ * What a channel answers. Only the retry stage acts on `retryable` (Alertmanager's
+ * notifier contract: a notifier returns (retry bool, err) and never retries itself).
+ */
+export type SendResult =
+  | { ok: true; status?: number }
+  | { ok: false; retryable: boolean; status?: number; error: string; retryAfterMs?: number };
+
+export interface Channel {
+  readonly id: string;
+  readonly type: string;
+  /** total tries before dead-letter (1 = no retry) */
+  readonly maxAttempts: number;
+  readonly minSeverity?: Severity;
+  /** only cases in these grids (undefined = all) */
+  readonly grids?: readonly string[];
+  send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult>;
+}
+
+/** The alerting stage's ledger, passed in (AlertLedger.record fits): every attempt and failure lands on the case. */
+export type RecordFn = (caseId: string, action: LedgerEntry['action'], data: Record<string, unknown>) => unknown;

@@ -1,0 +1,36 @@
+// The reports stage: uptime audits and night noise reports. One public entry.
+import cron from 'node-cron';
+import { GridwatchError } from '../core/errors.js';
+import type { HubContext } from '../hub/context.js';
+import { registerReportRoutes, type AuthHook } from './routes.js';
+import { startReportSchedule } from './schedule.js';
+
+export { auditUptime, devicesInScope, type AuditOptions, type DeviceUptime, type UptimeReport, type DataSource, type SilenceLike } from './uptime.js';
+export { nightNoise, noiseNights, type NoiseOptions, type NoiseReport, type BuildingNight, type DeviceNight } from './noise.js';
+export { uptimeReportHandler, noiseReportHandler, parseTimeParam, parseFormat, type Access, type ReportDeps, type ReportResult } from './handlers.js';
+export { registerReportRoutes, type AuthHook } from './routes.js';
+export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule } from './schedule.js';
+export { render, uptimeRows, noiseRows, toCsv, toTable, FORMATS, type Format } from './format.js';
+export { runUptimeBenchmark, type UptimeBenchResult } from './bench.js';
+
+export interface AttachReportsOptions {
+  /** mount GET /api/v1/reports/* on ctx.app with this access check; omit when the API mounts them */
+  authHook?: AuthHook;
+  /** run the daily / monthly scheduled reports (default true) */
+  schedule?: boolean;
+}
+
+/** Validates the report crons, starts the schedule, and (with an authHook) registers the routes. */
+export function attachReports(ctx: HubContext, opts: AttachReportsOptions = {}): void {
+  for (const key of ['dailyCron', 'monthlyCron'] as const) {
+    const expr = ctx.config.reports[key];
+    if (!cron.validate(expr)) {
+      throw new GridwatchError('GW_ERR_CONFIG_INVALID', `reports.${key} '${expr}' is not a valid cron expression (e.g. '0 7 * * *')`, { details: { field: `reports.${key}`, value: expr } });
+    }
+  }
+  if (opts.authHook) registerReportRoutes(ctx.app, ctx, opts.authHook);
+  if (opts.schedule !== false) {
+    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }));
+    ctx.onClose(() => schedule.stop());
+  }
+}

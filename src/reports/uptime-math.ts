@@ -1,0 +1,281 @@
+// Uptime audit maths for one device over one period. Pure: every time is passed in.
+//
+// Offline is judged two ways and the earlier wins (shared/domain.md, "Reporting and offline"):
+//  - presence events: `lwt` and `timeout` make the device offline at once (an `lwt` drop shorter
+//    than the reconnect grace is only counted as a reconnect); a clean `disconnect` counts from
+//    its own time when no activity follows within the silence threshold;
+//  - silence: no reading for longer than threshold = max(k x interval, 5 min) after the last
+//    activity (a reading or a connect) makes it offline from last activity + threshold.
+// The next reading or connect ends an offline interval. Time inside silences (maintenance
+// windows) is left out of the uptime denominator and its offline time is reported apart.
+import type { PresenceCause } from '../core/domain.js';
+
+export type OfflineCause = 'lwt' | 'timeout' | 'disconnect' | 'never_seen' | 'silent';
+
+export interface PresenceSample { ts: number; online: boolean; cause: PresenceCause }
+export interface BatterySample { ts: number; value: number }
+export interface Window { from: number; until: number }
+
+export interface UptimeInput {
+  from: number;
+  to: number;
+  /** silence threshold in ms: max(offlineFactor x interval, MIN_THRESHOLD_MS) — see thresholdMs() */
+  thresholdMs: number;
+  /** an `lwt` drop shorter than this that ends in a reconnect is not an outage */
+  graceMs: number;
+  /** the last presence event before `from`, if any */
+  presenceBefore: PresenceSample | null;
+  /** presence events in [from, to) */
+  presence: PresenceSample[];
+  /** the last reading time before `from`, if any */
+  lastReadingBefore: number | null;
+  /** reading times in [from, to) */
+  readings: number[];
+  /**
+   * Stretches known to hold readings no further apart than the threshold (from server-side gap
+   * detection), standing for the readings inside them; an offline presence event inside one
+   * ends at a connect within the threshold, else at once.
+   */
+  spans?: Window[];
+  battery: BatterySample[];
+  silences: Window[];
+}
+
+export interface OfflineInterval {
+  start: number;
+  end: number;
+  durationMs: number;
+  cause: OfflineCause;
+  /** inside a silence (maintenance window) */
+  planned: boolean;
+  /** still offline at the end of the period */
+  ongoing: boolean;
+  /** already offline when the period (or the device's life) started */
+  startedBefore: boolean;
+}
+
+export interface UptimeResult {
+  /** first data time when the device first appeared inside the period, else null */
+  firstSeen: number | null;
+  /** time audited: from first seen (or period start) to period end */
+  auditedMs: number;
+  /** audited time inside silences, left out of uptimePct */
+  silencedMs: number;
+  unplannedMs: number;
+  plannedMs: number;
+  /** 100 x (audited - silenced - unplanned) / (audited - silenced); null when nothing is left */
+  uptimePct: number | null;
+  intervals: OfflineInterval[];
+  outages: number;
+  longestMs: number;
+  /** mean time to repair over unplanned outages that began and ended inside the period */
+  mttrMs: number | null;
+  /** lwt drops shorter than the grace, not counted as outages */
+  reconnects: number;
+  lastBattery: number | null;
+  /** least-squares battery slope, % per day */
+  batteryTrendPerDay: number | null;
+  /** no reading ever (before or inside the period) */
+  neverReported: boolean;
+}
+
+export const MIN_THRESHOLD_MS = 5 * 60_000;
+export const DEFAULT_GRACE_MS = 2 * 60_000;
+const DAY_MS = 86_400_000;
+
+export function thresholdMs(intervalS: number, offlineFactor: number): number {
+  return Math.max(offlineFactor * intervalS * 1000, MIN_THRESHOLD_MS);
+}
+
+interface Raw { start: number; end: number; cause: OfflineCause; startedBefore: boolean; rank: number }
+
+export function computeUptime(input: UptimeInput): UptimeResult {
+  const { from, to } = input;
+  const spans = (input.spans ?? []).map((w) => ({ from: Math.max(w.from, from), until: Math.min(w.until, to - 1) })).filter((w) => w.until >= w.from);
+  const presence = [...input.presence].filter((p) => p.ts >= from && p.ts < to).sort((a, b) => a.ts - b.ts);
+  const inSpan = (t: number): boolean => spans.some((w) => t > w.from && t <= w.until);
+  // inside a span the next reading came within the threshold: a drop there ends at the next
+  // connect when one follows within the threshold, else at once
+  const reconnectsSoon = (t: number): boolean => presence.some((p) => p.online && p.ts > t && p.ts <= t + input.thresholdMs);
+  const readings = [...input.readings, ...spans.flatMap((w) => [w.from, w.until]),
+    ...presence.filter((p) => !p.online && inSpan(p.ts) && !reconnectsSoon(p.ts)).map((p) => p.ts)]
+    .filter((t) => t >= from && t < to).sort((a, b) => a - b);
+  const seenBefore = input.presenceBefore !== null || input.lastReadingBefore !== null;
+  const firstInPeriod = Math.min(readings[0] ?? Infinity, presence[0]?.ts ?? Infinity);
+  const battery = batteryStats(input.battery);
+
+  if (!seenBefore && firstInPeriod === Infinity) {
+    const raw: Raw[] = to > from ? [{ start: from, end: to, cause: 'never_seen', startedBefore: true, rank: 0 }] : [];
+    return summarise(input, from, null, raw, 0, battery, true);
+  }
+  const start = seenBefore ? from : firstInPeriod;
+  const raw = [...presenceIntervals(input, readings, presence, start), ...silentIntervals(input, readings, spans, presence, start)];
+  const reconnects = countReconnects(input, readings, presence, start);
+  const neverReported = readings.length === 0 && input.lastReadingBefore === null;
+  return summarise(input, start, seenBefore ? null : start, raw, reconnects, battery, neverReported);
+}
+
+type Step = { ts: number; kind: 'reading' } | { ts: number; kind: 'presence'; p: PresenceSample };
+
+function steps(readings: number[], presence: PresenceSample[]): Step[] {
+  const s: Step[] = [...readings.map((ts): Step => ({ ts, kind: 'reading' })), ...presence.map((p): Step => ({ ts: p.ts, kind: 'presence', p }))];
+  // at equal times a presence event goes first, so a reading at the same instant ends it
+  return s.sort((a, b) => a.ts - b.ts || (a.kind === 'presence' ? -1 : 1));
+}
+
+/** Offline intervals from presence: lwt/timeout at once, disconnect only if silence follows. */
+function presenceIntervals(input: UptimeInput, readings: number[], presence: PresenceSample[], start: number): Raw[] {
+  const out: Raw[] = [];
+  let off: { since: number; cause: PresenceCause; startedBefore: boolean } | null = null;
+  const pb = input.presenceBefore;
+  if (pb && !pb.online && (input.lastReadingBefore === null || input.lastReadingBefore < pb.ts)) {
+    off = { since: start, cause: pb.cause, startedBefore: true };
+  }
+  const close = (end: number): void => {
+    if (!off) return;
+    const dur = end - off.since;
+    const keep = off.cause === 'disconnect' ? end - off.since > input.thresholdMs || end === input.to
+      : off.cause === 'lwt' && !off.startedBefore ? dur >= input.graceMs || end === input.to : true;
+    if (keep && end > off.since) out.push({ start: off.since, end, cause: causeOf(off.cause), startedBefore: off.startedBefore, rank: 0 });
+    off = null;
+  };
+  for (const s of steps(readings, presence)) {
+    if (s.ts < start) continue;
+    if (s.kind === 'reading' || s.p.online) close(s.ts);
+    else if (!off) off = { since: s.ts, cause: s.p.cause, startedBefore: false };
+  }
+  if (off) {
+    const o: { since: number; cause: PresenceCause; startedBefore: boolean } = off;
+    // a disconnect with nothing after it only counts once the silence threshold has passed
+    if (o.cause !== 'disconnect' || input.to - o.since > input.thresholdMs) close(input.to);
+  }
+  return out;
+}
+
+function causeOf(c: PresenceCause): OfflineCause {
+  return c === 'connect' ? 'lwt' : c;
+}
+
+function countReconnects(input: UptimeInput, readings: number[], presence: PresenceSample[], start: number): number {
+  let n = 0;
+  let lwtAt: number | null = null;
+  for (const s of steps(readings, presence)) {
+    if (s.ts < start) continue;
+    if (s.kind === 'presence' && !s.p.online && s.p.cause === 'lwt') lwtAt ??= s.ts;
+    else if (s.kind === 'reading' || (s.kind === 'presence' && s.p.online)) {
+      if (lwtAt !== null && s.ts - lwtAt < input.graceMs) n++;
+      lwtAt = null;
+    }
+  }
+  return n;
+}
+
+/** Offline intervals from gaps in activity longer than the threshold. */
+function silentIntervals(input: UptimeInput, readings: number[], spans: Window[], presence: PresenceSample[], start: number): Raw[] {
+  const activity = [...readings.map((t) => ({ from: t, until: t })), ...spans, ...presence.filter((p) => p.online).map((p) => ({ from: p.ts, until: p.ts }))]
+    .sort((a, b) => a.from - b.from);
+  const before = [input.lastReadingBefore, input.presenceBefore?.ts ?? null]
+    .filter((t): t is number => t !== null);
+  let last = before.length > 0 ? Math.max(...before) : start;
+  const out: Raw[] = [];
+  const push = (next: number): void => {
+    const s = Math.max(last + input.thresholdMs, start);
+    if (next > s) out.push({ start: s, end: next, cause: 'silent', startedBefore: last + input.thresholdMs < start, rank: 1 });
+  };
+  for (const a of activity) {
+    push(a.from);
+    last = Math.max(last, a.until);
+  }
+  push(input.to);
+  return out;
+}
+
+function mergeIntervals(raw: Raw[]): Raw[] {
+  const sorted = [...raw].sort((a, b) => a.start - b.start || a.rank - b.rank);
+  const out: Raw[] = [];
+  for (const r of sorted) {
+    const prev = out[out.length - 1];
+    if (prev && r.start <= prev.end) prev.end = Math.max(prev.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** Union of windows clipped to [from, to), sorted and non-overlapping. */
+export function unionWindows(ws: Window[], from: number, to: number): Window[] {
+  const clipped = ws.map((w) => ({ from: Math.max(w.from, from), until: Math.min(w.until, to) })).filter((w) => w.until > w.from).sort((a, b) => a.from - b.from);
+  const out: Window[] = [];
+  for (const w of clipped) {
+    const prev = out[out.length - 1];
+    if (prev && w.from <= prev.until) prev.until = Math.max(prev.until, w.until);
+    else out.push({ ...w });
+  }
+  return out;
+}
+
+/** Cuts [start, end) at window edges: pieces inside a window are planned. */
+function splitBySilences(r: Raw, silences: Window[]): Array<{ start: number; end: number; planned: boolean }> {
+  const pieces: Array<{ start: number; end: number; planned: boolean }> = [];
+  let t = r.start;
+  for (const w of silences) {
+    if (w.until <= t || w.from >= r.end) continue;
+    if (w.from > t) pieces.push({ start: t, end: w.from, planned: false });
+    pieces.push({ start: Math.max(t, w.from), end: Math.min(r.end, w.until), planned: true });
+    t = Math.min(r.end, w.until);
+  }
+  if (t < r.end) pieces.push({ start: t, end: r.end, planned: false });
+  return pieces;
+}
+
+function summarise(input: UptimeInput, start: number, firstSeen: number | null, raw: Raw[], reconnects: number,
+  battery: { last: number | null; trend: number | null }, neverReported: boolean): UptimeResult {
+  const { to } = input;
+  const silences = unionWindows(input.silences, start, to);
+  const intervals: OfflineInterval[] = [];
+  let outages = 0;
+  let longestMs = 0;
+  const repaired: number[] = [];
+  for (const r of mergeIntervals(raw.map((x) => ({ ...x, start: Math.max(x.start, start), end: Math.min(x.end, to) })).filter((x) => x.end > x.start))) {
+    const pieces = splitBySilences(r, silences);
+    const unplanned = pieces.filter((p) => !p.planned).reduce((s, p) => s + (p.end - p.start), 0);
+    for (const p of pieces) {
+      intervals.push({ start: p.start, end: p.end, durationMs: p.end - p.start, cause: r.cause, planned: p.planned, ongoing: p.end === to, startedBefore: r.startedBefore && p.start === r.start });
+    }
+    if (unplanned > 0) {
+      outages++;
+      longestMs = Math.max(longestMs, unplanned);
+      if (r.end < to && !r.startedBefore) repaired.push(unplanned);
+    }
+  }
+  const auditedMs = Math.max(0, to - start);
+  const silencedMs = silences.reduce((s, w) => s + (w.until - w.from), 0);
+  const unplannedMs = intervals.filter((i) => !i.planned).reduce((s, i) => s + i.durationMs, 0);
+  const plannedMs = intervals.filter((i) => i.planned).reduce((s, i) => s + i.durationMs, 0);
+  const denom = auditedMs - silencedMs;
+  return {
+    firstSeen, auditedMs, silencedMs, unplannedMs, plannedMs,
+    uptimePct: denom > 0 ? (100 * (denom - unplannedMs)) / denom : null,
+    intervals, outages, longestMs,
+    mttrMs: repaired.length > 0 ? repaired.reduce((a, b) => a + b, 0) / repaired.length : null,
+    reconnects, lastBattery: battery.last, batteryTrendPerDay: battery.trend, neverReported,
+  };
+}
+
+/** Last battery value and the least-squares slope in % per day (null with fewer than two distinct times). */
+export function batteryStats(samples: BatterySample[]): { last: number | null; trend: number | null } {
+  const s = samples.filter((b) => Number.isFinite(b.value)).sort((a, b) => a.ts - b.ts);
+  const last = s[s.length - 1]?.value ?? null;
+  if (s.length < 2) return { last, trend: null };
+  const t0 = s[0]?.ts ?? 0;
+  const xs = s.map((b) => (b.ts - t0) / DAY_MS);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = s.reduce((a, b) => a + b.value, 0) / s.length;
+  let sxy = 0;
+  let sxx = 0;
+  s.forEach((b, i) => {
+    const dx = (xs[i] ?? 0) - mx;
+    sxy += dx * (b.value - my);
+    sxx += dx * dx;
+  });
+  return { last, trend: sxx > 0 ? sxy / sxx : null };
+}

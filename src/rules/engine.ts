@@ -1,0 +1,162 @@
+// RuleEngine: per-(device, rule) state and a min-heap of wake-up deadlines. The hub calls
+// onReading / onPresence / onEvent as input arrives and tick(now) when nextDeadline() comes due;
+// there is no periodic sweep. Each returns the transitions (raise / clear) it caused.
+import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
+import type { RuleSpec } from '../core/rule-spec.js';
+import { compileRule, initialState, step } from './evaluate.js';
+import { DeadlineHeap } from './heap.js';
+import { localTime, type LocalTime } from './localtime.js';
+import type { CompiledRule, RuleContext, RuleInput, RuleState, Transition } from './types.js';
+
+export interface RuleTransition {
+  device: DeviceInfo;
+  rule: RuleSpec;
+  transition: Transition;
+  ts: number;
+  /** what caused it: the reading, the presence change, the event or the timer */
+  trigger: Record<string, unknown>;
+}
+
+interface DeviceEntry {
+  ctx: RuleContext;
+  rules: CompiledRule[];
+  states: RuleState[];
+}
+
+export interface RuleEngineOptions {
+  timezone: string;
+  /** the effective rules of a device (see resolve.ts) */
+  rulesFor: (device: DeviceInfo) => RuleSpec[];
+}
+
+const NONE: RuleTransition[] = [];
+
+export class RuleEngine {
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly heap = new DeadlineHeap<{ device: string; idx: number }>();
+  private readonly local: LocalTime;
+
+  constructor(private readonly opts: RuleEngineOptions) {
+    this.local = localTime(opts.timezone);
+  }
+
+  /**
+   * Registers a device; its no-data clock starts at `now`. Re-registering (a new DeviceInfo, e.g.
+   * after a secret rotation or a move) keeps the state of every rule that still applies.
+   */
+  addDevice(device: DeviceInfo, now: number): void {
+    const ctx: RuleContext = { local: this.local, device };
+    const rules = this.opts.rulesFor(device).map(compileRule);
+    const old = this.devices.get(device.id);
+    const states = rules.map((r) => {
+      const i = old ? old.rules.findIndex((o) => o.spec === r.spec) : -1;
+      const kept = i >= 0 ? old?.states[i] : undefined;
+      if (!kept) return initialState(r, ctx, now);
+      kept.scheduledAt = undefined; // its old heap entry is now stale
+      return kept;
+    });
+    this.devices.set(device.id, { ctx, rules, states });
+    states.forEach((st, idx) => this.schedule(device.id, idx, st));
+  }
+
+  removeDevice(id: string): void {
+    this.devices.delete(id); // heap entries for it are skipped when they come due
+  }
+
+  /** After a restart: a case is still open for this rule, so a clear must be able to resolve it. */
+  markActive(deviceId: string, ruleId: string, since: number): void {
+    const e = this.devices.get(deviceId);
+    if (!e) return;
+    const idx = e.rules.findIndex((r) => r.spec.id === ruleId);
+    const st = e.states[idx];
+    if (!st || e.rules[idx]?.spec.condition.type === 'event') return;
+    st.active = true;
+    st.raisedAt = since;
+  }
+
+  isActive(deviceId: string, ruleId: string): boolean {
+    const e = this.devices.get(deviceId);
+    if (!e) return false;
+    return e.states[e.rules.findIndex((r) => r.spec.id === ruleId)]?.active ?? false;
+  }
+
+  onReading(reading: Reading, device: DeviceInfo, now: number): RuleTransition[] {
+    return this.run(device, { type: 'reading', reading }, now);
+  }
+
+  onPresence(event: PresenceEvent, device: DeviceInfo, now: number): RuleTransition[] {
+    return this.run(device, { type: 'presence', event }, now);
+  }
+
+  onEvent(event: DeviceEvent, device: DeviceInfo, now: number): RuleTransition[] {
+    return this.run(device, { type: 'event', event }, now);
+  }
+
+  /** Runs every deadline due at `now`. */
+  tick(now: number): RuleTransition[] {
+    let out = NONE;
+    const input: RuleInput = { type: 'tick' };
+    for (let top = this.heap.peek(); top && top.at <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      const e = this.devices.get(top.value.device);
+      const st = e?.states[top.value.idx];
+      const rule = e?.rules[top.value.idx];
+      if (!e || !st || !rule || st.scheduledAt !== top.at) continue; // stale entry
+      st.scheduledAt = undefined;
+      const tr = step(rule, st, input, now, e.ctx);
+      if (tr) {
+        if (out === NONE) out = [];
+        out.push({ device: e.ctx.device, rule: rule.spec, transition: tr, ts: now, trigger: { timer: true, at: top.at } });
+      }
+      // never re-queue at or before now: one pass of tick() always ends
+      if (st.wakeAt !== undefined && st.wakeAt <= now) st.wakeAt = now + 1;
+      this.schedule(top.value.device, top.value.idx, st);
+    }
+    return out;
+  }
+
+  /** The earliest pending deadline, for the hub's single timer. */
+  nextDeadline(): number | undefined {
+    return this.heap.peek()?.at;
+  }
+
+  private run(device: DeviceInfo, input: RuleInput, now: number): RuleTransition[] {
+    let e = this.devices.get(device.id);
+    if (!e || e.ctx.device !== device) {
+      this.addDevice(device, now);
+      e = this.devices.get(device.id) as DeviceEntry;
+    }
+    let out = NONE;
+    const { rules, states, ctx } = e;
+    for (let i = 0; i < rules.length; i++) {
+      const st = states[i] as RuleState;
+      const rule = rules[i] as CompiledRule;
+      const tr = step(rule, st, input, now, ctx);
+      if (st.wakeAt !== undefined && (st.scheduledAt === undefined || st.wakeAt < st.scheduledAt)) this.schedule(device.id, i, st);
+      if (tr) {
+        if (out === NONE) out = [];
+        out.push({ device, rule: rule.spec, transition: tr, ts: input.type === 'reading' ? input.reading.ts : now, trigger: triggerOf(input) });
+      }
+    }
+    return out;
+  }
+
+  private schedule(device: string, idx: number, st: RuleState): void {
+    if (st.wakeAt === undefined) return;
+    if (st.scheduledAt !== undefined && st.scheduledAt <= st.wakeAt) return; // an earlier wake re-checks
+    st.scheduledAt = st.wakeAt;
+    this.heap.push(st.wakeAt, { device, idx });
+  }
+}
+
+function triggerOf(input: RuleInput): Record<string, unknown> {
+  switch (input.type) {
+    case 'reading': {
+      const r = input.reading;
+      return { ts: r.ts, values: { ...r.values }, ...(r.battery === undefined ? {} : { battery: r.battery }) };
+    }
+    case 'presence': return { ts: input.event.ts, online: input.event.online, cause: input.event.cause };
+    case 'event': return { ts: input.event.ts, event: input.event.type, ...(input.event.detail ? { detail: input.event.detail } : {}) };
+    case 'tick': return { timer: true };
+  }
+}

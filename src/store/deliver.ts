@@ -1,0 +1,135 @@
+// One delivery of a batch to InfluxDB 1.x and what its answer means. Only retryable failures
+// (network, timeout, 5xx, and auth / missing database which an operator must fix) are thrown; bad
+// points are dropped here so they can never block the points behind them.
+import type { InfluxDB, IPoint } from 'influx';
+import type { StorePoint } from '../core/domain.js';
+import { GridwatchError } from '../core/errors.js';
+
+export type FailureReason = 'network' | 'timeout' | 'overload' | 'server' | 'auth' | 'database' | 'rejected' | 'partial' | 'invalid_point';
+
+export interface DeliverResult {
+  /** points InfluxDB accepted */
+  written: number;
+  /** points InfluxDB refused (type conflict, unparsable, ...) */
+  dropped: number;
+  posts: number;
+  /** one entry per refusal, for logs and metrics */
+  refusals: { reason: FailureReason; message: string; points: number }[];
+}
+
+export interface DeliverTarget {
+  influx: InfluxDB;
+  database: string;
+  timeoutMs: number;
+  /** observes every POST (duration in seconds, outcome) */
+  onPost?: (seconds: number, outcome: 'ok' | FailureReason) => void;
+}
+
+/** A failure worth retrying later; the points must be kept (in memory or in the spool). */
+export class RetryableWriteError extends GridwatchError {
+  constructor(readonly reason: FailureReason, message: string, cause?: unknown) {
+    super('GW_ERR_STORE_WRITE', message, { retryable: true, cause, details: { reason } });
+    this.name = 'RetryableWriteError';
+  }
+}
+
+function statusOf(e: unknown): number | undefined {
+  const res = (e as { res?: { statusCode?: unknown } } | null)?.res;
+  return typeof res?.statusCode === 'number' ? res.statusCode : undefined;
+}
+
+/** Classify a node-influx failure. */
+export function classify(e: unknown): { reason: FailureReason; retryable: boolean; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  const status = statusOf(e);
+  if (status !== undefined && status >= 400 && status < 500) {
+    if (status === 401 || status === 403) return { reason: 'auth', retryable: true, message };
+    if (status === 404 || /database not found/i.test(message)) return { reason: 'database', retryable: true, message };
+    if (/partial write/i.test(message)) return { reason: 'partial', retryable: false, message };
+    return { reason: 'rejected', retryable: false, message };
+  }
+  if (/timed? ?out/i.test(message)) return { reason: 'timeout', retryable: true, message };
+  if (status !== undefined || /ServiceNotAvailable|No host available/i.test(message) || e?.constructor?.name === 'ServiceNotAvailableError') return { reason: 'server', retryable: true, message };
+  return { reason: 'network', retryable: true, message };
+}
+
+/** `dropped=N` as InfluxDB 1.x reports it in a partial write. */
+export function droppedCount(message: string, of: number): number {
+  const m = /dropped=(\d+)/.exec(message);
+  return m ? Math.min(of, Number(m[1])) : of;
+}
+
+function toIPoints(points: StorePoint[]): IPoint[] {
+  return points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: Math.trunc(p.ts) }));
+}
+
+async function post(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<void> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  // Stop waiting after timeoutMs, or when the writer gives up on this batch (signal). If the
+  // request lands later anyway, the points are also in the spool: a harmless overwrite.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RetryableWriteError('timeout', `InfluxDB write timed out after ${t.timeoutMs} ms`)), t.timeoutMs);
+    onAbort = () => reject(new RetryableWriteError('overload', 'gave up waiting for InfluxDB: too many points queued behind this batch'));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    let request: Promise<void>;
+    try {
+      request = t.influx.writePoints(toIPoints(points), { database: t.database, precision: 'ms' });
+    } catch (e) {
+      // node-influx checks points against the schema synchronously: a bad point, not a bad server.
+      throw Object.assign(new Error(`point refused by the client schema: ${(e as Error).message}`), { res: { statusCode: 400 } });
+    }
+    await Promise.race([request, timeout]);
+    t.onPost?.((performance.now() - started) / 1000, 'ok');
+  } catch (e) {
+    t.onPost?.((performance.now() - started) / 1000, e instanceof RetryableWriteError ? e.reason : classify(e).reason);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Write `points` in one POST. A 400 that is not a partial write (InfluxDB 1.x writes the good
+ * points of a partial write itself) is bisected until the bad points are found and dropped.
+ * Throws RetryableWriteError when the batch should be kept and tried again.
+ */
+export async function deliver(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<DeliverResult> {
+  const result: DeliverResult = { written: 0, dropped: 0, posts: 0, refusals: [] };
+  await deliverInto(t, points, result, signal);
+  return result;
+}
+
+async function deliverInto(t: DeliverTarget, points: StorePoint[], result: DeliverResult, signal?: AbortSignal): Promise<void> {
+  if (points.length === 0) return;
+  result.posts += 1;
+  try {
+    await post(t, points, signal);
+    result.written += points.length;
+    return;
+  } catch (e) {
+    if (e instanceof RetryableWriteError) throw e;
+    const c = classify(e);
+    if (c.retryable) throw new RetryableWriteError(c.reason, `InfluxDB write failed (${c.reason}): ${c.message}`, e);
+    if (c.reason === 'partial') {
+      const dropped = droppedCount(c.message, points.length);
+      result.dropped += dropped;
+      result.written += points.length - dropped;
+      result.refusals.push({ reason: 'partial', message: c.message, points: dropped });
+      return;
+    }
+    if (points.length === 1) {
+      result.dropped += 1;
+      result.refusals.push({ reason: 'rejected', message: `${c.message} (point ${JSON.stringify(points[0])})`, points: 1 });
+      return;
+    }
+  }
+  const mid = Math.ceil(points.length / 2);
+  await deliverInto(t, points.slice(0, mid), result, signal);
+  await deliverInto(t, points.slice(mid), result, signal);
+}

@@ -1,0 +1,314 @@
+// The batching InfluxDB writer. write() resolves only once its points are durable: InfluxDB
+// answered 204 for a batch holding them, or they are appended and fsync'd to the on-disk spool.
+//
+// Direct mode: concurrent writes gather into one batch (closed by size or flushMs); one POST is
+// in flight at a time, so order is kept and the next batch gathers while it runs. A failed POST
+// is retried with exponential backoff + jitter; when the retries run out (or the next batch is
+// already full) the batch and everything queued behind it go to the spool, in order, and the
+// writer enters spool mode: every new write is appended to the spool after what is there, and a
+// replay loop streams the oldest segment to InfluxDB, deleting a segment only when all its points
+// are acknowledged. Between failed attempts it probes /ping. When the spool is drained it goes
+// back to direct mode. On open, a spool left by an earlier run (even after SIGKILL) is replayed.
+//
+// Replay is at-least-once: a batch that landed but whose answer was lost, or a segment whose last
+// batches landed just before a crash, is sent again. InfluxDB overwrites a point with the same
+// measurement + tag set + timestamp (the fields are merged, same values), so a repeat never
+// creates a duplicate row; we rely on that instead of keeping acknowledgement offsets.
+import { join } from 'node:path';
+import type { StorePoint } from '../core/domain.js';
+import { GridwatchError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { backoffDelay, Sleeper } from './backoff.js';
+import { deliver, RetryableWriteError, type DeliverResult, type DeliverTarget } from './deliver.js';
+import { pointProblem } from './points.js';
+import { Spool } from './spool.js';
+import type { PointSink } from './types.js';
+import type { InfluxWriterOptions, InfluxWriterStats, RetryOptions } from './writer-options.js';
+import { createWriterMetrics, type WriterMetrics } from './writer-metrics.js';
+
+export type { InfluxWriterOptions, InfluxWriterStats, RetryOptions } from './writer-options.js';
+
+interface Waiter {
+  points: StorePoint[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class InfluxWriter implements PointSink {
+  private readonly target: DeliverTarget;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  private readonly retry: Required<RetryOptions>;
+  private readonly log: Logger;
+  private readonly m: WriterMetrics | undefined;
+  private mode: 'direct' | 'spool' = 'direct';
+  private pending: Waiter[] = [];
+  private pendingPoints = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> | undefined;
+  /** aborts the direct batch in flight (its POST and its backoff) */
+  private giveUp: AbortController | undefined;
+  private replaying: Promise<void> | undefined;
+  private readonly sleeper = new Sleeper();
+  private closing = false;
+  private stopped = false;
+  private closed: Promise<void> | undefined;
+  private readonly s = { pointsWritten: 0, pointsSpooled: 0, pointsDropped: 0, posts: 0, influxUp: true, lastWriteMs: 0 };
+
+  private constructor(private readonly spool: Spool, opts: InfluxWriterOptions) {
+    this.batchSize = opts.batchSize ?? 5000;
+    this.flushMs = opts.flushMs ?? 100;
+    this.maxPending = opts.maxPendingPoints ?? Math.max(10 * this.batchSize, 50_000);
+    this.retry = { attempts: 3, baseMs: 100, maxMs: 2000, replayMaxMs: 5000, ...opts.retry };
+    this.log = (opts.logger ?? silentLogger()).child({ stage: 'store' });
+    this.m = opts.metrics ? createWriterMetrics(opts.metrics, () => this.spool.depth) : undefined;
+    this.target = {
+      influx: opts.influx,
+      database: opts.database,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      onPost: (seconds, outcome) => {
+        this.s.posts += 1;
+        this.m?.latency.observe({ outcome }, seconds);
+        if (outcome !== 'ok') this.m?.errors.inc({ reason: outcome });
+      },
+    };
+  }
+
+  /** Open the spool in <dataDir>/spool and, if it holds points from an earlier run, replay them. */
+  static async open(opts: InfluxWriterOptions): Promise<InfluxWriter> {
+    const spool = await Spool.open({ dir: join(opts.dataDir, 'spool'), segmentBytes: opts.segmentBytes });
+    const w = new InfluxWriter(spool, opts);
+    if (spool.depth > 0) {
+      w.log.info({ points: spool.depth, segments: spool.segments().length }, 'replaying the spool left by an earlier run');
+      w.mode = 'spool';
+      w.startReplay();
+    }
+    return w;
+  }
+
+  write(points: StorePoint[]): Promise<void> {
+    if (this.closing) return Promise.reject(new GridwatchError('GW_ERR_STORE_WRITE', 'the InfluxDB writer is closed'));
+    const good = this.screen(points);
+    if (good.length === 0) return Promise.resolve();
+    if (this.mode === 'spool') return this.toSpool(good);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ points: good, resolve, reject });
+      this.pendingPoints += good.length;
+      if (this.pendingPoints >= this.batchSize) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.flushMs);
+      if (this.pendingPoints >= this.maxPending) this.giveUp?.abort();
+    });
+  }
+
+  stats(): InfluxWriterStats {
+    return { ...this.s, spoolDepth: this.spool.depth, spooling: this.mode === 'spool' };
+  }
+
+  /** Flush everything (to InfluxDB or the spool), stop the replay loop and timers. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    this.sleeper.wakeAll(); // a batch waiting out a backoff retries now (and spools if that fails)
+    while (this.mode === 'direct' && (this.pending.length > 0 || this.inflight)) {
+      if (!this.inflight) this.kick();
+      await this.inflight;
+    }
+    this.clearTimer();
+    await this.spool.settle();
+    this.stopped = true;
+    this.sleeper.wakeAll();
+    await this.replaying;
+    await this.spool.close();
+  }
+
+  /** Invalid points can never be written: drop them (logged, counted) so they block nothing. */
+  private screen(points: StorePoint[]): StorePoint[] {
+    const good: StorePoint[] = [];
+    for (const p of points) {
+      const problem = pointProblem(p);
+      if (problem === undefined) good.push(p);
+      else {
+        this.s.pointsDropped += 1;
+        this.m?.dropped.inc({ reason: 'invalid_point' });
+        this.log.warn({ measurement: p.measurement, tags: p.tags, reason: problem }, 'dropped a point that cannot be written');
+      }
+    }
+    return good;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private kick(): void {
+    this.clearTimer();
+    if (this.inflight || this.pending.length === 0 || this.mode !== 'direct') return;
+    let k = 0;
+    let n = 0;
+    for (const w of this.pending) {
+      if (n > 0 && n + w.points.length > this.batchSize) break;
+      n += w.points.length;
+      k += 1;
+    }
+    const batch = this.pending.splice(0, k);
+    this.pendingPoints -= n;
+    this.inflight = this.sendDirect(batch)
+      .catch((e: unknown) => {
+        this.log.error({ err: e }, 'InfluxDB writer failed a batch');
+        for (const w of batch) w.reject(e);
+      })
+      .finally(() => {
+        this.inflight = undefined;
+        // What gathered during the POST goes next, at once: adaptive batching.
+        if (this.pending.length > 0) this.kick();
+      });
+  }
+
+  private async sendDirect(batch: Waiter[]): Promise<void> {
+    const points = batch.flatMap((w) => w.points);
+    const giveUp = new AbortController();
+    this.giveUp = giveUp;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (attempt > 1 && giveUp.signal.aborted) {
+          this.enterSpoolMode(batch); // the queue overflowed during the backoff
+          return;
+        }
+        try {
+          this.delivered(await deliver(this.target, points, giveUp.signal));
+          for (const w of batch) w.resolve();
+          return;
+        } catch (e) {
+          this.markDown(e);
+          if (attempt >= this.retry.attempts || this.pendingPoints >= this.batchSize || this.closing || giveUp.signal.aborted) {
+            this.enterSpoolMode(batch);
+            return;
+          }
+          await this.sleep(this.backoff(attempt, this.retry.maxMs), giveUp.signal);
+        }
+      }
+    } finally {
+      this.giveUp = undefined;
+    }
+  }
+
+  /** The failed batch, then everything queued behind it, go to the spool in this order. */
+  private enterSpoolMode(failed: Waiter[]): void {
+    this.mode = 'spool';
+    this.clearTimer();
+    const waiters = [...failed, ...this.pending];
+    this.pending = [];
+    this.pendingPoints = 0;
+    for (const w of waiters) this.toSpool(w.points).then(w.resolve, w.reject);
+    this.log.warn({ points: waiters.reduce((n, w) => n + w.points.length, 0) }, 'InfluxDB unavailable: spooling points to disk');
+    this.startReplay();
+  }
+
+  private toSpool(points: StorePoint[]): Promise<void> {
+    return this.spool.append(points).then(() => {
+      this.s.pointsSpooled += points.length;
+      this.m?.spooled.inc(points.length);
+    });
+  }
+
+  private startReplay(): void {
+    if (this.replaying) return;
+    const run = (async () => {
+      for (let failures = 1; !this.stopped; failures++) {
+        try {
+          await this.replayLoop();
+          return;
+        } catch (e) {
+          // e.g. a segment file removed by hand: log, back off, start again from the oldest segment
+          this.log.error({ err: e }, 'spool replay failed; retrying');
+          await this.sleep(this.backoff(failures, this.retry.replayMaxMs));
+        }
+      }
+    })();
+    this.replaying = run;
+    void run.finally(() => {
+      if (this.replaying === run) this.replaying = undefined;
+    });
+  }
+
+  private async replayLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const seg = await this.spool.oldest();
+      if (!seg) {
+        if (this.spool.isEmpty()) {
+          this.mode = 'direct';
+          this.replaying = undefined; // a failure from now on starts a new replay loop
+          this.log.info('spool drained: writing to InfluxDB directly again');
+          return;
+        }
+        await this.spool.settle();
+        continue;
+      }
+      const badLine = (line: string): void => this.log.warn({ segment: seg.name, line: line.slice(0, 200) }, 'skipped an unreadable spool line');
+      for await (const read of this.spool.read(seg, this.batchSize, badLine)) {
+        const batch = this.screen(read);
+        while (batch.length > 0) {
+          if (this.stopped) return;
+          try {
+            this.delivered(await deliver(this.target, batch));
+            failures = 0;
+            break;
+          } catch (e) {
+            this.markDown(e);
+            failures = await this.waitForInflux(failures + 1);
+          }
+        }
+      }
+      if (this.stopped) return;
+      await this.spool.remove(seg);
+    }
+  }
+
+  /** Back off, then probe /ping until InfluxDB answers (or the writer stops). */
+  private async waitForInflux(failures: number): Promise<number> {
+    for (let n = failures; !this.stopped; n++) {
+      await this.sleep(this.backoff(n, this.retry.replayMaxMs));
+      if (this.stopped) break;
+      const hosts = await this.target.influx.ping(this.target.timeoutMs).catch(() => []);
+      if (hosts.some((h) => h.online)) return n;
+    }
+    return failures;
+  }
+
+  private delivered(r: DeliverResult): void {
+    this.s.pointsWritten += r.written;
+    this.s.pointsDropped += r.dropped;
+    this.m?.written.inc(r.written);
+    for (const refusal of r.refusals) {
+      this.m?.dropped.inc({ reason: refusal.reason }, refusal.points);
+      this.log.warn({ reason: refusal.reason, points: refusal.points, detail: refusal.message.slice(0, 500) }, 'InfluxDB refused points; dropped them');
+    }
+    if (!this.s.influxUp) this.log.info('InfluxDB answers again');
+    this.s.influxUp = true;
+    this.s.lastWriteMs = Date.now();
+  }
+
+  private markDown(e: unknown): void {
+    const reason = e instanceof RetryableWriteError ? e.reason : 'network';
+    if (reason === 'overload') return; // we stopped waiting; InfluxDB itself may be fine
+    const err = e instanceof Error ? e.message : String(e);
+    if (this.s.influxUp) this.log.warn({ reason, err }, 'InfluxDB write failed');
+    else this.log.debug({ reason, err }, 'InfluxDB write failed again');
+    this.s.influxUp = false;
+  }
+
+  private backoff(n: number, cap: number): number {
+    return backoffDelay(n, this.retry.baseMs, cap);
+  }
+
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleeper.sleep(ms, signal);
+  }
+}

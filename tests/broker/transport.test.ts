@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { startTestHub, until, type TestHub } from '../helpers/hub.js';
+
+let influx: TestInflux;
+let t: TestHub;
+
+beforeAll(async () => {
+  influx = await startTestInflux();
+  t = await startTestHub({
+    influxUrl: influx.url,
+    devices: [{ id: 'noise-ws', kind: 'noise' }, { id: 'gas-rate', kind: 'gas' }, { id: 'gas-big', kind: 'gas' }, { id: 'gas-cmd', kind: 'gas' }],
+    overrides: { mqtt: { port: 0, host: '127.0.0.1', ratePerSecond: 0.01, rateBurst: 5, maxPacketBytes: 1024 } },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+  await influx?.cleanup();
+}, 60_000);
+
+function errorAnswers(c: MqttClient, device: string): Record<string, unknown>[] {
+  const answers: Record<string, unknown>[] = [];
+  c.on('message', (topic, payload) => {
+    if (topic === `gridwatch/v1/${device}/error`) answers.push(JSON.parse(payload.toString()) as Record<string, unknown>);
+  });
+  return answers;
+}
+
+describe('broker transports and limits', () => {
+  it('accepts MQTT over WebSocket at /mqtt on the HTTP port', async () => {
+    const c = await mqtt.connectAsync(`ws://127.0.0.1:${t.hub.httpPort}/mqtt`, { clientId: 'noise-ws', username: 'noise-ws', password: t.secrets.get('noise-ws'), reconnectPeriod: 0 });
+    await c.publishAsync('gridwatch/v1/noise-ws/reading', JSON.stringify({ laeq: 47.5, lmax: 60, seq: 1 }), { qos: 1 });
+    const rows = await until(async () => (await influx.query("SELECT laeq, lmax FROM noise WHERE device = 'noise-ws'", 'gridwatch'))[0]?.values, 15_000, 'ws reading');
+    expect(rows.map((r) => r.slice(1))).toEqual([[47.5, 60]]);
+    await c.endAsync();
+  });
+
+  it('answers over-rate messages with GW_ERR_BROKER_RATE and keeps the connection', async () => {
+    const c = await t.connect('gas-rate');
+    const answers = errorAnswers(c, 'gas-rate');
+    await c.subscribeAsync('gridwatch/v1/gas-rate/error');
+    for (let seq = 0; seq < 8; seq++) await c.publishAsync('gridwatch/v1/gas-rate/reading', JSON.stringify({ lel: 1, seq }), { qos: 1 });
+    await until(() => answers.length >= 3 || undefined, 15_000, 'rate answers');
+    expect(answers.map((a) => a.code)).toEqual(['GW_ERR_BROKER_RATE', 'GW_ERR_BROKER_RATE', 'GW_ERR_BROKER_RATE']);
+    expect(answers[0]).toMatchObject({ field: 'rate', rule: 'at most 0.01 messages/s (bursts of 5)' });
+    const rows = await until(async () => (await influx.query("SELECT seq FROM gas WHERE device = 'gas-rate'", 'gridwatch'))[0]?.values, 15_000, 'stored');
+    expect(rows.map((r) => r[1])).toEqual([0, 1, 2, 3, 4]);
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it('answers a payload over maxPacketBytes with GW_ERR_PAYLOAD_TOO_LARGE', async () => {
+    const c = await t.connect('gas-big');
+    const answers = errorAnswers(c, 'gas-big');
+    await c.subscribeAsync('gridwatch/v1/gas-big/error');
+    await c.publishAsync('gridwatch/v1/gas-big/reading', JSON.stringify({ lel: 1, note: 'x'.repeat(2000) }), { qos: 1 });
+    await until(() => answers.length >= 1 || undefined, 15_000, 'too-large answer');
+    expect(answers[0]).toMatchObject({ code: 'GW_ERR_PAYLOAD_TOO_LARGE', field: 'payload', rule: 'size must be <= 1024 bytes' });
+    await c.publishAsync('gridwatch/v1/gas-big/reading', JSON.stringify({ lel: 2 }), { qos: 1 });
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it('sends commands to the device on its cmd topic (QoS 1) and emits its ack on the bus', async () => {
+    const c = await t.connect('gas-cmd');
+    const got: unknown[] = [];
+    c.on('message', (topic, payload) => {
+      if (topic === 'gridwatch/v1/gas-cmd/cmd') got.push(JSON.parse(payload.toString()));
+    });
+    await c.subscribeAsync('gridwatch/v1/gas-cmd/cmd', { qos: 1 });
+    const acks: unknown[] = [];
+    t.hub.ctx.bus.on('cmdAck', (ack) => acks.push(ack));
+    await t.hub.ctx.commands.send('gas-cmd', { id: 'c-1', cmd: 'valve', state: 'closed' });
+    await until(() => got.length >= 1 || undefined, 15_000, 'command');
+    expect(got).toEqual([{ id: 'c-1', cmd: 'valve', state: 'closed' }]);
+    await c.publishAsync('gridwatch/v1/gas-cmd/cmd/ack', JSON.stringify({ id: 'c-1', ok: true }), { qos: 1 });
+    await until(() => acks.length >= 1 || undefined, 15_000, 'ack');
+    expect(acks[0]).toMatchObject({ device: 'gas-cmd', id: 'c-1', ok: true });
+    await c.endAsync();
+  });
+});

@@ -1,0 +1,50 @@
+// Test data: an alert case, a notification and an in-memory ledger that records like the real one.
+import type { AlertCase, AlertLedger, LedgerAction, LedgerEntry, Notification, Person } from '../../src/core/alert-types.js';
+import type { OutboundMessage } from '../../src/notify/types.js';
+import { render } from '../../src/notify/render.js';
+
+export const T0 = Date.UTC(2026, 10, 23, 13, 3, 5); // 21:03:05 in Asia/Shanghai
+
+export function makeCase(over: Partial<AlertCase> = {}): AlertCase {
+  return {
+    id: 'c-0001', device: 'gas-lty3-0101', rule: 'gas.lel.high', kind: 'gas', severity: 'critical', state: 'open',
+    title: { zh: '燃气浓度超标', en: 'Gas concentration high' },
+    street: 'liulin', community: 'longtianyuan', grid: 'lty-1', building: 'lty-3', unit: '1单元101',
+    openedAt: T0, updatedAt: T0, escalationStep: 0,
+    trigger: { device: 'gas-lty3-0101', kind: 'gas', ts: T0, values: { lel: 23.456, co_ppm: 12, valve: 'open' } },
+    ...over,
+  };
+}
+
+export const HANTAO: Person = { id: 'hantao', name: '韩涛', role: 'grid_worker', grids: ['lty-1'], phone: '13800001111' };
+export const ALICE: Person = { id: 'alice', name: 'Alice', role: 'grid_leader', grids: ['lty-1'], lang: 'en' };
+
+export class MemoryLedger implements AlertLedger {
+  readonly entries: LedgerEntry[] = [];
+  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): LedgerEntry {
+    const e: LedgerEntry = { seq: this.entries.length + 1, caseId, ts: T0, actor, action, ...(note ? { note } : {}), ...(data ? { data } : {}) };
+    this.entries.push(e);
+    return e;
+  }
+  actions(): LedgerAction[] {
+    return this.entries.map((e) => e.action);
+  }
+}
+
+export function makeNotification(over: Partial<Notification> = {}, caseOver: Partial<AlertCase> = {}): Notification {
+  const c = makeCase(caseOver);
+  const ledger = over.ledger ?? new MemoryLedger();
+  return {
+    case: c,
+    entry: { seq: 1, caseId: c.id, ts: c.openedAt, actor: 'system', action: 'opened' },
+    recipients: [HANTAO],
+    step: 0,
+    reason: 'opened',
+    ledger,
+    ...over,
+  };
+}
+
+export function makeMessage(n: Notification = makeNotification()): OutboundMessage {
+  return { notification: n, rendered: render(n, { lang: 'zh', baseUrl: 'https://gw.example.cn' }) };
+}

@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InfluxDB } from 'influx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SiteIndex } from '../../src/config/site.js';
+import type { ReportDeps } from '../../src/reports/handlers.js';
+import { runDailyReports, runMonthlyReports, startReportSchedule, type MorningReport } from '../../src/reports/schedule.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createInfluxClient } from '../../src/store/client.js';
+import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { line, siteConfig, writeLines } from './fixtures.js';
+
+const DB = 'gw_schedule';
+// 2026-03-05 in Asia/Shanghai is 2026-03-04T16:00Z .. 2026-03-05T16:00Z; its night 14:00Z .. 22:00Z on 03-05.
+const DAY = Date.UTC(2026, 2, 4, 16);
+const NIGHT = Date.UTC(2026, 2, 5, 14);
+const NOW = Date.UTC(2026, 2, 5, 23); // 07:00 local on 03-06
+
+describe('scheduled reports', () => {
+  let influxd: TestInflux;
+  let influx: InfluxDB;
+  let dir: string;
+  let deps: ReportDeps;
+
+  beforeAll(async () => {
+    influxd = await startTestInflux();
+    await influxd.createDb(DB);
+    const lines: string[] = [];
+    for (let h = -2; h < 24; h++) lines.push(line.reading('smoke', 'smk-steady', DAY + h * 3_600_000, 'alarm=false'));
+    for (let k = 0; k < 48; k++) {
+      lines.push(line.reading('noise', 'noise-b3', NIGHT + k * 600_000, 'laeq=49,lmax=50'));
+      lines.push(line.reading('noise', 'noise-b2', NIGHT + k * 600_000, 'laeq=49,lmax=50'));
+    }
+    await writeLines(influxd.url, DB, lines);
+    influx = createInfluxClient({ url: influxd.url, database: DB });
+    const config = siteConfig();
+    deps = { config, site: new SiteIndex(config), store: { influx, database: DB }, clock: { now: () => NOW } };
+    dir = mkdtempSync(join(tmpdir(), 'gw-sched-'));
+  });
+  afterAll(async () => {
+    await influxd?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the daily run writes yesterday\'s uptime, last night\'s noise and the morning report as JSON + CSV', async () => {
+    const files = await runDailyReports(deps, dir, NOW);
+    const r = (name: string) => join(dir, 'reports', name);
+    expect(files.sort()).toEqual([
+      r('noise-morning-2026-03-05.json'), r('noise-night-2026-03-05.csv'), r('noise-night-2026-03-05.json'),
+      r('uptime-daily-2026-03-05.csv'), r('uptime-daily-2026-03-05.json'),
+    ]);
+    const uptime = JSON.parse(readFileSync(r('uptime-daily-2026-03-05.json'), 'utf8')) as { from: number; to: number; devices: Array<{ device: string; uptimePct: number }> };
+    expect([uptime.from, uptime.to]).toEqual([DAY, DAY + 24 * 3_600_000]);
+    expect(uptime.devices.find((d) => d.device === 'smk-steady')?.uptimePct).toBe(100);
+    // 49 dB is over zone 1 (45) in b3 but under zone 2 (50) in b2: only g1 makes the morning report
+    const morning = JSON.parse(readFileSync(r('noise-morning-2026-03-05.json'), 'utf8')) as MorningReport;
+    expect(morning.grids.map((g) => [g.grid, g.buildings.map((b) => b.building)])).toEqual([['g1', ['b3']]]);
+    expect(readFileSync(r('noise-night-2026-03-05.csv'), 'utf8').split('\r\n')[1]).toMatch(/^2026-03-05,b3,3号楼,g1,1,45,49,50,480,0,true$/);
+  });
+
+  it('the cron schedule runs the daily job in the config zone and stops', async () => {
+    const everySecond = { ...deps, config: { ...deps.config, reports: { ...deps.config.reports, dailyCron: '* * * * * *' } } };
+    const out = mkdtempSync(join(tmpdir(), 'gw-sched-cron-'));
+    const schedule = startReportSchedule(everySecond, out, silentLogger());
+    try {
+      const want = join(out, 'reports', 'noise-morning-2026-03-05.json');
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(want) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(want)).toBe(true);
+    } finally {
+      await schedule.stop();
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('the monthly run audits the previous month', async () => {
+    const files = await runMonthlyReports(deps, dir, Date.UTC(2026, 3, 1, 0));
+    expect(files.map((f) => f.split('/').pop())).toEqual(['uptime-monthly-2026-03.json', 'uptime-monthly-2026-03.csv']);
+    expect(existsSync(files[1] as string)).toBe(true);
+  });
+});
