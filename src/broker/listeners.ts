@@ -1,6 +1,6 @@
 // The broker's listeners: MQTT over TCP, and MQTT over WebSocket at `/mqtt` on the HTTP server
 // (only that path: socket.io and others share the server's upgrades).
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
@@ -16,7 +16,12 @@ export interface TcpListener {
 }
 
 export async function listenTcp(aedes: Aedes, port: number, host: string, maxFrameBytes: number): Promise<TcpListener> {
-  const server = createServer((socket) => aedes.handle(guarded(socket, maxFrameBytes)));
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(guarded(socket, maxFrameBytes));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -28,7 +33,11 @@ export async function listenTcp(aedes: Aedes, port: number, host: string, maxFra
   return {
     server,
     port: typeof addr === 'object' && addr ? addr.port : port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // stop accepting and end what is left (the broker closes its clients first, see hub.ts)
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
   };
 }
 

@@ -131,6 +131,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // --- end of stages ---
 
     // --- listen ---
+    // (run in reverse: TCP, WebSocket, broker (closes its clients), then HTTP)
     stopListening.push(() => app.close());
     stopListening.push(() => broker.close());
     const maxFrame = hardFrameLimit(config.mqtt.maxPacketBytes);

@@ -60,7 +60,12 @@ describe('broker transports and limits', () => {
     expect(answers[0]).toMatchObject({ code: 'GW_ERR_PAYLOAD_TOO_LARGE', field: 'payload', rule: 'size must be <= 1024 bytes' });
     await c.publishAsync('gridwatch/v1/gas-big/reading', JSON.stringify({ lel: 2 }), { qos: 1 });
     expect(c.connected).toBe(true);
-    await c.endAsync();
+    // beyond the hard bound (2 x maxPacketBytes + 64 KiB) the connection is closed before buffering it
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish('gridwatch/v1/gas-big/reading', Buffer.alloc(80_000, 32), { qos: 1 });
+    await closed;
+    const rows = await influx.query("SELECT lel FROM gas WHERE device = 'gas-big'", 'gridwatch');
+    expect(rows[0]?.values.map((r) => r[1])).toEqual([2]);
   });
 
   it('sends commands to the device on its cmd topic (QoS 1) and emits its ack on the bus', async () => {
@@ -79,5 +84,14 @@ describe('broker transports and limits', () => {
     await until(() => acks.length >= 1 || undefined, 15_000, 'ack');
     expect(acks[0]).toMatchObject({ device: 'gas-cmd', id: 'c-1', ok: true });
     await c.endAsync();
+  });
+
+  it('closes gracefully while devices are still connected', async () => {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.hub.mqttPort}`, { clientId: 'gas-cmd', username: 'gas-cmd', password: t.secrets.get('gas-cmd'), reconnectPeriod: 0 });
+    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${t.hub.httpPort}/mqtt`, { clientId: 'noise-ws', username: 'noise-ws', password: t.secrets.get('noise-ws'), reconnectPeriod: 0 });
+    const closed = Promise.all([c, ws].map((x) => new Promise<void>((resolve) => x.once('close', () => resolve()))));
+    await t.hub.close();
+    await closed;
+    expect([c.connected, ws.connected]).toEqual([false, false]);
   });
 });
