@@ -127,6 +127,9 @@ export const ConfigSchema = Type.Object({
   streetDuty: Type.Array(Id, { default: [] }),
   rules: Type.Array(RuleSpecSchema, { default: [] }),
   silences: Type.Array(Silence, { default: [] }),
+  alerting: Type.Object({
+    enabled: Type.Boolean({ default: true, description: 'attach the rules engine and alert cases (and the /alerts and /silences API); false: readings and presence are still stored, no rules run, no cases open (e.g. to measure ingest without rules)' }),
+  }, { additionalProperties: false, default: {} }),
   channels: Type.Array(Channel, { default: [] }),
   reports: Type.Object({
     /** a device is offline after k x its report interval without data */

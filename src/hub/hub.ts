@@ -123,7 +123,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // --- stages attached by other modules (alerts, api/live, reports), in data-path order ---
     // The panel already hears every case change on the bus, so the notify stage's own live
     // channel would only repeat it.
-    await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
+    // alerting.enabled: false leaves ctx.alerts unset, so the API does not mount /alerts, /silences
+    if (config.alerting.enabled) {
+      await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
+    } else {
+      logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
+    }
     await attachApi(ctx);
     attachLive(ctx);
     attachReports(ctx); // scheduled reports; the routes are mounted by the API (src/api/routes/reports.ts)
