@@ -58,3 +58,10 @@ export function makeFixture(opts: { loadDevices: number; idleDevices: number; al
 export function writeConfig(file: string, config: Record<string, unknown>): void {
   writeFileSync(file, stringify(config));
 }
+
+/** The same site for a second hub with the rules engine and alert cases off (`alerting.enabled: false`). */
+export function rulesOffConfig(config: Record<string, unknown>, opts: { mqttPort: number; httpPort: number; dataDir: string }): Record<string, unknown> {
+  const mqtt = config.mqtt as Record<string, unknown>;
+  const http = config.http as Record<string, unknown>;
+  return { ...config, mqtt: { ...mqtt, port: opts.mqttPort }, http: { ...http, port: opts.httpPort }, dataDir: opts.dataDir, alerting: { enabled: false } };
+}

@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [--messages M] [--idle N] [--window W]`
 // Every figure is printed as a RATIO against a baseline measured in the same run on the same
 // machine: ingest vs a bare aedes broker with an empty handler; idle connections vs bare aedes;
-// the mosquitto peer vs the same baseline. Results go to bench/results/<timestamp>.json.
+// the mosquitto peer vs the same baseline; ingest with rules on vs a second hub with
+// `alerting.enabled: false` (rules on / rules off). Results go to bench/results/<timestamp>.json.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { freePort, startInfluxd } from '../src/store/influxd.js';
 import { login, measureAlertLatency, openLive, type Latency } from './alerts.js';
 import { startBareAedes } from './baseline.js';
-import { makeFixture, writeConfig, type BenchDevice } from './fixture.js';
+import { makeFixture, rulesOffConfig, writeConfig, type BenchDevice } from './fixture.js';
 import { startHubProcess } from './hub-process.js';
 import { closeIdle, connectIdle } from './idle.js';
 import { closePublishers, connectPublishers, influxCounter, makePayloads, publishAll, waitForCount } from './load.js';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const influxd = await startInfluxd({ dir: join(work, 'influxdb') });
   const results: Record<string, unknown> = { startedAt: new Date().toISOString(), quick, messages: MESSAGES, idle: IDLE, window: WINDOW, publishers: PUBLISHERS, cpus: cpus().length, node: process.version };
   const rows: Row[] = [];
+  const offRes: Record<string, Throughput> = {};
   try {
     const mqttPort = await freePort();
     const httpPort = await freePort();
@@ -124,6 +126,29 @@ async function main(): Promise<void> {
     }
     results.hub = hubRes;
 
+    // --- the same hub with alerting.enabled: false (no rules engine, no cases): ingest only ---
+    console.error('bench: gridwatch hub, rules off');
+    const offHttpPort = await freePort();
+    const offMqttPort = await freePort();
+    const offConfigFile = join(work, 'gridwatch-rules-off.yaml');
+    writeConfig(offConfigFile, rulesOffConfig(fixture.config, { mqttPort: offMqttPort, httpPort: offHttpPort, dataDir: join(work, 'hub-rules-off') }));
+    const hubOff = await startHubProcess({ config: offConfigFile, influxUrl: influxd.url, httpPort: offHttpPort });
+    try {
+      const count = influxCounter(influxd.url, DB);
+      for (const qos of [0, 1] as const) {
+        offRes[`qos${qos}`] = await drive(`mqtt://127.0.0.1:${offMqttPort}`, fixture.load, qos, (n) => waitForCount(count, n), await count());
+      }
+    } finally {
+      await hubOff.stop();
+    }
+    results.hubRulesOff = offRes;
+    const onOff = (qos: 0 | 1): number => {
+      const on = (hubRes[`qos${qos}`] as Throughput).perSecond;
+      const off = (offRes[`qos${qos}`] as Throughput).perSecond;
+      return off > 0 ? +(on / off).toFixed(3) : 0;
+    };
+    results.rulesOnOverOff = { qos0: onOff(0), qos1: onOff(1) };
+
     // --- peer: mosquitto + minimal subscriber writing to InfluxDB ---
     console.error('bench: mosquitto peer');
     const peerRes: Record<string, Throughput> = {};
@@ -143,7 +168,10 @@ async function main(): Promise<void> {
       const b = base[`qos${qos}`] as Throughput;
       const h = hubRes[`qos${qos}`] as Throughput;
       const p = peerRes[`qos${qos}`] as Throughput;
+      const off = offRes[`qos${qos}`] as Throughput;
       rows.push({ figure: `ingest QoS ${qos}, publish -> InfluxDB (rules ${stages.rules ? 'on' : 'off: not attached'})`, value: `${h.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(h.perSecond, b.perSecond) });
+      rows.push({ figure: `ingest QoS ${qos}, rules off (alerting.enabled: false)`, value: `${off.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(off.perSecond, b.perSecond) });
+      rows.push({ figure: `ingest QoS ${qos}, rules on / rules off`, value: `${h.perSecond} /s`, baseline: `rules off ${off.perSecond} /s`, ratio: ratio(h.perSecond, off.perSecond) });
       rows.push({ figure: `peer mosquitto + writer QoS ${qos}`, value: `${p.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(p.perSecond, b.perSecond) });
       if (qos === 1) rows.push({ figure: 'hub vs peer QoS 1 (end to end)', value: `${h.perSecond} /s`, baseline: `mosquitto ${p.perSecond} /s`, ratio: ratio(h.perSecond, p.perSecond) });
     }

@@ -53,6 +53,8 @@ interface Unit {
   device: SimDevice;
   client: DeviceClient;
   seq: number;
+  /** the last reading's timestamp: a device never stamps two readings with the same millisecond */
+  lastTs: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -91,7 +93,7 @@ export class Simulator {
   }
 
   private makeUnit(device: SimDevice, secret: string): Unit {
-    const unit: Unit = { device, seq: 0 } as Unit;
+    const unit: Unit = { device, seq: 0, lastTs: 0 } as Unit;
     unit.client = new DeviceClient({
       url: this.opts.url,
       id: device.id,
@@ -153,7 +155,11 @@ export class Simulator {
     unit.timer = setTimeout(() => this.tick(unit), Math.max(50, realDelay(this.clock, this.now(), simMs * jitter)));
   }
 
-  private send(unit: Unit, t: number): void {
+  private send(unit: Unit, at: number): void {
+    // InfluxDB keeps one point per device and millisecond; a late load timer may send several
+    // readings of one device in the same millisecond, and they must not overwrite each other.
+    const t = Math.max(at, unit.lastTs + 1);
+    unit.lastTs = t;
     const seq = this.seqBase + unit.seq++;
     const body = reading(unit.device, t, rngFor(unit.device.seed, unit.device.id, seq), seq);
     this.counters.published++;

@@ -56,7 +56,9 @@ for _ in $(seq 1 240); do
     tail -n 20 "$DEMO_DIR/hub.log" >&2
     HUB_PID=""; exit 1
   fi
-  curl -fsS "http://127.0.0.1:$GRIDWATCH_HTTP_PORT/healthz" >/dev/null 2>&1 && break
+  # like `curl -fsS`: success on a 2xx/3xx answer (no redirect followed); Node's fetch, so no curl needed
+  node -e 'fetch(process.argv[1], { redirect: "manual" }).then((r) => process.exit(r.status < 400 ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$GRIDWATCH_HTTP_PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.5
 done
 

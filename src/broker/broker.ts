@@ -37,6 +37,7 @@ export interface GridwatchBroker {
   send(device: string, payload: Record<string, unknown>): Promise<void>;
   /** hub -> device on gridwatch/v1/{device}/error, QoS 0 */
   answer(device: string, answer: ErrorAnswer): void;
+  /** closes every client; from the call on, disconnects are not recorded as presence (see `closing`) */
   close(): Promise<void>;
 }
 
@@ -107,8 +108,14 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     },
   });
 
+  // Set when the broker starts closing. The hub's shutdown drops every connection without a clean
+  // DISCONNECT, which would otherwise count as a Last Will (`lwt`) offline point per connected
+  // device: uptime audits would then charge the hub's own downtime to the devices. So from here on
+  // presence changes are neither stored nor put on the bus (a device that connects in this window
+  // gets no connect point either, so no point is left without its end).
+  let closing = false;
   const record = (event: ReturnType<PresenceTracker['connected']> | undefined, device: DeviceInfo | undefined): void => {
-    if (!event || !device) return;
+    if (!event || !device || closing) return;
     ingest.presence(event, device).catch((e: unknown) => logger.error({ err: e, device: device.id }, 'presence not stored'));
   };
   aedes.on('clientReady', (client) => {
@@ -142,7 +149,10 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     answer(device, answer) {
       publish(deviceTopic(device, 'error'), answer, 0).catch((e: unknown) => logger.warn({ err: e, device }, 'error answer not published'));
     },
-    close: () => new Promise<void>((resolve) => aedes.close(() => resolve())),
+    close: () => {
+      closing = true;
+      return new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
   };
 }
 

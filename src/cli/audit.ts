@@ -1,9 +1,8 @@
 // `gridwatch audit uptime --from T --to T [--grid ID] [--format table|csv|json]`
 import type { Command } from 'commander';
-import { GridwatchError } from '../core/errors.js';
-import { FORMATS, uptimeReportHandler, type DataSource } from '../reports/index.js';
-import { reportDepsFromConfig } from '../reports/deps.js';
-import { loadCliConfig } from './options.js';
+import { uptimeReportHandler, type DataSource } from '../reports/index.js';
+import { configOption } from './options.js';
+import { formatOption, runReport } from './report-run.js';
 
 export interface AuditUptimeOptions {
   config?: string;
@@ -20,21 +19,11 @@ export interface AuditUptimeOptions {
 
 /** Runs the audit and returns the text to print (the command writes it to stdout). */
 export async function auditUptimeCommand(opts: AuditUptimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  checkFormat(opts.format);
-  const deps = reportDepsFromConfig(loadCliConfig(opts.config, env));
-  const query: Record<string, unknown> = {
-    from: opts.from, to: opts.to, grid: opts.grid, building: opts.building, device: opts.device,
-    community: opts.community, street: opts.street, format: opts.format ?? 'table',
-  };
   const source = opts.source === 'raw' || opts.source === 'downsampled' ? (opts.source as DataSource) : 'auto';
-  const r = await uptimeReportHandler(deps, query, 'all', { source });
-  return r.format === 'json' ? `${JSON.stringify(r.body, null, 2)}\n` : r.body;
-}
-
-function checkFormat(format: string | undefined): void {
-  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
-    throw new GridwatchError('GW_ERR_CLI_USAGE', `--format ${JSON.stringify(format)} is not an output format; allowed: ${FORMATS.join(' | ')}`, { details: { field: '--format', value: format } });
-  }
+  return runReport(opts, env, (deps, format) => uptimeReportHandler(deps, {
+    from: opts.from, to: opts.to, grid: opts.grid, building: opts.building, device: opts.device,
+    community: opts.community, street: opts.street, format,
+  }, 'all', { source }));
 }
 
 export function register(program: Command): void {
@@ -42,7 +31,7 @@ export function register(program: Command): void {
   audit
     .command('uptime')
     .description('sensor uptime over a period: outages (cause, duration), MTTR, battery trend')
-    .option('-c, --config <file>', 'config file (default: $GRIDWATCH_CONFIG or ./gridwatch.yaml)')
+    .addOption(configOption())
     .requiredOption('--from <time>', 'period start: a local date or date-time in the config zone (2026-03-01, 2026-03-01T08:00), ISO 8601 with offset, or ms since epoch')
     .option('--to <time>', 'period end (default: now)')
     .option('--grid <id>', 'only this grid')
@@ -50,7 +39,7 @@ export function register(program: Command): void {
     .option('--device <id>', 'only this device')
     .option('--community <id>', 'only this community')
     .option('--street <id>', 'only this street')
-    .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'table')
+    .addOption(formatOption())
     .option('--source <source>', 'readings from: auto | raw | downsampled', 'auto')
     .action(async (opts: AuditUptimeOptions) => {
       process.stdout.write(await auditUptimeCommand(opts));

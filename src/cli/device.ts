@@ -9,7 +9,7 @@ import { GridwatchError } from '../core/errors.js';
 import { hashSecret, newSecret } from '../core/secret.js';
 import { parseConfig } from '../config/index.js';
 import { KIND_NAMES } from '../kinds/index.js';
-import { configPath } from './options.js';
+import { configOption, configPath } from './options.js';
 
 /** Report intervals when none is given (seconds), per kind. */
 export const DEFAULT_INTERVAL_S: Record<KindName, number> = { smoke: 3600, gas: 600, noise: 60, water: 7200 };
@@ -49,7 +49,7 @@ export function register(program: Command): void {
   device
     .command('add')
     .description('register a device with a fresh secret (printed once) in the config file')
-    .option('-c, --config <file>', 'config file (default: $GRIDWATCH_CONFIG or ./gridwatch.yaml)')
+    .addOption(configOption())
     .requiredOption('--id <id>', 'device id (= MQTT client id and username)')
     .requiredOption('--kind <kind>', `sensor kind: ${KIND_NAMES.join(' | ')}`)
     .requiredOption('--building <id>', 'building id from the site tree')

@@ -1,8 +1,14 @@
-// Shared command line helpers: where the config file is, and loading it.
+// Shared command line helpers: the --config option, where the config file is, and loading it.
 import { resolve } from 'node:path';
+import { Option } from 'commander';
 import { loadConfigFile, type Config } from '../config/index.js';
 
 export const DEFAULT_CONFIG_FILE = 'gridwatch.yaml';
+
+/** `-c, --config <file>` for every command that reads the config */
+export function configOption(): Option {
+  return new Option('-c, --config <file>', `config file (default: $GRIDWATCH_CONFIG or ./${DEFAULT_CONFIG_FILE})`);
+}
 
 /** --config FILE, else GRIDWATCH_CONFIG, else ./gridwatch.yaml */
 export function configPath(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

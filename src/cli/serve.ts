@@ -1,13 +1,13 @@
 // `gridwatch serve [--config FILE]`: runs the hub until SIGTERM / SIGINT, then closes it gracefully.
 import type { Command } from 'commander';
 import { createLogger } from '../core/logger.js';
-import { loadCliConfig } from './options.js';
+import { configOption, loadCliConfig } from './options.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('run the hub: MQTT broker, ingest, rules, alerts, API and live panel')
-    .option('-c, --config <file>', 'config file (default: $GRIDWATCH_CONFIG or ./gridwatch.yaml)')
+    .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const config = loadCliConfig(opts.config);
       const logger = createLogger();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { GridwatchError, formatValue } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { isScenario, readSecrets, SCENARIO_NAMES, SECRETS_FILE, Simulator, specsFromConfig, type ScenarioName } from '../../firmware-sim/index.js';
-import { configPath, loadCliConfig } from './options.js';
+import { configOption, configPath, loadCliConfig } from './options.js';
 
 export interface SimArgs {
   config?: string;
@@ -68,7 +68,7 @@ export function register(program: Command): void {
   program
     .command('sim')
     .description(`run simulated sensors as the config's registered devices (scenarios: ${SCENARIO_NAMES.join(', ')})`)
-    .option('-c, --config <file>', 'config file (default: $GRIDWATCH_CONFIG or ./gridwatch.yaml)')
+    .addOption(configOption())
     .option('--secrets <file>', `device secrets (default: ${SECRETS_FILE} next to the config)`)
     .option('--devices <n>', 'simulate only the first N devices')
     .option('--rate <r>', 'load mode: R readings per second in total, round-robin over the devices')

@@ -136,7 +136,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // --- end of stages ---
 
     // --- listen ---
-    // (run in reverse: TCP, WebSocket, broker (closes its clients), then HTTP)
+    // (run in reverse: broker (closes its clients, and from then on records no presence: a hub
+    // shutdown is not every device going offline), TCP, WebSocket, then HTTP. The broker is
+    // closed before the listeners drop the sockets; the early push only matters when listening
+    // fails, a second close is a no-op.)
     stopListening.push(() => app.close());
     stopListening.push(() => broker.close());
     const maxFrame = hardFrameLimit(config.mqtt.maxPacketBytes);
@@ -147,6 +150,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const tcp = await listenTcp(broker.aedes, config.mqtt.port, config.mqtt.host, maxFrame);
     stopListening.push(() => tcp.close());
+    stopListening.push(() => broker.close());
     logger.info({ mqttPort: tcp.port, httpPort, influxUrl: url }, 'gridwatch hub listening');
 
     let closing: Promise<void> | undefined;

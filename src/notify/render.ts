@@ -65,6 +65,11 @@ const LABELS = {
   yes: { zh: '是', en: 'yes' },
   no: { zh: '否', en: 'no' },
   none: { zh: '无', en: 'none' },
+  fallback: { zh: '，值班人员缺位，已上报', en: ', no one on duty: passed up the chain' },
+  /** separators: between readings, between names, after a label */
+  comma: { zh: '，', en: ', ' },
+  names: { zh: '、', en: ', ' },
+  colon: { zh: '：', en: ': ' },
 } as const;
 
 /** English only when every recipient asked for English; a group message defaults to Chinese. */
@@ -106,7 +111,7 @@ export function formatReading(trigger: Record<string, unknown>, lang: Lang): str
     const label = f ? f[lang] : key;
     out.push(f?.unit ? `${label} ${v} ${f.unit}` : `${label} ${v}`);
   }
-  return out.length > 0 ? out.join(lang === 'zh' ? '，' : ', ') : LABELS.none[lang];
+  return out.length > 0 ? out.join(LABELS.comma[lang]) : LABELS.none[lang];
 }
 
 export function placeLine(c: AlertCase, names: Partial<PlaceNames> = {}): string {
@@ -124,10 +129,10 @@ export function render(n: Notification, opts: RenderOptions): RenderedMessage {
   const title = lang === 'zh' ? `【${sev}】${c.title.zh} · ${building}` : `[${sev}] ${c.title.en} · ${building}`;
   const link = ackUrl(opts.baseUrl, c.id);
   const readingTs = typeof c.trigger.ts === 'number' ? c.trigger.ts : c.openedAt;
-  const fallback = n.fallback ? (lang === 'zh' ? '，值班人员缺位，已上报' : ', no one on duty: passed up the chain') : '';
+  const fallback = n.fallback ? LABELS.fallback[lang] : '';
   const reason = `${REASON[n.reason]?.[lang] ?? n.reason} (${LABELS.step[lang](n.step + 1)})${fallback}`;
-  const to = n.recipients.length > 0 ? n.recipients.map((r) => r.name).join(lang === 'zh' ? '、' : ', ') : LABELS.none[lang];
-  const sep = lang === 'zh' ? '：' : ': ';
+  const to = n.recipients.length > 0 ? n.recipients.map((r) => r.name).join(LABELS.names[lang]) : LABELS.none[lang];
+  const sep = LABELS.colon[lang];
   const rows: [string, string][] = [
     [LABELS.place[lang], placeLine(c, opts.place)],
     [LABELS.device[lang], c.device],

@@ -1,11 +1,7 @@
 // Night noise maths. Pure. Decibels average by energy (shared/domain.md):
 // LAeq = 10·log10(Σ tᵢ·10^(Lᵢ/10) / Σ tᵢ), never the arithmetic mean of dB.
 import type { NoiseZone } from '../core/domain.js';
-
-/** GB 3096-2008 night limits in dB(A) by zone class (shared/domain.md table). */
-export const NIGHT_LIMITS: Record<NoiseZone, number> = { '0': 40, '1': 45, '2': 50, '3': 55, '4a': 55, '4b': 60 };
-/** lmax − laeq at or above this is an impulse; so is lmax above limit + this. */
-export const IMPULSE_DB = 15;
+import { NOISE_IMPULSE_DB, noiseLimit } from '../kinds/noise-limits.js';
 
 export interface NoiseSample {
   ts: number;
@@ -49,8 +45,9 @@ export function laeqFromEnergy(energySum: number, n: number): number | null {
   return n > 0 && energySum > 0 ? 10 * Math.log10(energySum / n) : null;
 }
 
+/** GB 3096-2008 night limit in dB(A) for the zone class (src/kinds/noise-limits.ts). */
 export function nightLimit(zone: NoiseZone): number {
-  return NIGHT_LIMITS[zone];
+  return noiseLimit(zone, 'night');
 }
 
 function levels(s: NoiseSample[]): { laeq: number | null; lmax: number | null } {
@@ -74,10 +71,11 @@ export function hourlyLevels(samples: NoiseSample[], from: number, to: number): 
 export function findImpulses(samples: NoiseSample[], limit: number): Impulse[] {
   const out: Impulse[] = [];
   for (const s of samples) {
+    // lmax − laeq at or above 15 dB is an impulse; so is lmax above limit + 15
     if (s.lmax === undefined || s.lmax === null) continue;
     const reasons: Impulse['reasons'] = [];
-    if (s.lmax - s.laeq >= IMPULSE_DB) reasons.push('impulsive');
-    if (s.lmax > limit + IMPULSE_DB) reasons.push('over_limit');
+    if (s.lmax - s.laeq >= NOISE_IMPULSE_DB) reasons.push('impulsive');
+    if (s.lmax > limit + NOISE_IMPULSE_DB) reasons.push('over_limit');
     if (reasons.length > 0) out.push({ ts: s.ts, laeq: s.laeq, lmax: s.lmax, reasons });
   }
   return out.sort((a, b) => a.ts - b.ts);

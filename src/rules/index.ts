@@ -3,5 +3,5 @@ export { RuleEngine, type RuleEngineOptions, type RuleTransition } from './engin
 export { evaluate, step, compileRule, initialState } from './evaluate.js';
 export { effectiveRules, defaultRulesFor, scopeRank } from './resolve.js';
 export { localTime, inWindow, clockMinutes, type LocalTime } from './localtime.js';
-export { GB3096_LIMITS, INDOOR_LIMITS, zoneLimitAt } from './conditions/zone-limit.js';
+export { zoneLimitAt } from './conditions/zone-limit.js';
 export type { RuleInput, RuleContext, RuleState, EvalResult, CompiledRule, Transition } from './types.js';

@@ -84,3 +84,28 @@ describe('presence', () => {
     await c.endAsync();
   });
 });
+
+describe('presence across a hub shutdown', () => {
+  it('closing the hub records no offline point for the devices still connected (the hub is down, not the device)', async () => {
+    const db = 'gw_shutdown';
+    const own = await startTestHub({ influxUrl: influx.url, database: db, devices: [{ id: 'gas-s1', kind: 'gas' }] });
+    const seen: PresenceEvent[] = [];
+    own.hub.ctx.bus.on('presence', (ev) => seen.push(ev));
+    const rows = async (): Promise<[boolean, string][]> => {
+      const series = await influx.query("SELECT online, cause FROM presence WHERE device = 'gas-s1'", db);
+      return (series[0]?.values ?? []).map((v) => [v[1] as boolean, v[2] as string]);
+    };
+    try {
+      const c = await own.connect('gas-s1', { will: will('gas-s1') });
+      await c.publishAsync('gridwatch/v1/gas-s1/status', 'online', { qos: 1, retain: true });
+      await until(async () => (await rows()).length === 1, 30_000, 'connect point');
+      // hub.close() itself (not own.close(), which first drops the test's clients)
+      await own.hub.close();
+      // close() flushed the writer, and the test influxd outlives the hub: what is there is final
+      expect(await rows()).toEqual([[true, 'connect']]);
+      expect(seen.map((e) => `${e.online}:${e.cause}`)).toEqual(['true:connect']);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+});

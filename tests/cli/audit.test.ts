@@ -1,13 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { auditUptimeCommand } from '../../src/cli/audit.js';
-import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { line, rawSite, writeLines } from '../reports/fixtures.js';
+import { line } from '../reports/fixtures.js';
+import { startCliSite, type CliSite } from './fixtures.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 0, 10);
@@ -15,25 +11,19 @@ const DB = 'gw_cli_audit';
 const run = promisify(execFile);
 
 describe('gridwatch audit uptime', () => {
-  let influxd: TestInflux;
-  let dir: string;
-  let config: string;
+  let site: CliSite | undefined;
+  let config = '';
 
   beforeAll(async () => {
-    influxd = await startTestInflux();
-    await influxd.createDb(DB);
     const lines: string[] = [];
     for (let h = -2; h < 24; h++) lines.push(line.reading('smoke', 'smk-steady', T0 + h * H, 'alarm=false,battery=80'));
     // smk-across: readings until 12 h, then silent: offline from 15 h (3 x 1 h) to the end
     for (let h = -2; h <= 12; h++) lines.push(line.reading('smoke', 'smk-across', T0 + h * H, 'alarm=false'));
-    await writeLines(influxd.url, DB, lines);
-    dir = mkdtempSync(join(tmpdir(), 'gw-cli-audit-'));
-    config = join(dir, 'gridwatch.yaml');
-    writeFileSync(config, stringify(rawSite({ influx: { url: influxd.url, database: DB }, dataDir: dir })));
+    site = await startCliSite(DB, lines);
+    config = site.config;
   });
   afterAll(async () => {
-    await influxd?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await site?.cleanup();
   });
 
   const from = new Date(T0).toISOString();

@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { noiseReportCommand } from '../../src/cli/report.js';
-import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { line, rawSite, writeLines } from '../reports/fixtures.js';
+import { line } from '../reports/fixtures.js';
+import { startCliSite, type CliSite } from './fixtures.js';
 
 const M = 60_000;
 const DB = 'gw_cli_noise';
@@ -13,26 +9,20 @@ const DB = 'gw_cli_noise';
 const S = Date.UTC(2026, 2, 1, 14);
 
 describe('gridwatch report noise', () => {
-  let influxd: TestInflux;
-  let dir: string;
-  let config: string;
+  let site: CliSite | undefined;
+  let config = '';
 
   beforeAll(async () => {
-    influxd = await startTestInflux();
-    await influxd.createDb(DB);
     const lines: string[] = [];
     for (let k = 0; k < 48; k++) {
       lines.push(line.reading('noise', 'noise-b1', S + k * 10 * M, 'laeq=50,lmax=52'));
       lines.push(line.reading('noise', 'noise-b2', S + k * 10 * M, 'laeq=42,lmax=44'));
     }
-    await writeLines(influxd.url, DB, lines);
-    dir = mkdtempSync(join(tmpdir(), 'gw-cli-noise-'));
-    config = join(dir, 'gridwatch.yaml');
-    writeFileSync(config, stringify(rawSite({ influx: { url: influxd.url, database: DB }, dataDir: dir })));
+    site = await startCliSite(DB, lines);
+    config = site.config;
   });
   afterAll(async () => {
-    await influxd?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await site?.cleanup();
   });
 
   it('prints the loudest building first as a table', async () => {

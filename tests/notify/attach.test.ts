@@ -13,11 +13,11 @@ import { silentLogger } from '../../src/core/logger.js';
 import { parseConfig, SiteIndex, type Config } from '../../src/config/index.js';
 import { createNotifiers, publicBaseUrl, type NotifyContext } from '../../src/notify/attach.js';
 import { ALICE, MemoryLedger, T0, makeNotification } from './fixtures.js';
-import { startRecorder, waitFor, type Recorder } from './http-recorder.js';
+import { useRecorder, waitFor } from './http-recorder.js';
 
 const FAST = { baseMs: 1, maxMs: 4, factor: 2 };
 const ENV = { GW_HOOK_SECRET: 'from-env-xyz', GW_DING_SECRET: 'SECding' };
-let srv: Recorder;
+const srv = useRecorder({ status: 200, body: '{"errcode":0,"code":0}' });
 let dir: string;
 let ledger: MemoryLedger;
 let closers: (() => Promise<void> | void)[];
@@ -47,17 +47,12 @@ function context(config: Config, bus = new HubBus()): NotifyContext {
 const record = (caseId: string, action: Parameters<MemoryLedger['record']>[1], data: Record<string, unknown>): unknown => ledger.record(caseId, action, data);
 
 beforeAll(async () => {
-  srv = await startRecorder({ status: 200, body: '{"errcode":0,"code":0}' });
   dir = await mkdtemp(join(tmpdir(), 'gw-attach-'));
 });
 afterAll(async () => {
-  await srv.close();
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-  srv.fallback = { status: 200, body: '{"errcode":0,"code":0}' };
   ledger = new MemoryLedger();
   closers = [];
 });

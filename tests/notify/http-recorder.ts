@@ -2,6 +2,7 @@
 // script: each test says what the "robot" answers, then reads back what gridwatch sent.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -27,8 +28,10 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-export async function startRecorder(fallback: Reply = { status: 200, body: '{"errcode":0,"errmsg":"ok"}' }): Promise<Recorder> {
-  const rec: Omit<Recorder, 'url' | 'close'> = { requests: [], script: [], fallback };
+const OK_REPLY: Reply = { status: 200, body: '{"errcode":0,"errmsg":"ok"}' };
+
+/** Starts the server that records into `rec` and answers from its script; fills in url and close. */
+async function serve(rec: Recorder): Promise<void> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,13 +45,37 @@ export async function startRecorder(fallback: Reply = { status: 200, body: '{"er
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return Object.assign(rec, {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+  rec.url = `http://127.0.0.1:${port}`;
+  rec.close = () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
   });
+}
+
+function blank(fallback: Reply): Recorder {
+  return { url: '', requests: [], script: [], fallback, close: async () => undefined };
+}
+
+export async function startRecorder(fallback: Reply = OK_REPLY): Promise<Recorder> {
+  const rec = blank(fallback);
+  await serve(rec);
+  return rec;
+}
+
+/**
+ * The test file's recorder: started before all tests, closed after all; before each test its
+ * requests and script are emptied and its fallback is `fallback` again.
+ */
+export function useRecorder(fallback: Reply = OK_REPLY): Recorder {
+  const rec = blank(fallback);
+  beforeAll(() => serve(rec));
+  afterAll(() => rec.close());
+  beforeEach(() => {
+    rec.requests.length = 0;
+    rec.script.length = 0;
+    rec.fallback = fallback;
+  });
+  return rec;
 }
 
 /** Poll until `cond` holds (never a fixed sleep). */

@@ -10,26 +10,21 @@ import { createDeliveryPipeline, type PipelineDeps } from '../../src/notify/pipe
 import { render } from '../../src/notify/render.js';
 import type { Channel } from '../../src/notify/types.js';
 import { MemoryLedger, T0, makeNotification } from './fixtures.js';
-import { startRecorder, waitFor, type Recorder } from './http-recorder.js';
+import { useRecorder, waitFor } from './http-recorder.js';
 
 const FAST = { baseMs: 1, maxMs: 4, factor: 2 };
-let srv: Recorder;
+const srv = useRecorder({ status: 204 });
 let dir: string;
 let ledger: MemoryLedger;
 const clock = new ManualClock(T0 + 60_000);
 
 beforeAll(async () => {
-  srv = await startRecorder({ status: 204 });
   dir = await mkdtemp(join(tmpdir(), 'gw-notify-'));
 });
 afterAll(async () => {
-  await srv.close();
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-  srv.fallback = { status: 204 };
   ledger = new MemoryLedger();
   await rm(join(dir, 'notify'), { recursive: true, force: true });
 });

@@ -1,25 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { dingtalkChannel, dingtalkSignedUrl } from '../../../src/notify/channels/dingtalk.js';
-import { startRecorder, type Recorder } from '../http-recorder.js';
+import { useRecorder } from '../http-recorder.js';
 import { T0, makeMessage } from '../fixtures.js';
 
 const SECRET = 'SECabc123/+=xyz';
 const base = { id: 'ding', type: 'dingtalk', maxAttempts: 3 } as const;
 const clock = new ManualClock(T0);
-let srv: Recorder;
-
-beforeAll(async () => {
-  srv = await startRecorder();
-});
-afterAll(async () => {
-  await srv.close();
-});
-beforeEach(() => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-});
+const srv = useRecorder();
 
 describe('DingTalk robot', () => {
   it('signs the URL with timestamp and HMAC-SHA256(timestamp\\nsecret), base64, url-encoded', async () => {

@@ -1,25 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { feishuChannel } from '../../../src/notify/channels/feishu.js';
-import { startRecorder, type Recorder } from '../http-recorder.js';
+import { useRecorder } from '../http-recorder.js';
 import { T0, makeMessage } from '../fixtures.js';
 
 const SECRET = 'feishu-secret';
 const base = { id: 'fs', type: 'feishu', maxAttempts: 3 } as const;
 const clock = new ManualClock(T0 + 999);
-let srv: Recorder;
-
-beforeAll(async () => {
-  srv = await startRecorder({ status: 200, body: '{"code":0,"data":{},"msg":"success"}' });
-});
-afterAll(async () => {
-  await srv.close();
-});
-beforeEach(() => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-});
+const srv = useRecorder({ status: 200, body: '{"code":0,"data":{},"msg":"success"}' });
 
 describe('Feishu custom bot', () => {
   it('sends timestamp (seconds), sign = base64(HMAC key "timestamp\\nsecret" over nothing), msg_type text', async () => {

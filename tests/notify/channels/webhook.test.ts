@@ -1,25 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { signBody, webhookChannel } from '../../../src/notify/channels/webhook.js';
-import { startRecorder, type Recorder } from '../http-recorder.js';
+import { startRecorder, useRecorder } from '../http-recorder.js';
 import { T0, makeMessage, makeNotification } from '../fixtures.js';
 
 const SECRET = 'hook-secret-123';
 const base = { id: 'hook', type: 'webhook', maxAttempts: 3 } as const;
-let srv: Recorder;
+const srv = useRecorder({ status: 204 });
 const clock = new ManualClock(T0);
-
-beforeAll(async () => {
-  srv = await startRecorder({ status: 204 });
-});
-afterAll(async () => {
-  await srv.close();
-});
-beforeEach(() => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-});
 
 /** What a receiver does: recompute the HMAC over the raw body and compare in constant time. */
 function verifies(body: string, header: string | undefined, secret: string): boolean {

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { truncateUtf8, WECOM_MAX_BYTES, wecomBody, wecomChannel } from '../../../src/notify/channels/wecom.js';
-import { startRecorder, type Recorder } from '../http-recorder.js';
+import { useRecorder } from '../http-recorder.js';
 import { makeMessage } from '../fixtures.js';
 
 const base = { id: 'wx', type: 'wecom', maxAttempts: 3 } as const;
-let srv: Recorder;
-
-beforeAll(async () => {
-  srv = await startRecorder();
-});
-afterAll(async () => {
-  await srv.close();
-});
-beforeEach(() => {
-  srv.requests.length = 0;
-  srv.script.length = 0;
-});
+const srv = useRecorder();
 
 describe('WeCom group robot', () => {
   it('sends {"msgtype":"markdown","markdown":{"content"}} to the robot url', async () => {

@@ -2,7 +2,7 @@
 import { get } from '../api.js';
 import { lang, t } from '../i18n/index.js';
 import { fmtTime } from '../logic/format.js';
-import { hourlySlots, IMPULSE_MARGIN, lastNight, nightLimit, nightWindow } from '../logic/noise.js';
+import { hourlySlots, lastNight, nightLimit, nightWindow, NOISE_IMPULSE_DB } from '../logic/noise.js';
 import { errorText, type Page } from '../page.js';
 import { buildingsOf, loadSites, type BuildingRef } from '../sites.js';
 import type { ReadingRow } from '../types.js';
@@ -36,7 +36,7 @@ export const renderNoise: Page = (root) => {
       if (mine !== asked) return;
       const hours = hourlySlots(rows, from, limit);
       const summary = h('p', { class: 'limits' },
-        `${t('noise.zone')} ${b.grid.noiseZone} · ${t('noise.limit')} ${limit ?? '—'} dB(A) · ${t('noise.impulse')} ${limit === undefined ? '—' : limit + IMPULSE_MARGIN} dB(A)`);
+        `${t('noise.zone')} ${b.grid.noiseZone} · ${t('noise.limit')} ${limit ?? '—'} dB(A) · ${t('noise.impulse')} ${limit === undefined ? '—' : limit + NOISE_IMPULSE_DB} dB(A)`);
       if (hours.every((s) => s.laeq === null)) return void out.replaceChildren(summary, note(t('noise.empty')));
       const chartBox = h('div', { class: 'chart card' });
       const table = h('table', { class: 'table noise-table' },
