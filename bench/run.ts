@@ -5,6 +5,7 @@
 // `alerting.enabled: false` (rules on / rules off). Results go to bench/results/<timestamp>.json.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { uptimeBench } from './uptime.js';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startInfluxd } from '../src/store/influxd.js';
@@ -59,6 +60,8 @@ function hubStages(): { rules: boolean; alertsAndLive: boolean } {
   const hub = readFileSync(join(ROOT, 'src/hub/hub.ts'), 'utf8');
   return { rules: /attach(Rules|Alerting)\(/.test(hub), alertsAndLive: /attachAlerting\(/.test(hub) && /attach(Live|Api)\(/.test(hub) };
 }
+
+const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
@@ -163,7 +166,6 @@ async function main(): Promise<void> {
     }
     results.peer = peerRes;
 
-    const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
     for (const qos of [0, 1] as const) {
       const b = base[`qos${qos}`] as Throughput;
       const h = hubRes[`qos${qos}`] as Throughput;
@@ -199,6 +201,13 @@ async function main(): Promise<void> {
     await influxd.stop();
     rmSync(work, { recursive: true, force: true });
   }
+  // The uptime audit on downsampled vs raw data, on its own influxd (issue: 2,000 devices x 30 days).
+  const up = quick ? { devices: 200, days: 7, intervalS: 3600 } : { devices: 2000, days: 30, intervalS: 3600 };
+  const audit = await uptimeBench(up);
+  results.uptimeAudit = audit;
+  const label = `uptime audit, ${up.devices} devices x ${up.days} days`;
+  rows.push({ figure: `${label}, 5-min downsampled copy`, value: `${audit.downsampledMs.toFixed(0)} ms`, baseline: `raw ${audit.rawMs.toFixed(0)} ms`, ratio: ratio(audit.downsampledMs, audit.rawMs) });
+  rows.push({ figure: `${label}, gaps (elapsed) source`, value: `${audit.gapsMs.toFixed(0)} ms`, baseline: `raw ${audit.rawMs.toFixed(0)} ms`, ratio: ratio(audit.gapsMs, audit.rawMs) });
   results.finishedAt = new Date().toISOString();
   results.table = rows;
   const outDir = join(ROOT, 'bench/results');

@@ -2,7 +2,8 @@
 // The uptime audit of N devices over D days on raw readings vs the 5-min downsampled copy, on a
 // fresh managed influxd. Generates the history (readings every `interval` s, ~1 % of hours lost
 // to outages with lwt/connect presence), backfills the downsampled copy, runs both, prints the ratio.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,16 +14,14 @@ import { createInfluxClient, ensureDatabase } from '../src/store/client.js';
 import { backfillDownsampling } from '../src/store/downsample.js';
 import { startInfluxd } from '../src/store/influxd.js';
 
-const { values: flags } = parseArgs({ options: { devices: { type: 'string' }, days: { type: 'string' }, interval: { type: 'string' } } });
-const DEVICES = Number(flags.devices ?? 2000);
-const DAYS = Number(flags.days ?? 30);
-const INTERVAL_S = Number(flags.interval ?? 3600);
 const DB = 'bench_uptime';
 const HASH = 'scrypt$16384$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNo';
 const PER_BUILDING = 20;
 const BUILDINGS_PER_GRID = 5;
 
-function site(): SiteIndex {
+export interface UptimeBenchOptions { devices: number; days: number; intervalS: number }
+
+function site({ devices: DEVICES, intervalS: INTERVAL_S }: UptimeBenchOptions): SiteIndex {
   const buildings = Math.ceil(DEVICES / PER_BUILDING);
   const grids = Math.ceil(buildings / BUILDINGS_PER_GRID);
   const config = parseConfig({
@@ -45,13 +44,15 @@ function rng(seed: number): () => number {
   };
 }
 
-async function main(): Promise<void> {
+/** Writes the history to a fresh influxd, audits it on raw and downsampled data, returns the timings. */
+export async function uptimeBench(opts: UptimeBenchOptions): Promise<Awaited<ReturnType<typeof runUptimeBenchmark>>> {
+  const { devices: DEVICES, days: DAYS, intervalS: INTERVAL_S } = opts;
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-uptime-'));
   const influxd = await startInfluxd({ dir, cqRunInterval: '1h' });
   try {
     const influx = createInfluxClient({ url: influxd.url, database: DB, timeoutMs: 600_000 });
     await ensureDatabase(influx, DB);
-    const s = site();
+    const s = site(opts);
     const to = Date.UTC(2026, 0, 1);
     const from = to - DAYS * 86_400_000;
     const step = INTERVAL_S * 1000;
@@ -91,10 +92,14 @@ async function main(): Promise<void> {
     const r = await runUptimeBenchmark(influx, DB, s, { from, to, offlineFactor: 3, now: to + 86_400_000 });
     console.log(JSON.stringify(r, null, 2));
     console.log(`uptime audit, ${r.devices} devices x ${DAYS} days: raw ${r.rawMs.toFixed(0)} ms, downsampled ${r.downsampledMs.toFixed(0)} ms, raw/downsampled = ${r.ratio.toFixed(2)}; gaps ${r.gapsMs.toFixed(0)} ms, raw/gaps = ${r.gapsRatio.toFixed(2)}`);
+    return r;
   } finally {
     await influxd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  const { values: flags } = parseArgs({ options: { devices: { type: 'string' }, days: { type: 'string' }, interval: { type: 'string' } } });
+  await uptimeBench({ devices: Number(flags.devices ?? 2000), days: Number(flags.days ?? 30), intervalS: Number(flags.interval ?? 3600) });
+}
