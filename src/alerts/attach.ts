@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Notifier } from '../core/alert-types.js';
 import type { DeviceInfo } from '../core/domain.js';
+import type { RuleSpec } from '../core/rule-spec.js';
 import type { HubContext } from '../hub/context.js';
 import { RuleEngine, type RuleTransition } from '../rules/engine.js';
 import { localTime } from '../rules/localtime.js';
@@ -21,6 +22,8 @@ export interface AlertingHandle {
   store: AlertStore;
   /** runs rule deadlines and escalation steps due at ctx.clock.now(), then re-arms the timer */
   tick(): void;
+  /** replaces the rule overrides (the config's `rules`, or those merged with the API's) and re-resolves every device's rules */
+  setRuleOverrides(rules: readonly RuleSpec[]): void;
 }
 
 const MAX_DELAY = 2_147_483_647;
@@ -42,7 +45,8 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   const cases = new AlertCases({
     store, clock, bus, logger: log,
     escalation: config.escalation,
-    routing: { people: config.people.map(toPerson), rosters: config.rosters, streetDuty: config.streetDuty, local: localTime(config.timezone) },
+    // people are read on each use: the API stage may set ctx.people (config merged with people managed over the API)
+    routing: { get people() { return (ctx.people?.() ?? config.people).map(toPerson); }, rosters: config.rosters, streetDuty: config.streetDuty, local: localTime(config.timezone) },
     notifiers: opts.notifiers ?? [],
     point: alertPoint,
     writePoints: (points) => ctx.store.writer.write(points),
@@ -53,7 +57,8 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   for (const s of config.silences) {
     store.saveSilence({ id: s.id, scope: s.scope, from: Date.parse(s.from), until: Date.parse(s.until), author: s.author, ...(s.reason === undefined ? {} : { reason: s.reason }), createdAt: started });
   }
-  const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, config.rules) });
+  let ruleOverrides: readonly RuleSpec[] = config.rules;
+  const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, ruleOverrides) });
   for (const d of ctx.site.devices.values()) engine.addDevice(d, started);
   for (const c of store.activeCases()) engine.markActive(c.device, c.rule, c.openedAt);
 
@@ -140,7 +145,13 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   });
   // escalations that fell due while the hub was down fire now
   tick();
-  const handle: AlertingHandle = { engine, cases, store, tick };
+  const setRuleOverrides = (rules: readonly RuleSpec[]): void => {
+    ruleOverrides = rules;
+    engine.refreshRules(clock.now());
+    timerAt = undefined;
+    arm();
+  };
+  const handle: AlertingHandle = { engine, cases, store, tick, setRuleOverrides };
   handles.set(ctx, handle);
   return handle;
 }

@@ -1,6 +1,7 @@
 // The API's HTTP plumbing: one error body for everything ({code, message, details}), the bearer
 // token check before every non-public route, time parsing, and the audit helper for mutations.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import AjvModule from 'ajv';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { GridwatchError, ValidationError, formatValue, isGridwatchError, type ErrorCode } from '../core/errors.js';
 import type { ApiRuntime } from './runtime.js';
 import type { Principal } from './scope.js';
@@ -47,6 +48,16 @@ export function fromValidation(err: FastifyError, req: FastifyRequest): Validati
   Object.assign(e.details, { problems: (err.validation ?? []).map((v) => ({ path: v.instancePath, rule: v.message })) });
   return e;
 }
+
+// ajv is CommonJS; under NodeNext its default export sits one level down.
+const Ajv = AjvModule.default ?? AjvModule;
+const strictAjv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: false, strict: false });
+/**
+ * A route's `validatorCompiler` that refuses unknown properties (400 naming them) as the config
+ * loader does; fastify's default ajv silently removes them, which can also strip fields inside a
+ * union such as a rule's condition.
+ */
+export const strictValidator: FastifySchemaCompiler<unknown> = ({ schema }) => strictAjv.compile(schema as object);
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -14,8 +14,10 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import type { Api, RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
+import { peopleRoutes } from './routes/people.js';
 import { readingRoutes } from './routes/readings.js';
 import { reportRoutes } from './routes/reports.js';
+import { ruleRoutes } from './routes/rules.js';
 import { silenceRoutes } from './routes/silences.js';
 import { siteRoutes } from './routes/sites.js';
 import { AlertCaseT, ErrorBody } from './schemas.js';
@@ -66,6 +68,8 @@ export async function attachApi(ctx: HubContext, opts: ApiOptions = {}): Promise
     await authRoutes(typed, deps);
     await siteRoutes(typed, deps);
     await deviceRoutes(typed, deps);
+    await peopleRoutes(typed, deps);
+    await ruleRoutes(typed, deps);
     await readingRoutes(typed, deps);
     await auditRoutes(typed, deps);
     if (ctx.alerts) {

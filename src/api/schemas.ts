@@ -66,3 +66,11 @@ export const AuditEntryT = Type.Object({
 });
 
 export const Ok = Type.Object({ ok: Type.Boolean() });
+
+/** the config's id rule for people and grids */
+export const PersonId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+/** a person as shown by the API: never a password hash */
+export const PersonT = Type.Object({
+  id: Type.String(), name: Type.String(), role: Role, grids: Type.Array(Type.String()), phone: Type.Optional(Type.String()),
+  contact: Type.Optional(Type.Record(Type.String(), Type.String())), lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')])),
+});

@@ -1,6 +1,6 @@
 // Login sessions: people log in with their id and password (scrypt hash from the config); they get
 // an opaque random token, stored only as its sha256 hash with an expiry; logout revokes it. The
-// person is looked up in the current config on every request, so a changed role or grid list
+// person is looked up in the current people (config merged with the API's, people.ts) on every request, so a changed role or grid list
 // applies at once and a removed person is locked out.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -63,8 +63,15 @@ export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
     if (s.revokedAt !== null) throw authError('token was revoked (logged out); log in again', { revokedAt: s.revokedAt });
     if (s.expiresAt <= this.clock.now()) throw authError('token expired; log in again', { expiresAt: s.expiresAt });
     const person = this.person(s.person);
-    if (!person) throw authError(`person '${s.person}' no longer exists in the config`);
+    if (!person) throw authError(`person '${s.person}' no longer exists in the config or was disabled`);
     return toPrincipal(person, this.site);
+  }
+
+  /** Revokes every session of a person (disabled); their live connections are told through `revoked`. */
+  revokePerson(id: string): number {
+    const hashes = this.db.revokePersonSessions(id, this.clock.now());
+    for (const h of hashes) this.emit('revoked', h);
+    return hashes.length;
   }
 
   /** Revokes the token; live connections made with it are told through the `revoked` event. */

@@ -7,7 +7,7 @@ import type { AlertService } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
 import type { HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import type { Config } from '../config/schema.js';
+import type { Config, PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
 import type { PointSink, WriterStats } from '../store/types.js';
 
@@ -31,6 +31,8 @@ export interface HubContext {
   commands: { send(device: string, payload: Record<string, unknown>): Promise<void> };
   /** set by the alerting stage */
   alerts?: AlertService;
+  /** set by the API stage: the config's people merged with those managed over the API (disabled ones left out) */
+  people?: () => readonly PersonConfig[];
   /** run on shutdown, in reverse order of registration */
   onClose(fn: () => Promise<void> | void): void;
 }

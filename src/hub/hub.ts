@@ -21,7 +21,7 @@ import { startInfluxd, type ManagedInfluxd } from '../store/influxd.js';
 import { presencePoint, readingPoint } from '../store/points.js';
 import { InfluxWriter } from '../store/writer.js';
 import { attachAlerting } from '../alerts/attach.js';
-import { createNotifiers } from '../notify/attach.js';
+import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
 import { attachLive } from '../live/index.js';
 import { attachReports } from '../reports/index.js';
@@ -131,7 +131,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     await attachApi(ctx);
     attachLive(ctx);
-    attachReports(ctx); // scheduled reports; the routes are mounted by the API (src/api/routes/reports.ts)
+    // scheduled reports, their digests sent to the configured channels; the routes are mounted by the API (src/api/routes/reports.ts)
+    attachReports(ctx, { sendDigest: createReportDigestSender(ctx) });
     await registerPanel(app); // the live panel at / (dashboards/panel/dist)
     // --- end of stages ---
 

@@ -1,16 +1,20 @@
 // The notify stage's wiring: build one delivery pipeline per configured channel (plus the live
-// panel), cancel pending retries when a case is acknowledged/resolved/closed, and stop on shutdown.
+// panel), cancel pending retries when a case is acknowledged/resolved/closed, and stop on shutdown;
+// and the scheduled reports' digest sender over the same channels.
 import { hostname } from 'node:os';
 import { Counter } from 'prom-client';
 import type { AlertCase, Notification } from '../core/alert-types.js';
+import type { SendDigest } from '../core/report-digest.js';
 import type { Config } from '../config/schema.js';
 import type { HubContext } from '../hub/context.js';
 import type { BackoffPolicy, Sleep } from './backoff.js';
 import { liveChannel } from './channels/live.js';
 import { deadLetterPath } from './dead-letter.js';
+import { createDigestSender } from './digest.js';
 import { createDeliveryPipeline, type DeliveryNotifier } from './pipeline.js';
 import { buildChannel } from './registry.js';
 import { chooseLang, render, type PlaceNames } from './render.js';
+import { renderReport } from './render-report.js';
 import type { RecordFn, RenderedMessage } from './types.js';
 
 export type NotifyContext = Pick<HubContext, 'config' | 'site' | 'bus' | 'clock' | 'logger' | 'dataDir' | 'metrics' | 'commands' | 'onClose'>;
@@ -85,4 +89,28 @@ export function createNotifiers(ctx: NotifyContext, record?: RecordFn, opts: Not
   });
   logger.info({ channels: channels.map((c) => ({ id: c.id, type: c.type })) }, 'notify: channels ready');
   return notifiers;
+}
+
+/**
+ * The scheduled reports' digest sender (attachReports(ctx, { sendDigest })): the configured
+ * channels that take digests (not sirens, not the live panel), in Chinese, with retries and dead
+ * letters like alerts. Stops pending retries on shutdown.
+ */
+export function createReportDigestSender(ctx: NotifyContext, opts: NotifyOptions = {}): SendDigest {
+  const baseUrl = publicBaseUrl(ctx.config);
+  const channels = ctx.config.channels.map((cfg, i) =>
+    buildChannel(cfg, `/channels/${i}`, { clock: ctx.clock, commands: ctx.commands, env: opts.env, timeoutMs: opts.timeoutMs }));
+  const sender = createDigestSender(channels, {
+    clock: ctx.clock,
+    logger: ctx.logger.child({ stage: 'notify' }),
+    render: (d) => renderReport(d, { lang: 'zh', baseUrl }),
+    deadLetterPath: deadLetterPath(ctx.dataDir),
+    backoff: opts.backoff,
+    sleep: opts.sleep,
+    random: opts.random,
+  });
+  ctx.onClose(() => sender.close());
+  return async (d) => {
+    await sender.send(d);
+  };
 }

@@ -1,5 +1,5 @@
 // Dead letters: a notification that could not be delivered, one JSON line each in
-// <dataDir>/notify/dead-letter.jsonl, for an operator to read or replay.
+// <dataDir>/notify/dead-letter.jsonl, for an operator to read or replay (report digests too).
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Notification } from '../core/alert-types.js';
@@ -32,7 +32,18 @@ export function deadLetterOf(n: Notification, fields: Omit<DeadLetter, 'caseId' 
   };
 }
 
-export async function appendDeadLetter(path: string, letter: DeadLetter): Promise<void> {
+/** A scheduled report digest that could not be delivered (the files stay under <dataDir>/reports/). */
+export interface ReportDeadLetter {
+  ts: number;
+  channel: string;
+  type: string;
+  attempts: number;
+  error: string;
+  status?: number;
+  report: { kind: string; period: string; files: string[] };
+}
+
+export async function appendDeadLetter(path: string, letter: DeadLetter | ReportDeadLetter): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await appendFile(path, `${JSON.stringify(letter)}\n`, 'utf8');
 }

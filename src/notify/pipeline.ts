@@ -4,10 +4,11 @@
 import type { Notification, Notifier } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelay, DEFAULT_BACKOFF, timerSleep, type BackoffPolicy, type Sleep } from './backoff.js';
+import { DEFAULT_BACKOFF, timerSleep, type BackoffPolicy, type Sleep } from './backoff.js';
 import { appendDeadLetter, deadLetterOf } from './dead-letter.js';
+import { sendWithRetry, type Failure, type RetryPolicy } from './retry.js';
 import { AckMuter, Deduper, dedupKey, routeMuter, type Muter } from './stages.js';
-import type { Channel, OutboundMessage, RecordFn, RenderedMessage, SendResult } from './types.js';
+import type { Channel, OutboundMessage, RecordFn, RenderedMessage } from './types.js';
 
 export type Outcome = 'delivered' | 'dead_letter' | 'cancelled' | 'muted' | 'duplicate';
 
@@ -44,7 +45,7 @@ interface Delivery {
   key: string;
   signal: AbortSignal;
   attempts: number;
-  last?: Extract<SendResult, { ok: false }>;
+  last?: Failure;
   outcome?: Outcome;
 }
 
@@ -52,9 +53,7 @@ type Stage = (d: Delivery) => Promise<void> | void;
 
 export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): DeliveryNotifier {
   const log = deps.logger.child({ channel: channel.id, type: channel.type });
-  const policy = deps.backoff ?? DEFAULT_BACKOFF;
-  const random = deps.random ?? Math.random;
-  const sleep = deps.sleep ?? timerSleep;
+  const retryPolicy: RetryPolicy = { backoff: deps.backoff ?? DEFAULT_BACKOFF, random: deps.random ?? Math.random, sleep: deps.sleep ?? timerSleep };
   const acks = new AckMuter();
   const muters: Muter[] = [routeMuter, acks, ...(deps.muters ?? [])];
   const dedup = new Deduper(deps.dedupWindowMs ?? 60 * 60_000);
@@ -88,26 +87,15 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
 
   const retry: Stage = async (d) => {
     const message: OutboundMessage = { notification: d.n, rendered: deps.render(d.n) };
-    for (;;) {
-      if (d.signal.aborted) return void (d.outcome = 'cancelled');
-      d.attempts += 1;
-      let result: SendResult;
-      try {
-        result = await channel.send(message, d.signal);
-      } catch (e) {
-        result = { ok: false, retryable: true, error: e instanceof Error ? e.message : String(e) };
-      }
-      if (d.signal.aborted) return void (d.outcome = 'cancelled');
-      if (result.ok) return void (d.outcome = 'delivered');
-      d.last = result;
-      if (!result.retryable || d.attempts >= channel.maxAttempts) return void (d.outcome = 'dead_letter');
-      const delay = backoffDelay(d.attempts, policy, random, result.retryAfterMs);
+    const r = await sendWithRetry(() => channel.send(message, d.signal), channel.maxAttempts, d.signal, retryPolicy, async (failure, attempt, delay) => {
       await safeRecord(d.n, 'delivery_failed', {
-        attempt: d.attempts, maxAttempts: channel.maxAttempts, retryable: true, status: result.status, error: result.error, final: false, retryInMs: delay,
+        attempt, maxAttempts: channel.maxAttempts, retryable: true, status: failure.status, error: failure.error, final: false, retryInMs: delay,
       });
-      log.warn({ caseId: d.n.case.id, attempt: d.attempts, status: result.status, error: result.error, retryInMs: delay }, 'notify: attempt failed, will retry');
-      if (!(await sleep(delay, d.signal))) return void (d.outcome = 'cancelled');
-    }
+      log.warn({ caseId: d.n.case.id, attempt, status: failure.status, error: failure.error, retryInMs: delay }, 'notify: attempt failed, will retry');
+    });
+    d.attempts = r.attempts;
+    d.last = r.last;
+    d.outcome = r.outcome;
   };
 
   const record: Stage = async (d) => {

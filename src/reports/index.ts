@@ -1,6 +1,7 @@
 // The reports stage: uptime audits and night noise reports. One public entry.
 import cron from 'node-cron';
 import { GridwatchError } from '../core/errors.js';
+import type { SendDigest } from '../core/report-digest.js';
 import type { HubContext } from '../hub/context.js';
 import { registerReportRoutes, type AuthHook } from './routes.js';
 import { startReportSchedule } from './schedule.js';
@@ -9,6 +10,7 @@ export { auditUptime, devicesInScope, type AuditOptions, type DeviceUptime, type
 export { nightNoise, noiseNights, type NoiseOptions, type NoiseReport, type BuildingNight, type DeviceNight } from './noise.js';
 export { uptimeReportHandler, noiseReportHandler, parseTimeParam, parseFormat, type Access, type ReportDeps, type ReportResult } from './handlers.js';
 export { registerReportRoutes, type AuthHook } from './routes.js';
+export { uptimeDigest, morningDigest } from './digest.js';
 export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule } from './schedule.js';
 export { render, uptimeRows, noiseRows, toCsv, toTable, FORMATS, type Format } from './format.js';
 export { runUptimeBenchmark, type UptimeBenchResult } from './bench.js';
@@ -18,6 +20,8 @@ export interface AttachReportsOptions {
   authHook?: AuthHook;
   /** run the daily / monthly scheduled reports (default true) */
   schedule?: boolean;
+  /** where each scheduled report's digest goes after its files are written (the hub: the notify stage) */
+  sendDigest?: SendDigest;
 }
 
 /** Validates the report crons, starts the schedule, and (with an authHook) registers the routes. */
@@ -30,7 +34,7 @@ export function attachReports(ctx: HubContext, opts: AttachReportsOptions = {}):
   }
   if (opts.authHook) registerReportRoutes(ctx.app, ctx, opts.authHook);
   if (opts.schedule !== false) {
-    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }));
+    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }), opts.sendDigest);
     ctx.onClose(() => schedule.stop());
   }
 }

@@ -1,11 +1,15 @@
 // Scheduled reports (node-cron, in the config time zone): daily at config.reports.dailyCron
 // (default 07:00) — yesterday's uptime audit, last night's noise report and the morning list of
 // grids whose night broke the limit; monthly at config.reports.monthlyCron (default the 1st,
-// 07:00) — last month's uptime audit. Written as JSON + CSV under <dataDir>/reports/.
+// 07:00) — last month's uptime audit. Written as JSON + CSV under <dataDir>/reports/; then each
+// report's digest goes to the injected `send` (the hub passes the notify stage's sender; the
+// morning noise digest only when some grid broke the limit).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cron from 'node-cron';
 import type { Logger } from '../core/logger.js';
+import type { SendDigest } from '../core/report-digest.js';
+import { morningDigest, uptimeDigest } from './digest.js';
 import { noiseRows, toCsv, uptimeRows } from './format.js';
 import { allSilences, type ReportDeps } from './handlers.js';
 import { nightNoise, type NoiseReport } from './noise.js';
@@ -47,33 +51,42 @@ async function uptimeFor(deps: ReportDeps, from: number, to: number, now: number
   });
 }
 
-/** Yesterday's uptime, last night's noise, and the morning report; returns the files written. */
-export async function runDailyReports(deps: ReportDeps, dataDir: string, now: number): Promise<string[]> {
+/**
+ * Yesterday's uptime, last night's noise, and the morning report; returns the files written.
+ * After writing, hands the uptime digest (and the morning digest when a grid broke the limit) to `send`.
+ */
+export async function runDailyReports(deps: ReportDeps, dataDir: string, now: number, send?: SendDigest): Promise<string[]> {
   const tz = deps.config.timezone;
   const dir = join(dataDir, 'reports');
   const day = previousDay(now, tz);
   const uptime = await uptimeFor(deps, day.from, day.to, now);
-  const files = await save(dir, `uptime-daily-${day.date}`, uptime, toCsv(uptimeRows(uptime, tz)));
+  const uptimeFiles = await save(dir, `uptime-daily-${day.date}`, uptime, toCsv(uptimeRows(uptime, tz)));
   const noise = await nightNoise(deps.store.influx, deps.store.database, deps.site, { night: day.date, timezone: tz, window: deps.config.reports.night });
-  files.push(...await save(dir, `noise-night-${day.date}`, noise, toCsv(noiseRows(noise))));
+  const noiseFiles = await save(dir, `noise-night-${day.date}`, noise, toCsv(noiseRows(noise)));
   const morning: MorningReport = {
     night: day.date,
     grids: noise.breachedGrids.map((grid) => ({ grid, buildings: noise.buildings.filter((b) => b.grid === grid && b.breach) })),
   };
-  files.push(...await save(dir, `noise-morning-${day.date}`, morning));
-  return files;
+  noiseFiles.push(...await save(dir, `noise-morning-${day.date}`, morning));
+  if (send) {
+    await send(uptimeDigest(uptime, 'uptime-daily', day.date, uptimeFiles, deps.site));
+    if (morning.grids.length > 0) await send(morningDigest(day.date, morning.grids, noiseFiles, deps.site));
+  }
+  return [...uptimeFiles, ...noiseFiles];
 }
 
-export async function runMonthlyReports(deps: ReportDeps, dataDir: string, now: number): Promise<string[]> {
+export async function runMonthlyReports(deps: ReportDeps, dataDir: string, now: number, send?: SendDigest): Promise<string[]> {
   const tz = deps.config.timezone;
   const month = previousMonth(now, tz);
   const uptime = await uptimeFor(deps, month.from, month.to, now);
-  return save(join(dataDir, 'reports'), `uptime-monthly-${month.month}`, uptime, toCsv(uptimeRows(uptime, tz)));
+  const files = await save(join(dataDir, 'reports'), `uptime-monthly-${month.month}`, uptime, toCsv(uptimeRows(uptime, tz)));
+  await send?.(uptimeDigest(uptime, 'uptime-monthly', month.month, files, deps.site));
+  return files;
 }
 
 export interface ReportSchedule { stop(): Promise<void> }
 
-export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger): ReportSchedule {
+export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger, send?: SendDigest): ReportSchedule {
   const tz = deps.config.timezone;
   const run = (what: string, fn: () => Promise<string[]>) => async (): Promise<void> => {
     try {
@@ -84,8 +97,8 @@ export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: L
     }
   };
   const tasks = [
-    cron.schedule(deps.config.reports.dailyCron, run('daily', () => runDailyReports(deps, dataDir, deps.clock.now())), { timezone: tz, name: 'gridwatch-daily-report', noOverlap: true }),
-    cron.schedule(deps.config.reports.monthlyCron, run('monthly', () => runMonthlyReports(deps, dataDir, deps.clock.now())), { timezone: tz, name: 'gridwatch-monthly-report', noOverlap: true }),
+    cron.schedule(deps.config.reports.dailyCron, run('daily', () => runDailyReports(deps, dataDir, deps.clock.now(), send)), { timezone: tz, name: 'gridwatch-daily-report', noOverlap: true }),
+    cron.schedule(deps.config.reports.monthlyCron, run('monthly', () => runMonthlyReports(deps, dataDir, deps.clock.now(), send)), { timezone: tz, name: 'gridwatch-monthly-report', noOverlap: true }),
   ];
   return {
     async stop() {

@@ -59,6 +59,21 @@ export class RuleEngine {
     states.forEach((st, idx) => this.schedule(device.id, idx, st));
   }
 
+  /**
+   * Re-resolves the rules of registered devices (all, or `ids`) after the overrides changed: an
+   * unchanged rule keeps its state; a changed rule starts afresh but stays active if its old
+   * version was (so an open case can still clear).
+   */
+  refreshRules(now: number, ids?: Iterable<string>): void {
+    for (const id of ids ?? [...this.devices.keys()]) {
+      const e = this.devices.get(id);
+      if (!e) continue;
+      const active = e.rules.flatMap((r, i) => (e.states[i]?.active ? [{ rule: r.spec.id, since: e.states[i]?.raisedAt ?? now }] : []));
+      this.addDevice(e.ctx.device, now);
+      for (const a of active) if (!this.isActive(id, a.rule)) this.markActive(id, a.rule, a.since);
+    }
+  }
+
   removeDevice(id: string): void {
     this.devices.delete(id); // heap entries for it are skipped when they come due
   }

@@ -29,10 +29,11 @@ export async function waitFor<T>(fn: () => T | undefined, what: string, ms = 10_
   }
 }
 
-export async function startApiHarness(devices: TestDevice[]): Promise<ApiHarness> {
+/** `overrides`: extra config keys (e.g. `rules`) over the test site and people. */
+export async function startApiHarness(devices: TestDevice[], overrides: Record<string, unknown> = {}): Promise<ApiHarness> {
   const influx: TestInflux = await startTestInflux();
   const clock = new ManualClock(Date.now());
-  const t = await startTestHub({ influxUrl: influx.url, clock, devices, overrides: { people: peopleConfig() } });
+  const t = await startTestHub({ influxUrl: influx.url, clock, devices, overrides: { people: peopleConfig(), ...overrides } });
   const tokens = new Map<string, string>();
   const call: ApiHarness['call'] = async (opts) => {
     const headers: Record<string, string> = { ...(opts.headers as Record<string, string> | undefined) };

@@ -11,8 +11,8 @@ import { GridwatchError, ValidationError } from '../../src/core/errors.js';
 import { HubBus } from '../../src/core/events.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { parseConfig, SiteIndex, type Config } from '../../src/config/index.js';
-import { createNotifiers, publicBaseUrl, type NotifyContext } from '../../src/notify/attach.js';
-import { ALICE, MemoryLedger, T0, makeNotification } from './fixtures.js';
+import { createNotifiers, createReportDigestSender, publicBaseUrl, type NotifyContext } from '../../src/notify/attach.js';
+import { ALICE, MemoryLedger, T0, UPTIME_DIGEST, makeNotification } from './fixtures.js';
 import { useRecorder, waitFor } from './http-recorder.js';
 
 const FAST = { baseMs: 1, maxMs: 4, factor: 2 };
@@ -149,6 +149,28 @@ describe('createNotifiers', () => {
     expect(await s!.deliver(makeNotification({}, { severity: 'warning' }))).toBe('muted');
     expect(await s!.deliver(makeNotification())).toBe('delivered');
     expect(sent).toEqual(['siren-1']);
+  });
+});
+
+describe('createReportDigestSender', () => {
+  it('sends a digest to the configured HTTP channels in Chinese with the public link; sirens get none', async () => {
+    const sent: string[] = [];
+    const config = site([
+      { id: 'hook', type: 'webhook', url: `${srv.url}/hook`, secret: 'env:GW_HOOK_SECRET' },
+      { id: 'fs', type: 'feishu', url: `${srv.url}/fs`, secret: 'plain-feishu' },
+      { id: 's', type: 'siren', devices: ['siren-1'] },
+    ]);
+    const ctx = { ...context(config), commands: { send: async (d: string) => void sent.push(d) } };
+    const send = createReportDigestSender(ctx, { env: ENV, backoff: FAST });
+    await send(UPTIME_DIGEST);
+    expect(srv.requests.map((r) => r.url).sort()).toEqual(['/fs', '/hook']);
+    expect(sent).toEqual([]);
+    const hook = srv.requests.find((r) => r.url === '/hook');
+    expect(hook?.headers['x-gridwatch-signature']).toBe(`sha256=${createHmac('sha256', ENV.GW_HOOK_SECRET).update(hook?.body ?? '').digest('hex')}`);
+    const fs = JSON.parse(srv.requests.find((r) => r.url === '/fs')?.body ?? '{}') as { msg_type: string; content: { text: string } };
+    expect(fs.msg_type).toBe('text');
+    expect(fs.content.text).toContain('查看在线率报告：https://gw.example.cn/#/uptime');
+    expect(closers).toHaveLength(1);
   });
 });
 

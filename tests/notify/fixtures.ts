@@ -1,4 +1,6 @@
-// Test data: an alert case, a notification and an in-memory ledger that records like the real one.
+// Test data: an alert case, a notification and an in-memory ledger that records like the real one;
+// report digests (uptime, morning noise).
+import type { ReportDigest, UptimeDigestSummary } from '../../src/core/report-digest.js';
 import type { AlertCase, AlertLedger, LedgerAction, LedgerEntry, Notification, Person } from '../../src/core/alert-types.js';
 import type { OutboundMessage } from '../../src/notify/types.js';
 import { render } from '../../src/notify/render.js';
@@ -48,3 +50,31 @@ export function makeNotification(over: Partial<Notification> = {}, caseOver: Par
 export function makeMessage(n: Notification = makeNotification()): OutboundMessage {
   return { notification: n, rendered: render(n, { lang: 'zh', baseUrl: 'https://gw.example.cn' }) };
 }
+
+export const UPTIME_SUMMARY: UptimeDigestSummary = {
+  from: Date.UTC(2026, 2, 4, 16), to: Date.UTC(2026, 2, 5, 16), devices: 8, meanUptimePct: 96.4567, outages: 4, neverReported: 1,
+  worst: [
+    { device: 'gas-flap', building: '1号楼', grid: 'g1', offlineMs: 2 * 3_600_000 + 15 * 60_000, outages: 3, uptimePct: 90.63 },
+    { device: 'smk-across', building: '1号楼', grid: 'g1', offlineMs: 26 * 3_600_000, outages: 1, uptimePct: null },
+  ],
+};
+
+export const UPTIME_DIGEST: ReportDigest = {
+  kind: 'uptime-daily',
+  period: '2026-03-05',
+  files: ['uptime-daily-2026-03-05.json', 'uptime-daily-2026-03-05.csv'],
+  summary: UPTIME_SUMMARY,
+};
+
+export const MORNING_DIGEST: ReportDigest = {
+  kind: 'noise-morning',
+  period: '2026-03-05',
+  files: ['noise-night-2026-03-05.json', 'noise-night-2026-03-05.csv', 'noise-morning-2026-03-05.json'],
+  summary: {
+    night: '2026-03-05',
+    grids: [
+      { grid: 'g1', gridName: '第一网格', building: 'b3', buildingName: '3号楼', laeq: 49.04, limit: 45, buildings: 2 },
+      { grid: 'g2', gridName: '第二网格', building: 'b2', buildingName: '2号楼', laeq: null, limit: 50, buildings: 1 },
+    ],
+  },
+};

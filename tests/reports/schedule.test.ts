@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InfluxDB } from 'influx';
+import type { ReportDigest } from '../../src/core/report-digest.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiteIndex } from '../../src/config/site.js';
 import type { ReportDeps } from '../../src/reports/handlers.js';
@@ -57,6 +58,45 @@ describe('scheduled reports', () => {
     const morning = JSON.parse(readFileSync(r('noise-morning-2026-03-05.json'), 'utf8')) as MorningReport;
     expect(morning.grids.map((g) => [g.grid, g.buildings.map((b) => b.building)])).toEqual([['g1', ['b3']]]);
     expect(readFileSync(r('noise-night-2026-03-05.csv'), 'utf8').split('\r\n')[1]).toMatch(/^2026-03-05,b3,3号楼,g1,1,45,49,50,480,0,true$/);
+  });
+
+  it('after writing the files, the daily run hands the uptime and morning digests to send', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gw-sched-send-'));
+    const got: ReportDigest[] = [];
+    const existedWhenSent: boolean[] = [];
+    try {
+      await runDailyReports(deps, out, NOW, async (d) => {
+        got.push(d);
+        existedWhenSent.push(d.files.every((f) => existsSync(join(out, 'reports', f))));
+      });
+      expect(got.map((d) => [d.kind, d.period])).toEqual([['uptime-daily', '2026-03-05'], ['noise-morning', '2026-03-05']]);
+      expect(existedWhenSent).toEqual([true, true]);
+      const [uptime, morning] = got;
+      expect(uptime?.files).toEqual(['uptime-daily-2026-03-05.json', 'uptime-daily-2026-03-05.csv']);
+      expect(uptime?.kind === 'uptime-daily' && uptime.summary.devices).toBeGreaterThan(0);
+      expect(morning?.files).toEqual(['noise-night-2026-03-05.json', 'noise-night-2026-03-05.csv', 'noise-morning-2026-03-05.json']);
+      // 49 dB in b3 (zone 1, limit 45) breaks; b2 (zone 2, limit 50) does not
+      expect(morning?.kind === 'noise-morning' && morning.summary.grids).toEqual([
+        { grid: 'g1', gridName: '第一网格', building: 'b3', buildingName: '3号楼', laeq: 49, limit: 45, buildings: 1 },
+      ]);
+      const monthly: ReportDigest[] = [];
+      await runMonthlyReports(deps, out, Date.UTC(2026, 3, 1, 0), async (d) => void monthly.push(d));
+      expect(monthly.map((d) => [d.kind, d.period, d.files])).toEqual([['uptime-monthly', '2026-03', ['uptime-monthly-2026-03.json', 'uptime-monthly-2026-03.csv']]]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('a quiet night sends no morning digest', async () => {
+    const quiet = { ...deps, config: { ...deps.config, reports: { ...deps.config.reports, night: { from: '06:00', to: '07:00' } } } };
+    const out = mkdtempSync(join(tmpdir(), 'gw-sched-quiet-'));
+    const got: string[] = [];
+    try {
+      await runDailyReports(quiet, out, NOW, async (d) => void got.push(d.kind));
+      expect(got).toEqual(['uptime-daily']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('the cron schedule runs the daily job in the config zone and stops', async () => {

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { postJson, robotResult } from '../http.js';
-import type { Channel, OutboundMessage } from '../types.js';
+import type { Channel, RenderedText, SendResult } from '../types.js';
 import type { ChannelOptions } from './options.js';
 
 const RETRYABLE = [-1, 130101];
@@ -21,16 +21,15 @@ export function dingtalkSignedUrl(url: string, timestamp: number, secret: string
   return `${url}${sep}timestamp=${timestamp}&sign=${encodeURIComponent(dingtalkSign(timestamp, secret))}`;
 }
 
-export function dingtalkBody(m: OutboundMessage): string {
+/** An alert or a report digest: both carry `rendered` title and markdown. */
+export function dingtalkBody(m: { rendered: RenderedText }): string {
   return JSON.stringify({ msgtype: 'markdown', markdown: { title: m.rendered.title, text: m.rendered.markdown } });
 }
 
 export function dingtalkChannel(opts: ChannelOptions & { url: string; secret?: string }, clock: Clock): Channel {
-  return {
-    ...opts.base,
-    async send(message, signal) {
-      const url = opts.secret === undefined ? opts.url : dingtalkSignedUrl(opts.url, clock.now(), opts.secret);
-      return robotResult(await postJson(url, dingtalkBody(message), {}, signal, opts.timeoutMs), 'errcode', RETRYABLE);
-    },
+  const send = async (message: { rendered: RenderedText }, signal: AbortSignal): Promise<SendResult> => {
+    const url = opts.secret === undefined ? opts.url : dingtalkSignedUrl(opts.url, clock.now(), opts.secret);
+    return robotResult(await postJson(url, dingtalkBody(message), {}, signal, opts.timeoutMs), 'errcode', RETRYABLE);
   };
+  return { ...opts.base, send, sendDigest: send };
 }

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { postJson, robotResult } from '../http.js';
-import type { Channel, OutboundMessage } from '../types.js';
+import type { Channel, RenderedText, SendResult } from '../types.js';
 import type { ChannelOptions } from './options.js';
 
 const RETRYABLE = [11232];
@@ -16,7 +16,8 @@ export function feishuSign(timestampS: number, secret: string): string {
   return createHmac('sha256', `${timestampS}\n${secret}`).update(Buffer.alloc(0)).digest('base64');
 }
 
-export function feishuBody(m: OutboundMessage, timestampMs: number, secret?: string): string {
+/** An alert or a report digest: both carry `rendered` text. */
+export function feishuBody(m: { rendered: RenderedText }, timestampMs: number, secret?: string): string {
   const content = { msg_type: 'text', content: { text: m.rendered.text } };
   if (secret === undefined) return JSON.stringify(content);
   const ts = Math.floor(timestampMs / 1000);
@@ -24,10 +25,7 @@ export function feishuBody(m: OutboundMessage, timestampMs: number, secret?: str
 }
 
 export function feishuChannel(opts: ChannelOptions & { url: string; secret?: string }, clock: Clock): Channel {
-  return {
-    ...opts.base,
-    async send(message, signal) {
-      return robotResult(await postJson(opts.url, feishuBody(message, clock.now(), opts.secret), {}, signal, opts.timeoutMs), 'code', RETRYABLE);
-    },
-  };
+  const send = async (message: { rendered: RenderedText }, signal: AbortSignal): Promise<SendResult> =>
+    robotResult(await postJson(opts.url, feishuBody(message, clock.now(), opts.secret), {}, signal, opts.timeoutMs), 'code', RETRYABLE);
+  return { ...opts.base, send, sendDigest: send };
 }

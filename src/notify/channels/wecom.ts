@@ -4,7 +4,7 @@
 // 4096 bytes UTF-8. The robot answers HTTP 200 with {"errcode":0,"errmsg":"ok"}; errcode != 0 is a
 // failure (45009 = rate limit, -1 = system busy: retryable).
 import { postJson, robotResult } from '../http.js';
-import type { Channel, OutboundMessage } from '../types.js';
+import type { Channel, RenderedText, SendResult } from '../types.js';
 import type { ChannelOptions } from './options.js';
 
 export const WECOM_MAX_BYTES = 4096;
@@ -24,15 +24,13 @@ export function truncateUtf8(s: string, max: number): string {
   return `${out}…`;
 }
 
-export function wecomBody(m: OutboundMessage): string {
+/** An alert or a report digest: both carry `rendered` markdown. */
+export function wecomBody(m: { rendered: RenderedText }): string {
   return JSON.stringify({ msgtype: 'markdown', markdown: { content: truncateUtf8(m.rendered.markdown, WECOM_MAX_BYTES) } });
 }
 
 export function wecomChannel(opts: ChannelOptions & { url: string }): Channel {
-  return {
-    ...opts.base,
-    async send(message, signal) {
-      return robotResult(await postJson(opts.url, wecomBody(message), {}, signal, opts.timeoutMs), 'errcode', RETRYABLE);
-    },
-  };
+  const send = async (message: { rendered: RenderedText }, signal: AbortSignal): Promise<SendResult> =>
+    robotResult(await postJson(opts.url, wecomBody(message), {}, signal, opts.timeoutMs), 'errcode', RETRYABLE);
+  return { ...opts.base, send, sendDigest: send };
 }

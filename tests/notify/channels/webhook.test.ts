@@ -33,6 +33,7 @@ describe('webhook channel', () => {
     expect(verifies(req.body, req.headers['x-gridwatch-signature'] as string, 'wrong')).toBe(false);
     const body = JSON.parse(req.body) as Record<string, unknown>;
     expect(body.version).toBe(1);
+    expect(body.type).toBe('alert');
     expect(body.case).toMatchObject({ id: 'c-0001', severity: 'critical', grid: 'lty-1' });
     expect(body.entry).toMatchObject({ seq: 1, action: 'opened' });
     expect(body.recipients).toEqual([{ id: 'hantao', name: '韩涛', role: 'grid_worker', grids: ['lty-1'], phone: '13800001111' }]);
