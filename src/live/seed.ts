@@ -2,12 +2,14 @@
 // last reading, battery and presence instead of showing every device as 'unknown'.
 import type { InfluxDB } from 'influx';
 import { escape } from 'influx';
-import type { FieldValue } from '../core/domain.js';
+import type { FieldValue, PresenceCause } from '../core/domain.js';
 import type { SiteIndex } from '../config/site.js';
 import { KINDS } from '../kinds/index.js';
 import type { StatusBoard } from './status-board.js';
 
 type Row = Record<string, unknown> & { time: Date; device?: string };
+
+const isCause = (c: unknown): c is PresenceCause => c === 'connect' || c === 'lwt' || c === 'disconnect' || c === 'timeout';
 
 export async function seedFromInflux(board: StatusBoard, influx: InfluxDB, database: string, site: SiteIndex, lookbackDays = 30): Promise<number> {
   let seeded = 0;
@@ -31,10 +33,10 @@ export async function seedFromInflux(board: StatusBoard, influx: InfluxDB, datab
       seeded++;
     }
   }
-  const presence = await influx.query<Row>(`SELECT last("online") AS "online" FROM "presence" WHERE ${since} GROUP BY "device"`, { database });
+  const presence = await influx.query<Row>(`SELECT last("online") AS "online", last("cause") AS "cause" FROM "presence" WHERE ${since} GROUP BY "device"`, { database });
   for (const r of presence) {
     const id = String(r.device);
-    if (site.devices.has(id) && typeof r.online === 'boolean') board.seedPresence(id, r.online, r.time.getTime());
+    if (site.devices.has(id) && typeof r.online === 'boolean') board.seedPresence(id, r.online, r.time.getTime(), isCause(r.cause) ? r.cause : undefined);
   }
   return seeded;
 }

@@ -1,20 +1,25 @@
 // Device live status: listens to the bus (`reading`, `presence`, `alert`) and keeps per device
 // {online, lastSeen, battery, last reading, open alarms}. The status itself is a pure function of
 // that state and the time, so it is tested without timers; a per-device deadline timer re-checks
-// a silent device when it would turn offline and announces the change.
+// a silent device when it would turn offline and announces the change. Offline is judged by the
+// one definition (src/core/offline.ts) on the hub's receive times, as the rules judge it.
 import { EventEmitter } from 'node:events';
 import type { AlertCase, AlertChange, AlertService } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
 import type { DeviceInfo, FieldValue, KindName, PresenceEvent, Reading } from '../core/domain.js';
 import type { HubBus } from '../core/events.js';
 import type { SiteIndex } from '../config/site.js';
+import { isOffline, liveness, noteData, notePresence, offlineDeadline, offlinePolicy, type OfflinePolicy, type Liveness } from '../core/offline.js';
 
 export type DeviceStatus = 'ok' | 'alarm' | 'offline' | 'low_battery' | 'unknown';
 
 export interface DeviceState {
   /** last presence said online (true) / offline (false); null: no presence seen */
   online: boolean | null;
+  /** newest reading time (or connect time) known, for display */
   lastSeen: number | null;
+  /** what the offline judgement needs, on receive times; null: never seen */
+  live: Liveness | null;
   battery: number | null;
   last: { ts: number; values: Record<string, FieldValue> } | null;
   /** open or acknowledged warning/critical cases (other than offline/battery) by case id */
@@ -35,16 +40,14 @@ export function isAlarmCase(c: Pick<AlertCase, 'rule' | 'severity' | 'state'>): 
 }
 
 export function emptyState(): DeviceState {
-  return { online: null, lastSeen: null, battery: null, last: null, alarms: new Set() };
+  return { online: null, lastSeen: null, live: null, battery: null, last: null, alarms: new Set() };
 }
 
-/** alarm > offline > low_battery > ok; unknown when never seen. */
-export function deviceStatus(s: DeviceState, intervalS: number, now: number, offlineFactor = 3): DeviceStatus {
+/** alarm > offline > low_battery > ok; unknown when never seen. A clean disconnect is not offline. */
+export function deviceStatus(s: DeviceState, intervalS: number, now: number, policy: OfflinePolicy = offlinePolicy()): DeviceStatus {
   if (s.alarms.size > 0) return 'alarm';
-  if (s.lastSeen === null && s.online === null) return 'unknown';
-  if (s.online === false) return 'offline';
-  if (s.lastSeen !== null && now - s.lastSeen > offlineFactor * intervalS * 1000) return 'offline';
-  if (s.lastSeen === null) return 'offline';
+  if (s.live === null) return 'unknown';
+  if (isOffline(s.live, intervalS, now, policy)) return 'offline';
   if (s.battery !== null && s.battery < LOW_BATTERY) return 'low_battery';
   return 'ok';
 }
@@ -56,9 +59,16 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
   private readonly lastKey = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private detach: (() => void) | undefined;
+  private readonly policy: OfflinePolicy;
 
-  constructor(private readonly site: SiteIndex, private readonly clock: Clock, private readonly offlineFactor = 3) {
+  /** `offline`: the report config's offlineFactor, or a whole policy (tests shorten the minimum silence) */
+  constructor(private readonly site: SiteIndex, private readonly clock: Clock, offline: number | Partial<OfflinePolicy> = 3) {
     super();
+    this.policy = offlinePolicy(typeof offline === 'number' ? { factor: offline } : offline);
+  }
+
+  private live(s: DeviceState, since: number): Liveness {
+    return (s.live ??= liveness(since));
   }
 
   private state(id: string): DeviceState {
@@ -93,6 +103,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
       if (r.battery !== undefined) s.battery = r.battery;
     }
     s.online = true; // data clears an offline state
+    noteData(this.live(s, this.clock.now()), this.clock.now());
     this.schedule(d);
     this.announce(d.id);
   }
@@ -100,7 +111,9 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
   onPresence(e: PresenceEvent, d: DeviceInfo): void {
     const s = this.state(d.id);
     s.online = e.online;
-    if (e.online) { s.lastSeen = Math.max(s.lastSeen ?? 0, e.ts); this.schedule(d); }
+    if (e.online) s.lastSeen = Math.max(s.lastSeen ?? 0, e.ts);
+    notePresence(this.live(s, this.clock.now()), e, this.clock.now());
+    this.schedule(d);
     this.announce(d.id);
   }
 
@@ -117,22 +130,31 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     s.lastSeen = last.ts;
     s.last = { ts: last.ts, values: last.values };
     if (last.battery !== null) s.battery = last.battery;
+    if (s.live === null || s.live.lastSeen < last.ts) noteData(this.live(s, last.ts), last.ts);
     const d = this.site.devices.get(id);
     if (d) this.schedule(d);
   }
 
-  /** Last known presence from storage; ignored when a live presence or reading came later. */
-  seedPresence(id: string, online: boolean, ts: number): void {
+  /**
+   * Last known presence from storage; ignored when a live presence or reading came later. An
+   * offline point of unknown cause is taken as a drop: the panel must not look calm when it cannot know.
+   */
+  seedPresence(id: string, online: boolean, ts: number, cause: PresenceEvent['cause'] = online ? 'connect' : 'lwt'): void {
     const s = this.state(id);
     if (s.lastSeen !== null && s.lastSeen > ts) return;
     s.online = online;
     if (online) s.lastSeen = Math.max(s.lastSeen ?? 0, ts);
+    notePresence(this.live(s, ts), { online, cause }, ts);
+    const d = this.site.devices.get(id);
+    if (d) this.schedule(d);
   }
 
   private schedule(d: DeviceInfo): void {
     const old = this.timers.get(d.id);
     if (old) clearTimeout(old);
-    const due = Math.min(this.offlineFactor * d.intervalS * 1000 + 1000, 2 ** 31 - 1);
+    const live = this.states.get(d.id)?.live;
+    if (!live) return;
+    const due = Math.min(Math.max(0, offlineDeadline(live, d.intervalS, this.policy) - this.clock.now()) + 1000, 2 ** 31 - 1);
     const t = setTimeout(() => { this.timers.delete(d.id); this.announce(d.id); }, due);
     t.unref();
     this.timers.set(d.id, t);
@@ -154,7 +176,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     const s = this.states.get(id) ?? emptyState();
     return {
       id: d.id, kind: d.kind, street: d.street, community: d.community, grid: d.grid, building: d.building,
-      unit: d.unit ?? null, intervalS: d.intervalS, status: deviceStatus(s, d.intervalS, this.clock.now(), this.offlineFactor),
+      unit: d.unit ?? null, intervalS: d.intervalS, status: deviceStatus(s, d.intervalS, this.clock.now(), this.policy),
       online: s.online, lastSeen: s.lastSeen, battery: s.battery, last: s.last,
     };
   }

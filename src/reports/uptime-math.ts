@@ -1,14 +1,14 @@
 // Uptime audit maths for one device over one period. Pure: every time is passed in.
 //
-// Offline is judged two ways and the earlier wins (shared/domain.md, "Reporting and offline"):
-//  - presence events: `lwt` and `timeout` make the device offline at once (an `lwt` drop shorter
-//    than the reconnect grace is only counted as a reconnect); a clean `disconnect` counts from
-//    its own time when no activity follows within the silence threshold;
-//  - silence: no reading for longer than threshold = max(k x interval, 5 min) after the last
-//    activity (a reading or a connect) makes it offline from last activity + threshold.
-// The next reading or connect ends an offline interval. Time inside silences (maintenance
-// windows) is left out of the uptime denominator and its offline time is reported apart.
+// Offline is the one definition (src/core/offline.ts, shared/domain.md), replayed over the stored
+// history: a silence longer than threshold = max(k x interval, 5 min) after the last reading is
+// offline from last reading + threshold; a dropped connection (`lwt`, keep-alive `timeout`) not
+// followed by a reconnect or a reading within the grace is offline from the drop; a clean
+// `disconnect` is no outage. The next reading ends an outage (a connect alone does not). Time
+// inside silences (maintenance windows) is left out of the uptime denominator and its offline
+// time is reported apart.
 import type { PresenceCause } from '../core/domain.js';
+import { liveness, notePresence, offlinePolicy, replayOutages, silenceThresholdMs, type LivenessStep } from '../core/offline.js';
 
 export type OfflineCause = 'lwt' | 'timeout' | 'disconnect' | 'never_seen' | 'silent';
 
@@ -79,12 +79,12 @@ export interface UptimeResult {
   neverReported: boolean;
 }
 
-export const MIN_THRESHOLD_MS = 5 * 60_000;
-export const DEFAULT_GRACE_MS = 2 * 60_000;
+export const MIN_THRESHOLD_MS = offlinePolicy().minSilenceMs;
+export const DEFAULT_GRACE_MS = offlinePolicy().graceMs;
 const DAY_MS = 86_400_000;
 
 export function thresholdMs(intervalS: number, offlineFactor: number): number {
-  return Math.max(offlineFactor * intervalS * 1000, MIN_THRESHOLD_MS);
+  return silenceThresholdMs(intervalS, offlinePolicy({ factor: offlineFactor }));
 }
 
 interface Raw { start: number; end: number; cause: OfflineCause; startedBefore: boolean; rank: number }
@@ -93,12 +93,10 @@ export function computeUptime(input: UptimeInput): UptimeResult {
   const { from, to } = input;
   const spans = (input.spans ?? []).map((w) => ({ from: Math.max(w.from, from), until: Math.min(w.until, to - 1) })).filter((w) => w.until >= w.from);
   const presence = [...input.presence].filter((p) => p.ts >= from && p.ts < to).sort((a, b) => a.ts - b.ts);
-  const inSpan = (t: number): boolean => spans.some((w) => t > w.from && t <= w.until);
-  // inside a span the next reading came within the threshold: a drop there ends at the next
-  // connect when one follows within the threshold, else at once
-  const reconnectsSoon = (t: number): boolean => presence.some((p) => p.online && p.ts > t && p.ts <= t + input.thresholdMs);
-  const readings = [...input.readings, ...spans.flatMap((w) => [w.from, w.until]),
-    ...presence.filter((p) => !p.online && inSpan(p.ts) && !reconnectsSoon(p.ts)).map((p) => p.ts)]
+  const inSpan = (t: number): boolean => spans.some((w) => t >= w.from && t <= w.until);
+  // inside a span data flowed no further apart than the threshold: a presence event there is
+  // taken as followed by data at once (the gaps source cannot see the drops inside a span)
+  const readings = [...input.readings, ...spans.flatMap((w) => [w.from, w.until]), ...presence.filter((p) => inSpan(p.ts)).map((p) => p.ts)]
     .filter((t) => t >= from && t < to).sort((a, b) => a - b);
   const seenBefore = input.presenceBefore !== null || input.lastReadingBefore !== null;
   const firstInPeriod = Math.min(readings[0] ?? Infinity, presence[0]?.ts ?? Infinity);
@@ -109,85 +107,25 @@ export function computeUptime(input: UptimeInput): UptimeResult {
     return summarise(input, from, null, raw, 0, battery, true);
   }
   const start = seenBefore ? from : firstInPeriod;
-  const raw = [...presenceIntervals(input, readings, presence, start), ...silentIntervals(input, readings, spans, presence, start)];
-  const reconnects = countReconnects(input, readings, presence, start);
+  const { raw, reconnects } = replay(input, readings, spans, presence, start);
   const neverReported = readings.length === 0 && input.lastReadingBefore === null;
   return summarise(input, start, seenBefore ? null : start, raw, reconnects, battery, neverReported);
 }
 
-type Step = { ts: number; kind: 'reading' } | { ts: number; kind: 'presence'; p: PresenceSample };
-
-function steps(readings: number[], presence: PresenceSample[]): Step[] {
-  const s: Step[] = [...readings.map((ts): Step => ({ ts, kind: 'reading' })), ...presence.map((p): Step => ({ ts: p.ts, kind: 'presence', p }))];
-  // at equal times a presence event goes first, so a reading at the same instant ends it
-  return s.sort((a, b) => a.ts - b.ts || (a.kind === 'presence' ? -1 : 1));
-}
-
-/** Offline intervals from presence: lwt/timeout at once, disconnect only if silence follows. */
-function presenceIntervals(input: UptimeInput, readings: number[], presence: PresenceSample[], start: number): Raw[] {
-  const out: Raw[] = [];
-  let off: { since: number; cause: PresenceCause; startedBefore: boolean } | null = null;
+/** The history as the live hub would have seen it, through the one judgement (core/offline.ts). */
+function replay(input: UptimeInput, readings: number[], spans: Window[], presence: PresenceSample[], start: number): { raw: Raw[]; reconnects: number } {
+  const s = liveness(input.lastReadingBefore ?? input.presenceBefore?.ts ?? start);
   const pb = input.presenceBefore;
-  if (pb && !pb.online && (input.lastReadingBefore === null || input.lastReadingBefore < pb.ts)) {
-    off = { since: start, cause: pb.cause, startedBefore: true };
-  }
-  const close = (end: number): void => {
-    if (!off) return;
-    const dur = end - off.since;
-    const keep = off.cause === 'disconnect' ? end - off.since > input.thresholdMs || end === input.to
-      : off.cause === 'lwt' && !off.startedBefore ? dur >= input.graceMs || end === input.to : true;
-    if (keep && end > off.since) out.push({ start: off.since, end, cause: causeOf(off.cause), startedBefore: off.startedBefore, rank: 0 });
-    off = null;
-  };
-  for (const s of steps(readings, presence)) {
-    if (s.ts < start) continue;
-    if (s.kind === 'reading' || s.p.online) close(s.ts);
-    else if (!off) off = { since: s.ts, cause: s.p.cause, startedBefore: false };
-  }
-  if (off) {
-    const o: { since: number; cause: PresenceCause; startedBefore: boolean } = off;
-    // a disconnect with nothing after it only counts once the silence threshold has passed
-    if (o.cause !== 'disconnect' || input.to - o.since > input.thresholdMs) close(input.to);
-  }
-  return out;
-}
-
-function causeOf(c: PresenceCause): OfflineCause {
-  return c === 'connect' ? 'lwt' : c;
-}
-
-function countReconnects(input: UptimeInput, readings: number[], presence: PresenceSample[], start: number): number {
-  let n = 0;
-  let lwtAt: number | null = null;
-  for (const s of steps(readings, presence)) {
-    if (s.ts < start) continue;
-    if (s.kind === 'presence' && !s.p.online && s.p.cause === 'lwt') lwtAt ??= s.ts;
-    else if (s.kind === 'reading' || (s.kind === 'presence' && s.p.online)) {
-      if (lwtAt !== null && s.ts - lwtAt < input.graceMs) n++;
-      lwtAt = null;
-    }
-  }
-  return n;
-}
-
-/** Offline intervals from gaps in activity longer than the threshold. */
-function silentIntervals(input: UptimeInput, readings: number[], spans: Window[], presence: PresenceSample[], start: number): Raw[] {
-  const activity = [...readings.map((t) => ({ from: t, until: t })), ...spans, ...presence.filter((p) => p.online).map((p) => ({ from: p.ts, until: p.ts }))]
-    .sort((a, b) => a.from - b.from);
-  const before = [input.lastReadingBefore, input.presenceBefore?.ts ?? null]
-    .filter((t): t is number => t !== null);
-  let last = before.length > 0 ? Math.max(...before) : start;
-  const out: Raw[] = [];
-  const push = (next: number): void => {
-    const s = Math.max(last + input.thresholdMs, start);
-    if (next > s) out.push({ start: s, end: next, cause: 'silent', startedBefore: last + input.thresholdMs < start, rank: 1 });
-  };
-  for (const a of activity) {
-    push(a.from);
-    last = Math.max(last, a.until);
-  }
-  push(input.to);
-  return out;
+  if (pb && (input.lastReadingBefore === null || input.lastReadingBefore < pb.ts)) notePresence(s, pb, pb.ts);
+  const steps: LivenessStep[] = [
+    ...readings.map((ts): LivenessStep => ({ ts, kind: 'data' })),
+    ...spans.map((w): LivenessStep => ({ ts: w.from, kind: 'data', until: w.until })),
+    ...presence.map((p): LivenessStep => ({ ts: p.ts, kind: 'presence', online: p.online, cause: p.cause })),
+  ];
+  // at equal times a presence event goes first, so a reading at the same instant ends it
+  steps.sort((a, b) => a.ts - b.ts || (a.kind === 'presence' ? -1 : b.kind === 'presence' ? 1 : 0));
+  const r = replayOutages(s, steps, { silenceMs: input.thresholdMs, graceMs: input.graceMs }, input.to);
+  return { raw: r.outages.map((o) => ({ start: o.start, end: o.end, cause: o.cause, startedBefore: o.start < start, rank: 0 })), reconnects: r.reconnects };
 }
 
 function mergeIntervals(raw: Raw[]): Raw[] {

@@ -3,6 +3,7 @@ import type { AlertCase } from '../../src/core/alert-types.js';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { HubBus } from '../../src/core/events.js';
 import { parseConfig, SiteIndex } from '../../src/config/index.js';
+import { offlinePolicy } from '../../src/core/offline.js';
 import { deviceStatus, emptyState, isAlarmCase, StatusBoard, type DeviceView } from '../../src/live/status-board.js';
 import { testSite } from '../helpers/hub.js';
 
@@ -10,19 +11,25 @@ const T0 = 1_750_000_000_000;
 
 describe('deviceStatus (pure)', () => {
   const s = (over: Partial<ReturnType<typeof emptyState>>) => ({ ...emptyState(), ...over });
+  const seen = (at: number, drop?: { at: number; cause: 'lwt' | 'timeout' }) => ({ lastSeen: at, dropAt: drop?.at, dropCause: drop?.cause });
   it('unknown when never seen', () => expect(deviceStatus(emptyState(), 60, T0)).toBe('unknown'));
-  it('ok when recently seen with a good battery', () => expect(deviceStatus(s({ lastSeen: T0 - 1000, online: true, battery: 80 }), 60, T0)).toBe('ok'));
-  it('offline once silent longer than factor × interval, not before', () => {
-    expect(deviceStatus(s({ lastSeen: T0 - 180_000, online: true }), 60, T0)).toBe('ok');
-    expect(deviceStatus(s({ lastSeen: T0 - 180_001, online: true }), 60, T0)).toBe('offline');
-    expect(deviceStatus(s({ lastSeen: T0 - 240_000, online: true }), 60, T0, 5)).toBe('ok');
+  it('ok when recently seen with a good battery', () => expect(deviceStatus(s({ live: seen(T0 - 1000), online: true, battery: 80 }), 60, T0)).toBe('ok'));
+  it('offline once silent longer than max(3 × interval, 5 min) — the rules\' definition — not before', () => {
+    expect(deviceStatus(s({ live: seen(T0 - 299_999), online: true }), 60, T0)).toBe('ok');
+    expect(deviceStatus(s({ live: seen(T0 - 300_000), online: true }), 60, T0)).toBe('offline');
+    expect(deviceStatus(s({ live: seen(T0 - 3 * 3_600_000 + 1), online: true }), 3600, T0)).toBe('ok');
+    expect(deviceStatus(s({ live: seen(T0 - 400_000), online: true }), 60, T0, offlinePolicy({ factor: 10 }))).toBe('ok');
   });
-  it('offline at once when the last presence says offline', () => expect(deviceStatus(s({ lastSeen: T0, online: false }), 60, T0)).toBe('offline'));
+  it('a clean disconnect is not offline; a dropped connection is, after the 2-minute grace', () => {
+    expect(deviceStatus(s({ live: seen(T0 - 1000), online: false }), 7200, T0)).toBe('ok');
+    expect(deviceStatus(s({ live: seen(T0 - 1000, { at: T0 - 119_999, cause: 'lwt' }), online: false }), 60, T0)).toBe('ok');
+    expect(deviceStatus(s({ live: seen(T0 - 1000, { at: T0 - 120_000, cause: 'lwt' }), online: false }), 60, T0)).toBe('offline');
+  });
   it('low_battery below 20, ok at 20', () => {
-    expect(deviceStatus(s({ lastSeen: T0, online: true, battery: 19.9 }), 60, T0)).toBe('low_battery');
-    expect(deviceStatus(s({ lastSeen: T0, online: true, battery: 20 }), 60, T0)).toBe('ok');
+    expect(deviceStatus(s({ live: seen(T0), online: true, battery: 19.9 }), 60, T0)).toBe('low_battery');
+    expect(deviceStatus(s({ live: seen(T0), online: true, battery: 20 }), 60, T0)).toBe('ok');
   });
-  it('alarm outranks everything else', () => expect(deviceStatus(s({ lastSeen: T0 - 1e9, online: false, battery: 1, alarms: new Set(['c1']) }), 60, T0)).toBe('alarm'));
+  it('alarm outranks everything else', () => expect(deviceStatus(s({ live: seen(T0 - 1e9), online: false, battery: 1, alarms: new Set(['c1']) }), 60, T0)).toBe('alarm'));
   it('only open/acknowledged warning or critical cases that are not offline/battery are alarms', () => {
     const c = (rule: string, severity: AlertCase['severity'], state: AlertCase['state']) => ({ rule, severity, state });
     expect(isAlarmCase(c('gas-critical', 'critical', 'open'))).toBe(true);
@@ -54,7 +61,9 @@ describe('StatusBoard', () => {
     bus.emit('reading', { device: 'gas-1', kind: 'gas', ts: T0 + 1, battery: 50, values: { lel: 2 } }, dev('gas-1'));
     expect(changes).toHaveLength(1); // same status/online/battery: no announcement
     bus.emit('presence', { device: 'gas-1', ts: T0 + 2, online: false, cause: 'lwt' }, dev('gas-1'));
-    expect(changes.at(-1)).toMatchObject({ id: 'gas-1', status: 'offline', online: false });
+    expect(changes.at(-1)).toMatchObject({ id: 'gas-1', status: 'ok', online: false }); // within the reconnect grace
+    clock.set(T0 + 120_000);
+    expect(board.view('gas-1')).toMatchObject({ status: 'offline', online: false });
     const alert = { id: 'c1', device: 'gas-1', rule: 'gas-critical', severity: 'critical', state: 'open', grid: 'g1' } as AlertCase;
     bus.emit('alert', { case: alert, entry: { seq: 1, caseId: 'c1', ts: T0, actor: 'system', action: 'opened' } });
     expect(changes.at(-1)?.status).toBe('alarm');
@@ -62,7 +71,7 @@ describe('StatusBoard', () => {
     expect(changes.at(-1)?.status).toBe('offline');
     bus.emit('reading', { device: 'gas-1', kind: 'gas', ts: T0 + 10, values: { lel: 0 } }, dev('gas-1'));
     expect(changes.at(-1)?.status).toBe('ok'); // the next reading clears offline
-    clock.set(T0 + 10 + 3 * 60_000 + 1);
+    clock.set(T0 + 120_000 + 5 * 60_000);
     expect(board.view('gas-1')?.status).toBe('offline');
     board.close();
   });
@@ -83,7 +92,7 @@ describe('StatusBoard', () => {
     const fast = new SiteIndex(parseConfig(testSite([{ id: 'gas-9', kind: 'gas' }]).raw, '(test)', { env: {} }));
     const d = fast.devices.get('gas-9')!;
     d.intervalS = 1;
-    const board = new StatusBoard(fast, systemClock, 1);
+    const board = new StatusBoard(fast, systemClock, { factor: 1, minSilenceMs: 1000 });
     const changes: DeviceView[] = [];
     board.on('change', (v) => changes.push(v));
     board.onReading({ device: 'gas-9', kind: 'gas', ts: Date.now(), values: { lel: 0 } }, d);

@@ -28,6 +28,23 @@ describe('noData condition', () => {
     rig.input({ type: 'presence', event: { device: d.id, ts: 200_000, online: false, cause: 'lwt' } }, 200_000);
     expect(rig.tick(320_000)).toBe('raise');
   });
+  it('a clean DISCONNECT is not an outage: a battery sensor is judged by its silence alone', () => {
+    const d = device('smoke', { intervalS: 7200 });
+    const rig = new RuleRig(offline, d, 0);
+    rig.read(1000, { alarm: false });
+    rig.input({ type: 'presence', event: { device: d.id, ts: 2000, online: false, cause: 'disconnect' } }, 2000);
+    expect(rig.st.wakeAt).toBe(1000 + 6 * 3_600_000);
+    expect(rig.tick(2000 + 120_000)).toBeUndefined();
+    expect(rig.tick(1000 + 6 * 3_600_000 - 1)).toBeUndefined();
+    expect(rig.tick(1000 + 6 * 3_600_000)).toBe('raise');
+  });
+  it('a keep-alive timeout gets the same 2-minute grace as a Last Will', () => {
+    const d = device('gas', { intervalS: 3600 });
+    const rig = new RuleRig(offline, d, 0);
+    rig.input({ type: 'presence', event: { device: d.id, ts: 1000, online: false, cause: 'timeout' } }, 1000);
+    expect(rig.tick(120_999)).toBeUndefined();
+    expect(rig.tick(121_000)).toBe('raise');
+  });
   it('a connected but silent device still goes offline', () => {
     const d = device('gas', { intervalS: 120 });
     const rig = new RuleRig(offline, d, 0);
