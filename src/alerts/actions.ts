@@ -1,9 +1,11 @@
 // Rule actions: `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
 // device(s) of the same unit (same building and unit, kind gas, or config `valve: true`), records
-// `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck).
+// `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck). The sender re-sends an
+// unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`.
 import { randomUUID } from 'node:crypto';
 import type { AlertCase } from '../core/alert-types.js';
 import type { CommandAck } from '../core/events.js';
+import { GridwatchError } from '../core/errors.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { AlertCases } from './service.js';
 
@@ -34,22 +36,30 @@ export function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<R
       const payload = action === 'closeValve' ? { id, cmd: 'valve', state: 'closed' } : { id, cmd: 'siren', on: true };
       svc.deps.store.saveCommand(id, c.id, device, svc.now());
       svc.record(c.id, 'command_sent', { device, command: payload });
-      svc.deps.sendCommand(device, payload).catch((e: unknown) => {
-        svc.deps.logger.error({ err: e, device, caseId: c.id, action }, 'command failed');
+      // done only on the device's cmd/ack (recorded by recordAck); each re-send and a final "not
+      // confirmed" go on the ledger so the case shows the valve may still be open
+      const log = (action: 'command_retried' | 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
         try {
-          svc.record(c.id, 'delivery_failed', { device, commandId: id, error: String(e) });
+          svc.record(c.id, action, { device, commandId: id, ...data });
         } catch {
           /* the case may be gone only if the db closed; nothing more to do */
         }
+      };
+      const onResend = (send: number, reason: string): void => log('command_retried', { send, reason });
+      svc.deps.sendCommand(device, payload, { onResend }).catch((e: unknown) => {
+        svc.deps.logger.error({ err: e, device, caseId: c.id, action }, 'command not confirmed');
+        if (e instanceof GridwatchError && e.code === 'GW_ERR_COMMAND_UNCONFIRMED') log('command_unconfirmed', { sends: e.details.sends, error: e.message });
+        else log('delivery_failed', { error: String(e) });
       });
     }
   }
 }
 
-/** A cmd/ack from a device: recorded on the case that sent the command. */
+/** A cmd/ack from a device: recorded on the case that sent the command (once: a re-sent command may be acked twice). */
 export function recordAck(svc: AlertCases, ack: CommandAck): boolean {
   const cmd = svc.deps.store.commandCase(ack.id);
   if (!cmd || cmd.device !== ack.device) return false;
+  if (svc.get(cmd.caseId)?.ledger.some((e) => e.action === 'command_ack' && e.data?.commandId === ack.id)) return false;
   svc.record(cmd.caseId, 'command_ack', { commandId: ack.id, ok: ack.ok, ...(ack.detail ? { detail: ack.detail } : {}) }, ack.device);
   return true;
 }

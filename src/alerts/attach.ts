@@ -50,7 +50,7 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
     notifiers: opts.notifiers ?? [],
     point: alertPoint,
     writePoints: (points) => ctx.store.writer.write(points),
-    sendCommand: (device, payload) => ctx.commands.send(device, payload),
+    sendCommand: (device, payload, opts) => ctx.commands.send(device, payload, opts),
     unitDevices,
   });
   const started = clock.now();

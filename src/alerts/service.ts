@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertCase, AlertChange, AlertFilter, AlertLedger, AlertService, LedgerAction, LedgerEntry, Notification, Notifier, Silence, SilenceInput } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
-import type { HubBus } from '../core/events.js';
+import type { CommandSender, HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { StorePoint } from '../core/domain.js';
 import type { UnitDevice } from './actions.js';
@@ -25,7 +25,8 @@ export interface AlertDeps {
   /** the alert point for InfluxDB (src/store/points.ts alertPoint) */
   point: (change: AlertChange) => StorePoint;
   writePoints: (points: StorePoint[]) => Promise<void>;
-  sendCommand: (device: string, payload: Record<string, unknown>) => Promise<void>;
+  /** hub -> device command; resolves on the device's cmd/ack, rejects when it never came (src/broker/commands.ts) */
+  sendCommand: CommandSender['send'];
   /** devices with building, unit and the config's `valve` flag, for the closeValve action */
   unitDevices: () => Iterable<UnitDevice>;
 }

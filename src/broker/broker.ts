@@ -6,10 +6,12 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { DeviceInfo } from '../core/domain.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
+import type { CommandAck, CommandSender } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { ErrorAnswer, Ingest } from '../ingest/pipeline.js';
 import { deviceTopic, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
 import { Authenticator } from './auth.js';
+import { CommandDownlink } from './commands.js';
 import { PresenceTracker } from './presence.js';
 import { RateLimiter } from './rate.js';
 
@@ -17,6 +19,9 @@ export interface BrokerOptions {
   maxPacketBytes: number;
   ratePerSecond: number;
   rateBurst: number;
+  /** command confirmation: first ack window and sends in all (see commands.ts) */
+  commandAckMs?: number;
+  commandAttempts?: number;
 }
 
 export interface BrokerDeps {
@@ -33,8 +38,10 @@ export interface GridwatchBroker {
   auth: Authenticator;
   /** devices with an open, authenticated connection */
   connectedDevices(): number;
-  /** hub -> device on gridwatch/v1/{device}/cmd, QoS 1 */
-  send(device: string, payload: Record<string, unknown>): Promise<void>;
+  /** hub -> device on gridwatch/v1/{device}/cmd, QoS 1; resolves on the device's cmd/ack (see commands.ts) */
+  send: CommandSender['send'];
+  /** a device's cmd/ack (from the bus): settles the command it confirms */
+  commandAcked(ack: CommandAck): void;
   /** hub -> device on gridwatch/v1/{device}/error, QoS 0 */
   answer(device: string, answer: ErrorAnswer): void;
   /** closes every client; from the call on, disconnects are not recorded as presence (see `closing`) */
@@ -122,6 +129,9 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     const device = devices.get(client);
     if (device) record(presence.connected(client, device.id, clock.now()), device);
   });
+  aedes.on('subscribe', (subs, client) => {
+    if (subs.some((s) => (s.qos as number) !== 128 && ownSubtopic(client.id, s.topic) === 'cmd')) commands.online(client.id);
+  });
   aedes.on('keepaliveTimeout', (client) => presence.keepaliveTimeout(client));
   aedes.on('clientDisconnect', (client) => {
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
@@ -141,16 +151,22 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     aedes.publish(packet, (err) => (err ? reject(err) : resolve()));
   });
 
+  const commands = new CommandDownlink((device, payload) => publish(deviceTopic(device, 'cmd'), payload, 1), {
+    ackTimeoutMs: deps.options.commandAckMs ?? 5_000, attempts: deps.options.commandAttempts ?? 4,
+  });
+
   return {
     aedes,
     auth,
     connectedDevices: () => aedes.connectedClients,
-    send: (device, payload) => publish(deviceTopic(device, 'cmd'), payload, 1),
+    send: (device, payload, opts) => commands.send(device, payload, opts),
+    commandAcked: (ack) => commands.ack(ack),
     answer(device, answer) {
       publish(deviceTopic(device, 'error'), answer, 0).catch((e: unknown) => logger.warn({ err: e, device }, 'error answer not published'));
     },
     close: () => {
       closing = true;
+      commands.close();
       return new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };

@@ -100,6 +100,10 @@ export const ConfigSchema = Type.Object({
     /** per-device messages per second, sustained; bursts up to `rateBurst` */
     ratePerSecond: Type.Number({ minimum: 0.01, default: 20 }),
     rateBurst: Type.Integer({ minimum: 1, default: 100 }),
+    /** a command (valve, siren) waits this long for the device's cmd/ack before its first re-send; each re-send waits twice as long */
+    commandAckMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 5_000 }),
+    /** sends in all before a command is recorded as not confirmed (5 s, 10 s, 20 s, 40 s windows by default) */
+    commandAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 4 }),
   }, { additionalProperties: false, default: { port: 1883 } }),
   http: Type.Object({
     port: Port,

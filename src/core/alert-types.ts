@@ -3,7 +3,7 @@ import type { Severity } from './domain.js';
 
 export type CaseState = 'open' | 'acknowledged' | 'resolved' | 'closed';
 
-export type LedgerAction = 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'seen' | 'silenced' | 'no_one_on_duty';
+export type LedgerAction = 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'command_retried' | 'command_unconfirmed' | 'seen' | 'silenced' | 'no_one_on_duty';
 
 export interface LedgerEntry {
   seq: number;

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   GW_ERR_BROKER_CLIENT_ID: 'The MQTT client id is not the device id',
   GW_ERR_BROKER_ACL: 'A device published or subscribed outside its own topics',
   GW_ERR_BROKER_RATE: 'A device exceeded its message rate',
+  GW_ERR_COMMAND_UNCONFIRMED: 'A device did not confirm a command (cmd/ack) after every re-send',
   GW_ERR_STORE_WRITE: 'InfluxDB refused or failed a write',
   GW_ERR_STORE_SPOOL: 'The on-disk spool failed',
   GW_ERR_STORE_INFLUXD_MISSING: 'The influxd binary is not installed',

@@ -21,6 +21,26 @@ export interface CommandAck {
   detail?: Record<string, unknown>;
 }
 
+/** A command the device confirmed on cmd/ack (`ok` is the device's own verdict). */
+export interface CommandResult {
+  id: string;
+  device: string;
+  ok: boolean;
+  /** how many times it went out before the ack came */
+  sends: number;
+  detail?: Record<string, unknown>;
+}
+
+export interface SendCommandOptions {
+  /** called before each re-send: `send` is its number (2 = the first re-send) */
+  onResend?(send: number, reason: 'timeout' | 'online'): void;
+}
+
+/** Hub → device commands: resolves on the device's cmd/ack, rejects GW_ERR_COMMAND_UNCONFIRMED without one. */
+export interface CommandSender {
+  send(device: string, payload: Record<string, unknown>, opts?: SendCommandOptions): Promise<CommandResult>;
+}
+
 export interface HubEventMap {
   reading: [reading: Reading, device: DeviceInfo];
   presence: [event: PresenceEvent, device: DeviceInfo];

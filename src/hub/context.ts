@@ -5,7 +5,7 @@ import type { InfluxDB } from 'influx';
 import type { Registry } from 'prom-client';
 import type { AlertService } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
-import type { HubBus } from '../core/events.js';
+import type { CommandSender, HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Config, PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
@@ -27,8 +27,8 @@ export interface HubContext {
     database: string;
     url: string;
   };
-  /** hub -> device downlink on gridwatch/v1/{device}/cmd, QoS 1 */
-  commands: { send(device: string, payload: Record<string, unknown>): Promise<void> };
+  /** hub -> device downlink on gridwatch/v1/{device}/cmd, QoS 1, done only on the device's cmd/ack */
+  commands: CommandSender;
   /** set by the alerting stage */
   alerts?: AlertService;
   /** set by the API stage: the config's people merged with those managed over the API (disabled ones left out) */

@@ -107,16 +107,17 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       maxBytes: config.mqtt.maxPacketBytes,
     });
     const broker = await createGridwatchBroker({
-      options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst },
+      options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },
       lookup: (id) => site.devices.get(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics,
     });
     answerTo = broker.answer;
+    bus.on('cmdAck', (ack) => broker.commandAcked(ack));
     registerHubRoutes(app, metrics, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
 
     const ctx: HubContext = {
       config, site, bus, clock, logger, app, dataDir, metrics,
       store: { writer, influx, database, url },
-      commands: { send: (device, payload) => broker.send(device, payload) },
+      commands: { send: (device, payload, opts) => broker.send(device, payload, opts) },
       onClose: (fn) => hooks.push(fn),
     };
 

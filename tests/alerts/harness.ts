@@ -76,7 +76,11 @@ export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; pe
     notifiers: [{ notify: async (n) => { notes.push(n); } }],
     point: alertPoint,
     writePoints: async (p) => { points.push(...p); },
-    sendCommand: async (device, payload) => { commands.push({ device, payload }); },
+    // recorded only; the ack (never here) and the re-sends are tested against the real hub in commands.test.ts
+    sendCommand: (device, payload) => {
+      commands.push({ device, payload });
+      return new Promise(() => undefined);
+    },
     unitDevices: () => opts.units ?? [],
   });
   const h: Harness = {

@@ -19,6 +19,10 @@ export interface TestDevice {
   kind: KindName;
   /** b1 (grid g1) or b2 (grid g2); default b1 */
   building?: 'b1' | 'b2';
+  /** default 1单元101 */
+  unit?: string;
+  /** the unit's gas valve (config `valve: true`) */
+  valve?: boolean;
 }
 
 export interface TestSite {
@@ -32,7 +36,7 @@ export function testSite(devices: TestDevice[], overrides: Record<string, unknow
   const list = devices.map((d) => {
     const secret = `pw-${d.id}`;
     secrets.set(d.id, secret);
-    return { id: d.id, kind: d.kind, building: d.building ?? 'b1', unit: '1单元101', intervalS: 60, secretHash: hashSecretSync(secret, FAST_SCRYPT) };
+    return { id: d.id, kind: d.kind, building: d.building ?? 'b1', unit: d.unit ?? '1单元101', intervalS: 60, secretHash: hashSecretSync(secret, FAST_SCRYPT), ...(d.valve ? { valve: true } : {}) };
   });
   const raw: Record<string, unknown> = {
     mqtt: { port: 0, host: '127.0.0.1' },

@@ -39,7 +39,7 @@ function context(config: Config, bus = new HubBus()): NotifyContext {
     logger: silentLogger(),
     dataDir: dir,
     metrics: new Registry(),
-    commands: { send: async () => undefined },
+    commands: { send: async (device) => { throw new Error(`no device ${device} in this test`); } },
     onClose: (fn) => closers.push(fn),
   };
 }
@@ -144,7 +144,10 @@ describe('createNotifiers', () => {
 
   it('routes sirens to critical cases by default', async () => {
     const sent: string[] = [];
-    const ctx = { ...context(site([{ id: 's', type: 'siren', devices: ['siren-1'] }])), commands: { send: async (d: string) => void sent.push(d) } };
+    const ctx = { ...context(site([{ id: 's', type: 'siren', devices: ['siren-1'] }])), commands: { send: async (d: string) => {
+      sent.push(d);
+      return { id: `c-${sent.length}`, device: d, ok: true, sends: 1 }; // the siren acked (confirmation itself: tests/notify/channels/siren.test.ts)
+    } } };
     const [s] = createNotifiers(ctx, record, { live: false });
     expect(await s!.deliver(makeNotification({}, { severity: 'warning' }))).toBe('muted');
     expect(await s!.deliver(makeNotification())).toBe('delivered');
@@ -160,7 +163,10 @@ describe('createReportDigestSender', () => {
       { id: 'fs', type: 'feishu', url: `${srv.url}/fs`, secret: 'plain-feishu' },
       { id: 's', type: 'siren', devices: ['siren-1'] },
     ]);
-    const ctx = { ...context(config), commands: { send: async (d: string) => void sent.push(d) } };
+    const ctx = { ...context(config), commands: { send: async (d: string) => {
+      sent.push(d);
+      return { id: `c-${sent.length}`, device: d, ok: true, sends: 1 };
+    } } };
     const send = createReportDigestSender(ctx, { env: ENV, backoff: FAST });
     await send(UPTIME_DIGEST);
     expect(srv.requests.map((r) => r.url).sort()).toEqual(['/fs', '/hook']);

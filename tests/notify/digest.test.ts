@@ -59,7 +59,10 @@ describe('report digests to the channels', () => {
       webhookChannel({ base: base('hook', 'webhook'), url: `${srv.url}/hook`, secret: SECRET }, clock),
       dingtalkChannel({ base: base('ding', 'dingtalk'), url: `${srv.url}/ding?access_token=t`, secret: DING }, clock),
       wecomChannel({ base: base('wecom', 'wecom'), url: `${srv.url}/wecom?key=k` }),
-      sirenChannel({ base: base('siren', 'siren'), devices: ['siren-1'] }, { send: async () => void (sirenCalls += 1) }),
+      sirenChannel({ base: base('siren', 'siren'), devices: ['siren-1'] }, { send: async (device) => {
+        sirenCalls += 1;
+        return { id: 'c', device, ok: true, sends: 1 };
+      } }),
     ];
     srv.fallback = { status: 200, body: '{"errcode":0,"errmsg":"ok"}' };
     const sender = createDigestSender(channels, deps());

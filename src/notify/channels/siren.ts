@@ -1,12 +1,12 @@
 // MQTT downlink to sirens: {"cmd":"siren","on":true} on gridwatch/v1/{device}/cmd (QoS 1) through
-// the hub's command sender (shared/contract.md, MQTT topics). A device that cannot be reached is
-// retryable (it may come back online); switching a siren on twice is harmless.
+// the hub's command sender (shared/contract.md, MQTT topics). A siren counts only once it confirmed
+// on cmd/ack (the sender re-sends meanwhile); one that never confirms, or answers ok:false, is a
+// retryable failure (it may come back online); switching a siren on twice is harmless.
+import type { CommandSender } from '../../core/events.js';
 import type { Channel } from '../types.js';
 import type { ChannelOptions } from './options.js';
 
-export interface CommandSender {
-  send(device: string, payload: Record<string, unknown>): Promise<void>;
-}
+export type { CommandSender };
 
 export const SIREN_ON = { cmd: 'siren', on: true } as const;
 
@@ -15,10 +15,10 @@ export function sirenChannel(opts: ChannelOptions & { devices: readonly string[]
     ...opts.base,
     async send() {
       const results = await Promise.allSettled(opts.devices.map((d) => commands.send(d, { ...SIREN_ON })));
-      const failed = opts.devices.filter((_, i) => results[i]?.status === 'rejected');
+      const failed = opts.devices.filter((_, i) => results[i]?.status === 'rejected' || (results[i]?.status === 'fulfilled' && !results[i].value.ok));
       if (failed.length === 0) return { ok: true };
-      const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      const why = first?.reason instanceof Error ? first.reason.message : String(first?.reason);
+      const first = results.find((r) => r.status === 'rejected' || !r.value.ok);
+      const why = first?.status === 'rejected' ? (first.reason instanceof Error ? first.reason.message : String(first.reason)) : 'the device answered ok: false';
       return { ok: false, retryable: true, error: `siren command failed for ${failed.join(', ')}: ${why}` };
     },
   };

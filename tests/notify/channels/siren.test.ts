@@ -1,63 +1,68 @@
-// The siren channel against a real aedes broker over TCP and a real MQTT client as the siren.
-import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+// The siren channel through the real hub's command sender (real broker, real influxd) with a real
+// MQTT client as the siren: a siren counts only once it confirmed on cmd/ack.
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIREN_ON, sirenChannel, type CommandSender } from '../../../src/notify/channels/siren.js';
-import { waitFor } from '../http-recorder.js';
+import { SIREN_ON, sirenChannel } from '../../../src/notify/channels/siren.js';
+import { startTestInflux, type TestInflux } from '../../helpers/influxd.js';
+import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { makeMessage } from '../fixtures.js';
 
-let broker: Aedes;
-let server: Server;
+let influx: TestInflux;
+let t: TestHub;
 let siren: MqttClient;
-const received: { topic: string; payload: string; qos: number }[] = [];
-const online = new Set<string>();
-
-/** A command sender like the hub's: QoS 1 publish on gridwatch/v1/{device}/cmd, refused when the device is offline. */
-const commands: CommandSender = {
-  send: (device, payload) => new Promise<void>((resolve, reject) => {
-    if (!online.has(device)) return reject(new Error(`device ${device} is offline`));
-    broker.publish({ cmd: 'publish', topic: `gridwatch/v1/${device}/cmd`, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
-  }),
-};
+const received: { topic: string; payload: Record<string, unknown>; qos: number }[] = [];
 
 beforeAll(async () => {
-  broker = await Aedes.createBroker();
-  broker.on('client', (c) => online.add(c.id));
-  broker.on('clientDisconnect', (c) => online.delete(c.id));
-  server = createServer(broker.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  siren = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'siren-lty3', reconnectPeriod: 0 });
-  siren.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), qos: packet.qos }));
+  influx = await startTestInflux();
+  t = await startTestHub({
+    influxUrl: influx.url,
+    devices: [{ id: 'siren-lty3', kind: 'smoke' }, { id: 'siren-gone', kind: 'smoke' }, { id: 'siren-jammed', kind: 'smoke', building: 'b2' }],
+    overrides: { mqtt: { port: 0, host: '127.0.0.1', commandAckMs: 200, commandAttempts: 2 } },
+  });
+  siren = await t.connect('siren-lty3');
+  siren.on('message', (topic, payload, packet) => {
+    const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+    received.push({ topic, payload: body, qos: packet.qos });
+    siren.publishAsync('gridwatch/v1/siren-lty3/cmd/ack', JSON.stringify({ id: body.id, ok: true }), { qos: 1 }).catch(() => undefined);
+  });
   await siren.subscribeAsync('gridwatch/v1/siren-lty3/cmd', { qos: 1 });
-  await waitFor(() => online.has('siren-lty3'));
-});
+}, 120_000);
 
 afterAll(async () => {
-  await siren.endAsync();
-  await new Promise<void>((r) => broker.close(() => r()));
-  await new Promise<void>((r) => server.close(() => r()));
-});
+  await t?.close();
+  await influx?.cleanup();
+}, 60_000);
 
-describe('siren channel (MQTT downlink)', () => {
+describe('siren channel (MQTT downlink, confirmed on cmd/ack)', () => {
   const base = { id: 'sirens', type: 'siren', maxAttempts: 3, minSeverity: 'critical' } as const;
 
-  it('sends {"cmd":"siren","on":true} to each siren', async () => {
-    const ch = sirenChannel({ base, devices: ['siren-lty3'] }, commands);
+  it('sends {"cmd":"siren","on":true} with a command id to each siren and succeeds on its ack', async () => {
+    const ch = sirenChannel({ base, devices: ['siren-lty3'] }, t.hub.ctx.commands);
     expect(await ch.send(makeMessage(), new AbortController().signal)).toEqual({ ok: true });
-    await waitFor(() => received.length === 1);
-    expect(received[0]).toEqual({ topic: 'gridwatch/v1/siren-lty3/cmd', payload: JSON.stringify(SIREN_ON), qos: 1 });
-    expect(JSON.parse(received[0]!.payload)).toEqual({ cmd: 'siren', on: true });
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ topic: 'gridwatch/v1/siren-lty3/cmd', qos: 1, payload: { ...SIREN_ON, id: expect.any(String) } });
   });
 
-  it('an unreachable siren is a retryable failure naming it; the others still get the command', async () => {
+  it('a siren that never confirms (offline) is a retryable failure naming it; the others still get the command', async () => {
     received.length = 0;
-    const ch = sirenChannel({ base, devices: ['siren-gone', 'siren-lty3'] }, commands);
+    const ch = sirenChannel({ base, devices: ['siren-gone', 'siren-lty3'] }, t.hub.ctx.commands);
     const res = await ch.send(makeMessage(), new AbortController().signal);
     expect(res).toMatchObject({ ok: false, retryable: true });
     expect(res.ok === false && res.error).toContain('siren-gone');
-    await waitFor(() => received.length === 1);
+    expect(res.ok === false && res.error).toContain('not confirmed');
+    expect(received.map((r) => r.topic)).toEqual(['gridwatch/v1/siren-lty3/cmd']);
+  });
+
+  it('a siren that answers ok: false is a failure', async () => {
+    const jammed = await t.connect('siren-jammed');
+    jammed.on('message', (_topic, payload) => {
+      const { id } = JSON.parse(payload.toString()) as { id: string };
+      jammed.publishAsync('gridwatch/v1/siren-jammed/cmd/ack', JSON.stringify({ id, ok: false }), { qos: 1 }).catch(() => undefined);
+    });
+    await jammed.subscribeAsync('gridwatch/v1/siren-jammed/cmd', { qos: 1 });
+    const ch = sirenChannel({ base, devices: ['siren-jammed'] }, t.hub.ctx.commands);
+    const res = await ch.send(makeMessage(), new AbortController().signal);
+    expect(res).toMatchObject({ ok: false, retryable: true });
+    expect(res.ok === false && res.error).toContain('ok: false');
   });
 });

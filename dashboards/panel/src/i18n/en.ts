@@ -51,6 +51,8 @@ export const en: Record<MessageKey, string> = {
   'action.delivery_failed': 'Delivery failed',
   'action.command_sent': 'Command sent',
   'action.command_ack': 'Command done',
+  'action.command_retried': 'Command re-sent',
+  'action.command_unconfirmed': 'Command not confirmed',
   'action.seen': 'Seen',
   'action.silenced': 'Silenced',
   'action.no_one_on_duty': 'No one on duty, passed up',

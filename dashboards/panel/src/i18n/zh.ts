@@ -50,6 +50,8 @@ export const zh = {
   'action.delivery_failed': '通知失败',
   'action.command_sent': '已下发指令',
   'action.command_ack': '设备已执行',
+  'action.command_retried': '指令重发',
+  'action.command_unconfirmed': '设备未确认指令',
   'action.seen': '已查看',
   'action.silenced': '已静默',
   'action.no_one_on_duty': '无人值班，已上报',
