@@ -68,7 +68,7 @@ describe('broker transports and limits', () => {
     expect(rows[0]?.values.map((r) => r[1])).toEqual([2]);
   });
 
-  it('sends commands to the device on its cmd topic (QoS 1) and emits its ack on the bus', async () => {
+  it('sends commands to the device on its cmd topic (QoS 1); its ack goes on the bus and completes the send', async () => {
     const c = await t.connect('gas-cmd');
     const got: unknown[] = [];
     c.on('message', (topic, payload) => {
@@ -77,12 +77,13 @@ describe('broker transports and limits', () => {
     await c.subscribeAsync('gridwatch/v1/gas-cmd/cmd', { qos: 1 });
     const acks: unknown[] = [];
     t.hub.ctx.bus.on('cmdAck', (ack) => acks.push(ack));
-    await t.hub.ctx.commands.send('gas-cmd', { id: 'c-1', cmd: 'valve', state: 'closed' });
+    const sent = t.hub.ctx.commands.send('gas-cmd', { id: 'c-1', cmd: 'valve', state: 'closed' });
     await until(() => got.length >= 1 || undefined, 15_000, 'command');
     expect(got).toEqual([{ id: 'c-1', cmd: 'valve', state: 'closed' }]);
     await c.publishAsync('gridwatch/v1/gas-cmd/cmd/ack', JSON.stringify({ id: 'c-1', ok: true }), { qos: 1 });
     await until(() => acks.length >= 1 || undefined, 15_000, 'ack');
     expect(acks[0]).toMatchObject({ device: 'gas-cmd', id: 'c-1', ok: true });
+    expect(await sent).toMatchObject({ id: 'c-1', device: 'gas-cmd', ok: true });
     await c.endAsync();
   });
 
