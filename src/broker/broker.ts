@@ -1,18 +1,19 @@
 // Wires the broker's policy steps into aedes: authenticate, authorizePublish (ACL -> size ->
-// rate -> ingest, calling back only once readings are durable), authorizeSubscribe, presence,
-// and the hub -> device downlink.
+// ingest -> rate, calling back only once readings are durable and the device is within its
+// rate), authorizeSubscribe, presence, and the hub -> device downlink.
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { DeviceInfo } from '../core/domain.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import type { CommandAck, CommandSender } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import type { ErrorAnswer, Ingest } from '../ingest/pipeline.js';
+import type { DeviceSubtopic, ErrorAnswer, Ingest } from '../ingest/pipeline.js';
 import { deviceTopic, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
 import { Authenticator } from './auth.js';
 import { CommandDownlink } from './commands.js';
 import { PresenceTracker } from './presence.js';
+import { Qos2Tracker } from './qos2.js';
 import { RateLimiter } from './rate.js';
 
 export interface BrokerOptions {
@@ -57,6 +58,27 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   const auth = new Authenticator({ lookup: deps.lookup });
   const rate = new RateLimiter({ ratePerSecond: deps.options.ratePerSecond, burst: deps.options.rateBurst });
   const presence = new PresenceTracker();
+  const qos2 = new Qos2Tracker();
+  const rateHeld = deps.metrics ? new Counter({ name: 'gridwatch_broker_rate_held_total', help: 'Acknowledgements held because the device was over its rate', registers: [deps.metrics] }) : undefined;
+  const rateDisconnects = deps.metrics ? new Counter({ name: 'gridwatch_broker_rate_disconnects_total', help: 'Devices disconnected for being far over their rate', registers: [deps.metrics] }) : undefined;
+
+  // DURABILITY: aedes writes the QoS 1 PUBACK (QoS 2 PUBREC) right after `ack`, so it runs only
+  // once the ingest resolved (its readings durable), and, over the rate, once the device's debt
+  // is paid back: holding the acknowledgement (and with it the reading of the device's socket,
+  // which aedes resumes only when a chunk's packets are all answered) is what slows it down.
+  const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, ack: () => void, fail: (e: unknown) => void): void => {
+    ingest.handle(device, sub, payload, now).then((outcome) => {
+      const wait = rate.take(device.id, outcome.readings, clock.now());
+      if (wait === 0) return ack();
+      rateHeld?.inc();
+      const check = (): void => {
+        const left = client.closed ? 0 : rate.owed(device.id, clock.now());
+        if (left === 0) ack(); // (on a closed connection aedes writes nothing)
+        else setTimeout(check, Math.min(left, 1000));
+      };
+      setTimeout(check, Math.min(wait, 1000));
+    }, fail);
+  };
   const devices = new WeakMap<Client, DeviceInfo>();
 
   const aedes = await Aedes.createBroker({
@@ -92,15 +114,29 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
         packet.payload = Buffer.alloc(0);
         return done(null);
       }
-      if (!rate.take(device.id, now)) {
-        ingest.reject(device.id, new ValidationError('GW_ERR_BROKER_RATE', 'rate', deps.options.ratePerSecond, `at most ${deps.options.ratePerSecond} messages/s (bursts of ${deps.options.rateBurst})`), now);
-        return done(null);
+      if (rate.farOver(device.id, now)) {
+        // its acknowledgements are held and it still sends: not acknowledged, so it re-sends later
+        logger.warn({ device: device.id, ratePerSecond: deps.options.ratePerSecond, maxDebt: rate.maxDebt }, 'device far over its rate: disconnected');
+        rateDisconnects?.inc();
+        return done(new GridwatchError('GW_ERR_BROKER_RATE', `${device.id} is more than ${rate.maxDebt} readings over its rate of ${deps.options.ratePerSecond}/s`));
       }
-      // DURABILITY: aedes writes the QoS 1 PUBACK right after this calls back.
-      ingest.handle(device, sub, payload, now).then(() => done(null), (e: unknown) => {
+      const ack = (): void => {
+        qos2.settled(device.id, packet);
+        done(null);
+      };
+      const fail = (e: unknown): void => {
+        qos2.failed(device.id, packet);
         logger.error({ err: e, device: device.id }, 'ingest failed; the device will retry');
         done(e instanceof Error ? e : new Error(String(e)));
-      });
+      };
+      // QoS 2: a PUBLISH re-sent (DUP) before its PUBREL is the same message; aedes answers it with
+      // another PUBREC, but it would run authorizePublish (and so the ingest) again first.
+      const original = qos2.original(device.id, packet);
+      if (original) {
+        original.then(() => done(null), () => handle(client, device, sub, payload, now, ack, fail));
+        return;
+      }
+      handle(client, device, sub, payload, now, ack, fail);
     },
     authorizeSubscribe(client, subscription, done) {
       const device = devices.get(client);

@@ -1,9 +1,15 @@
-// Per-device token buckets: `ratePerSecond` sustained, bursts up to `burst`. Bounded memory
-// (LRU over devices). Pure: the time is passed in.
+// Per-device token buckets that slow a device down instead of refusing what it sent: `take`
+// spends the tokens of a message (a batch spends one per reading) even when that leaves the
+// bucket in debt, and says how long the device's acknowledgement must be held until the debt is
+// paid back at `ratePerSecond`. A device deeper in debt than `maxDebt` readings is far over its
+// rate for long (its MQTT window is not throttling it); the broker disconnects it.
+// Bounded memory (LRU over devices). Pure: the time is passed in.
 
 export interface RateOptions {
   ratePerSecond: number;
   burst: number;
+  /** readings of debt beyond which a device is disconnected; default max(60 s of its rate, 1,000) */
+  maxDebt?: number;
   maxDevices?: number;
 }
 
@@ -14,24 +20,48 @@ interface Bucket {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  readonly maxDebt: number;
 
-  constructor(private readonly opts: RateOptions) {}
+  constructor(private readonly opts: RateOptions) {
+    this.maxDebt = opts.maxDebt ?? Math.max(60 * opts.ratePerSecond, 1000);
+  }
 
-  /** Takes one token for `device` at `now` (ms); false when the device is over its rate. */
-  take(device: string, now: number): boolean {
-    const b = this.buckets.get(device) ?? { tokens: this.opts.burst, at: now };
-    this.buckets.delete(device);
+  /** Spends `n` tokens of `device` at `now` (ms); returns the ms until it is within its rate again (0: at once). */
+  take(device: string, n: number, now: number): number {
+    const b = this.refill(device, now);
+    b.tokens -= n;
+    return this.waitOf(b);
+  }
+
+  /** ms until `device` is out of debt at `now` (0 when it is within its rate). */
+  owed(device: string, now: number): number {
+    const b = this.buckets.get(device);
+    if (!b) return 0;
+    return this.waitOf(this.refill(device, now));
+  }
+
+  /** True when `device` owes more than `maxDebt` readings at `now`. */
+  farOver(device: string, now: number): boolean {
+    const b = this.buckets.get(device);
+    return b !== undefined && this.refill(device, now).tokens < -this.maxDebt;
+  }
+
+  private waitOf(b: Bucket): number {
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens * 1000) / this.opts.ratePerSecond);
+  }
+
+  private refill(device: string, now: number): Bucket {
+    let b = this.buckets.get(device);
+    if (b) this.buckets.delete(device);
+    else b = { tokens: this.opts.burst, at: now };
     const elapsed = Math.max(0, now - b.at) / 1000;
     b.tokens = Math.min(this.opts.burst, b.tokens + elapsed * this.opts.ratePerSecond);
     b.at = now;
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
     this.buckets.set(device, b);
-    const max = this.opts.maxDevices ?? 20_000;
-    if (this.buckets.size > max) {
+    if (this.buckets.size > (this.opts.maxDevices ?? 20_000)) {
       const oldest = this.buckets.keys().next();
       if (!oldest.done) this.buckets.delete(oldest.value);
     }
-    return ok;
+    return b;
   }
 }

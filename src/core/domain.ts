@@ -62,6 +62,11 @@ export interface StorePoint {
   fields: Record<string, FieldValue>;
   /** ms since epoch */
   ts: number;
+  /**
+   * nanoseconds within `ts`'s millisecond (0..999,999), so readings of one device in the same
+   * millisecond stay separate points; absent = 0
+   */
+  ns?: number;
 }
 
 export const DEVICE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';

@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   GW_ERR_PAYLOAD_FUTURE_TS: 'A reading timestamp is too far in the future',
   GW_ERR_PAYLOAD_BATCH_SIZE: 'A batch holds more readings than allowed',
   GW_ERR_PAYLOAD_TOO_LARGE: 'A payload is larger than the maximum packet size',
-  GW_ERR_PAYLOAD_DUPLICATE: 'A reading repeats a seq already accepted from the device',
+  GW_ERR_PAYLOAD_DUPLICATE: 'A reading repeats one already stored from the device (same seq and content)',
   GW_ERR_BROKER_AUTH: 'A device failed authentication',
   GW_ERR_BROKER_CLIENT_ID: 'The MQTT client id is not the device id',
   GW_ERR_BROKER_ACL: 'A device published or subscribed outside its own topics',

@@ -2,6 +2,7 @@
 import type { DeviceEvent } from '../core/domain.js';
 import { ValidationError } from '../core/errors.js';
 import type { CommandAck } from '../core/events.js';
+import { MIN_TS } from './validate.js';
 
 export const EVENT_TYPES = ['test', 'tamper', 'fault', 'button'] as const;
 
@@ -21,7 +22,7 @@ function parseObject(payload: Buffer): Record<string, unknown> {
 function tsOf(obj: Record<string, unknown>, now: number): number {
   const ts = obj.ts;
   if (ts === undefined) return now;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) throw new ValidationError('GW_ERR_PAYLOAD_FIELD', 'ts', ts, 'must be an integer >= 0 (ms since epoch)');
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < MIN_TS) throw new ValidationError('GW_ERR_PAYLOAD_FIELD', 'ts', ts, `must be an integer (ms since epoch), not before ${new Date(MIN_TS).toISOString()}`);
   return ts;
 }
 

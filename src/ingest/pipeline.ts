@@ -6,7 +6,7 @@ import { GridwatchError, ValidationError, type ErrorCode } from '../core/errors.
 import type { HubBus, HubEventMap, Rejection } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
-import { SeqDedup } from './dedup.js';
+import { deviceNs, ReadingDedup } from './dedup.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
 import { validateReadings } from './validate.js';
@@ -21,7 +21,8 @@ export interface ErrorAnswer {
 }
 
 export interface PointBuilders {
-  reading(reading: Reading, device: DeviceInfo): StorePoint;
+  /** `ns`: the sub-millisecond part of the point's time (see dedup.ts) */
+  reading(reading: Reading, device: DeviceInfo, ns: number): StorePoint;
   presence(event: PresenceEvent, device: DeviceInfo): StorePoint;
 }
 
@@ -33,22 +34,25 @@ export interface IngestDeps {
   points: PointBuilders;
   /** publishes `answer` on gridwatch/v1/{device}/error */
   answer(device: string, answer: ErrorAnswer): void;
-  dedup?: SeqDedup;
+  dedup?: ReadingDedup;
   maxBytes?: number;
 }
 
 export interface IngestOutcome {
   accepted: number;
   rejected: number;
+  /** readings the message held (a batch counts each; any other message counts 1): what rate limits count */
+  readings: number;
 }
 
 export type DeviceSubtopic = 'reading' | 'status' | 'event' | 'cmd/ack';
 
 export class Ingest {
-  private readonly dedup: SeqDedup;
+  private readonly dedup: ReadingDedup;
+  private readonly acceptedByKind = new Map<string, ReturnType<IngestMetrics['accepted']['labels']>>();
 
   constructor(private readonly deps: IngestDeps) {
-    this.dedup = deps.dedup ?? new SeqDedup();
+    this.dedup = deps.dedup ?? new ReadingDedup();
   }
 
   /** Resolves once accepted readings are durable; rejects only when the store failed. */
@@ -60,18 +64,18 @@ export class Ingest {
           return await this.readings(device, payload, now);
         case 'status':
           parseStatus(payload);
-          return { accepted: 1, rejected: 0 };
+          return { accepted: 1, rejected: 0, readings: 1 };
         case 'event':
           this.emit('deviceEvent', parseDeviceEvent(payload, device.id, now), device);
-          return { accepted: 1, rejected: 0 };
+          return { accepted: 1, rejected: 0, readings: 1 };
         case 'cmd/ack':
           this.emit('cmdAck', parseCommandAck(payload, device.id, now), device);
-          return { accepted: 1, rejected: 0 };
+          return { accepted: 1, rejected: 0, readings: 1 };
       }
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       this.reject(device.id, e, now);
-      return { accepted: 0, rejected: 1 };
+      return { accepted: 0, rejected: 1, readings: 1 };
     }
   }
 
@@ -90,26 +94,66 @@ export class Ingest {
     this.emit('presence', event, device);
   }
 
+  // ACT BEFORE STORING, ACKNOWLEDGE AFTER: new readings go on the bus (rules, alerts, live) as
+  // soon as they are validated; the returned promise (and so the PUBACK) waits for the store. A
+  // reading whose store fails stays remembered as not stored: its re-send is written to the same
+  // point again but not announced a second time.
   private async readings(device: DeviceInfo, payload: Buffer, now: number): Promise<IngestOutcome> {
     const result = validateReadings(payload, device, now, { maxBytes: this.deps.maxBytes });
     if (result.unknownFields > 0) this.deps.metrics.unknownFields.inc(result.unknownFields);
     for (const err of result.rejected) this.reject(device.id, err, now);
-    const fresh: Reading[] = [];
-    for (const r of result.accepted) {
-      if (r.seq === undefined || this.dedup.claim(device.id, r.seq)) fresh.push(r);
-      else this.reject(device.id, new ValidationError('GW_ERR_PAYLOAD_DUPLICATE', 'seq', r.seq, 'must not repeat a seq already accepted from this device'), now);
+    const { accepted, hashes, received } = result;
+    const readings = accepted.length + result.rejected.length || 1;
+    if (accepted.length === 0) return { accepted: 0, rejected: result.rejected.length, readings };
+    const seen = this.dedup.device(device.id);
+    this.dedup.reserve(seen, accepted.length);
+    const points: StorePoint[] = [];
+    const slots: number[] = [];
+    let fresh = 0;
+    for (let i = 0; i < accepted.length; i++) {
+      const r = accepted[i] as Reading;
+      const h1 = hashes[2 * i] as number;
+      const h2 = hashes[2 * i + 1] as number;
+      const seq = r.seq;
+      if (seq !== undefined) {
+        const slot = seen.find(seq, h1, h2);
+        if (slot >= 0) {
+          if (seen.stored[slot] === 1) {
+            this.reject(device.id, new ValidationError('GW_ERR_PAYLOAD_DUPLICATE', 'seq', seq, 'must not repeat a reading already stored (same seq and content) from this device'), now);
+            continue;
+          }
+          r.ts = seen.ts[slot] as number;
+          points.push(this.deps.points.reading(r, device, seen.ns[slot] as number));
+          slots.push(slot, seq, h1);
+          continue;
+        }
+      }
+      const ns = received[i] === true ? seen.receiveNs(now) : deviceNs(seq, h1);
+      if (seq !== undefined) slots.push(seen.add(seq, h1, h2, r.ts, ns), seq, h1);
+      points.push(this.deps.points.reading(r, device, ns));
+      fresh++;
+      this.emit('reading', r, device);
     }
-    if (fresh.length > 0) {
+    if (points.length > 0) {
       try {
-        await this.store(fresh.map((r) => this.deps.points.reading(r, device)));
+        await this.store(points);
       } catch (e) {
-        for (const r of fresh) if (r.seq !== undefined) this.dedup.release(device.id, r.seq);
         throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
       }
-      this.deps.metrics.accepted.inc({ kind: device.kind }, fresh.length);
-      for (const r of fresh) this.emit('reading', r, device);
+      for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
+      this.accepted(device.kind).inc(fresh);
     }
-    return { accepted: fresh.length, rejected: result.accepted.length + result.rejected.length - fresh.length };
+    return { accepted: points.length, rejected: readings - points.length, readings };
+  }
+
+  /** The accepted-readings counter of a kind, looked up once per kind, not per message. */
+  private accepted(kind: string): ReturnType<IngestMetrics['accepted']['labels']> {
+    let c = this.acceptedByKind.get(kind);
+    if (!c) {
+      c = this.deps.metrics.accepted.labels({ kind });
+      this.acceptedByKind.set(kind, c);
+    }
+    return c;
   }
 
   /** A listener's failure is logged; it must not fail the device's message. */

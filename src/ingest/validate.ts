@@ -11,11 +11,17 @@ const Ajv = AjvModule.default ?? AjvModule;
 
 export const MAX_BATCH = 500;
 export const MAX_FUTURE_MS = 300_000;
+/** 2020-01-01T00:00:00Z: an earlier `ts` is a device clock that was never set, not a reading time. */
+export const MIN_TS = Date.UTC(2020, 0, 1);
 
-/** Fields every kind accepts; `ts` defaults to the receive time. */
+/**
+ * Fields every kind accepts; `ts` defaults to the receive time. The bounds are what the store can
+ * keep exactly: a seq beyond 2^53 - 1 is not an integer any more once parsed, and InfluxDB cannot
+ * take it as one, so it is refused here with a reason instead of being dropped by the writer.
+ */
 export const COMMON_FIELDS: Record<string, TSchema> = {
-  ts: Type.Integer({ minimum: 0 }),
-  seq: Type.Integer({ minimum: 0 }),
+  ts: Type.Integer({ minimum: MIN_TS, maximum: Number.MAX_SAFE_INTEGER }),
+  seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   battery: Type.Number({ minimum: 0, maximum: 100 }),
   rssi: Type.Number({ minimum: -140, maximum: 0 }),
 };
@@ -52,6 +58,14 @@ export interface ValidateOptions {
 
 export interface ValidationResult {
   accepted: Reading[];
+  /**
+   * Two independent 32-bit hashes of each accepted reading's content (every stored field, `seq`
+   * and the device's `ts`, not the receive time), at 2i and 2i+1: what tells a re-send of a
+   * reading from a new reading that reuses its seq.
+   */
+  hashes: number[];
+  /** per accepted reading: true when it had no `ts` and was stamped with the receive time */
+  received: boolean[];
   rejected: ValidationError[];
   /** how many fields no schema knows were ignored */
   unknownFields: number;
@@ -59,7 +73,7 @@ export interface ValidationResult {
 
 /** Validates a reading payload from `device` received at `now` (ms since epoch). */
 export function validateReadings(payload: Buffer, device: DeviceInfo, now: number, opts: ValidateOptions = {}): ValidationResult {
-  const result: ValidationResult = { accepted: [], rejected: [], unknownFields: 0 };
+  const result: ValidationResult = { accepted: [], hashes: [], received: [], rejected: [], unknownFields: 0 };
   const maxBatch = opts.maxBatch ?? MAX_BATCH;
   if (opts.maxBytes !== undefined && payload.length > opts.maxBytes) {
     result.rejected.push(new ValidationError('GW_ERR_PAYLOAD_TOO_LARGE', 'payload', payload.length, `size must be <= ${opts.maxBytes} bytes`));
@@ -97,9 +111,28 @@ function validateOne(el: unknown, prefix: string, device: DeviceInfo, now: numbe
     return;
   }
   const values: Record<string, FieldValue> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (!c.known.has(k)) out.unknownFields++;
-    else if (k in c.kind.fields) values[k] = v as FieldValue;
+  let h1 = FNV_SEED;
+  let h2 = ALT_SEED;
+  for (const k in obj) {
+    if (!c.known.has(k)) {
+      out.unknownFields++;
+      continue;
+    }
+    const v = obj[k] as FieldValue;
+    if (k in c.kind.fields) values[k] = v;
+    h1 = mixString(h1, k, FNV_PRIME);
+    h2 = mixString(h2, k, ALT_PRIME);
+    if (typeof v === 'string') {
+      h1 = mixString(h1, v, FNV_PRIME);
+      h2 = mixString(h2, v, ALT_PRIME);
+    } else if (typeof v === 'boolean') {
+      h1 = Math.imul(h1 ^ (v ? 1 : 2), FNV_PRIME);
+      h2 = Math.imul(h2 ^ (v ? 1 : 2), ALT_PRIME);
+    } else {
+      F64[0] = v;
+      h1 = Math.imul(Math.imul(h1 ^ (U32[0] as number), FNV_PRIME) ^ (U32[1] as number), FNV_PRIME);
+      h2 = Math.imul(Math.imul(h2 ^ (U32[1] as number), ALT_PRIME) ^ (U32[0] as number), ALT_PRIME);
+    }
   }
   const broken = c.kind.check?.(values);
   if (broken) {
@@ -117,6 +150,22 @@ function validateOne(el: unknown, prefix: string, device: DeviceInfo, now: numbe
   if (typeof obj.battery === 'number') reading.battery = obj.battery;
   if (typeof obj.rssi === 'number') reading.rssi = obj.rssi;
   out.accepted.push(reading);
+  out.hashes.push(h1 >>> 0, h2 >>> 0);
+  out.received.push(typeof obj.ts !== 'number');
+}
+
+// FNV-1a over field names and values, in two lanes with different seeds and primes (52+ bits
+// between them): no string or buffer is built per reading. A number is mixed by its 64 bits.
+const FNV_SEED = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const ALT_SEED = 0x2f693b5b;
+const ALT_PRIME = 0x0100019d;
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+function mixString(h: number, s: string, prime: number): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), prime);
+  return Math.imul(h ^ 0xff, prime); // a separator, so "ab"+"c" differs from "a"+"bc"
 }
 
 function fieldError(e: ErrorObject | undefined, obj: Record<string, unknown>, prefix: string): ValidationError {
@@ -126,7 +175,8 @@ function fieldError(e: ErrorObject | undefined, obj: Record<string, unknown>, pr
     return new ValidationError('GW_ERR_PAYLOAD_FIELD', prefix + field, undefined, 'is required');
   }
   const field = e.instancePath.slice(1).split('/')[0] ?? '';
-  const rule = e.keyword === 'anyOf' ? describeUnion(e) : (e.message ?? e.keyword);
+  let rule = e.keyword === 'anyOf' ? describeUnion(e) : (e.message ?? e.keyword);
+  if (field === 'ts' && (e.keyword === 'minimum' || e.keyword === 'maximum')) rule = `must be ms since epoch, not before ${new Date(MIN_TS).toISOString()}`;
   return new ValidationError('GW_ERR_PAYLOAD_FIELD', prefix + field, obj[field], rule);
 }
 

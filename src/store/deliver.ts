@@ -59,8 +59,16 @@ export function droppedCount(message: string, of: number): number {
   return m ? Math.min(of, Number(m[1])) : of;
 }
 
+// Written at nanosecond precision: a point's time is its ms `ts` and its sub-ms `ns` (readings
+// of one device in the same millisecond must not overwrite each other). A ns timestamp does not
+// fit a JS number, so it goes out as a decimal string.
+function nanoTime(p: StorePoint): string {
+  const ns = p.ns ?? 0;
+  return `${Math.trunc(p.ts)}${ns === 0 ? '000000' : String(ns).padStart(6, '0')}`;
+}
+
 function toIPoints(points: StorePoint[]): IPoint[] {
-  return points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: Math.trunc(p.ts) }));
+  return points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: nanoTime(p) }));
 }
 
 async function post(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<void> {
@@ -78,7 +86,7 @@ async function post(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal
   try {
     let request: Promise<void>;
     try {
-      request = t.influx.writePoints(toIPoints(points), { database: t.database, precision: 'ms' });
+      request = t.influx.writePoints(toIPoints(points), { database: t.database, precision: 'n' });
     } catch (e) {
       // node-influx checks points against the schema synchronously: a bad point, not a bad server.
       throw Object.assign(new Error(`point refused by the client schema: ${(e as Error).message}`), { res: { statusCode: 400 } });

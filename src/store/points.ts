@@ -88,6 +88,7 @@ function fitsType(value: FieldValue, type: StoreFieldType): boolean {
 export function pointProblem(p: StorePoint): string | undefined {
   if (typeof p.measurement !== 'string' || p.measurement === '') return 'measurement must be a non-empty string';
   if (typeof p.ts !== 'number' || !Number.isFinite(p.ts) || p.ts <= 0) return `ts ${String(p.ts)} must be a positive number of ms since epoch`;
+  if (p.ns !== undefined && !(Number.isInteger(p.ns) && p.ns >= 0 && p.ns < 1_000_000)) return `ns ${String(p.ns)} must be an integer 0..999999`;
   const names = Object.keys(p.fields);
   if (names.length === 0) return 'a point needs at least one field';
   for (const [k, v] of Object.entries(p.tags)) if (typeof v !== 'string' || v === '') return `tag '${k}' must be a non-empty string`;
@@ -108,8 +109,12 @@ export function pointProblem(p: StorePoint): string | undefined {
   return undefined;
 }
 
-/** A reading as a point: tags from the registry's device, fields = values + battery/rssi/seq. */
-export function readingPoint(reading: Reading, device: DeviceInfo): StorePoint {
+/**
+ * A reading as a point: tags from the registry's device, fields = values + battery/rssi/seq.
+ * `ns` is the sub-millisecond part of its time that keeps it apart from the device's other
+ * readings of the same millisecond (chosen by the ingest stage).
+ */
+export function readingPoint(reading: Reading, device: DeviceInfo, ns = 0): StorePoint {
   const kind = KINDS[device.kind];
   const types = FIELD_TYPES[kind.measurement] ?? {};
   const fields: Record<string, FieldValue> = {};
@@ -120,7 +125,9 @@ export function readingPoint(reading: Reading, device: DeviceInfo): StorePoint {
   if (reading.battery !== undefined) fields.battery = reading.battery;
   if (reading.rssi !== undefined) fields.rssi = reading.rssi;
   if (reading.seq !== undefined) fields.seq = Math.trunc(reading.seq);
-  return { measurement: kind.measurement, tags: placementTags(device), fields, ts: Math.trunc(reading.ts) };
+  const point: StorePoint = { measurement: kind.measurement, tags: placementTags(device), fields, ts: Math.trunc(reading.ts) };
+  if (ns !== 0) point.ns = ns;
+  return point;
 }
 
 export function presencePoint(ev: PresenceEvent, device: DeviceInfo): StorePoint {

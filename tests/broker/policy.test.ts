@@ -4,7 +4,6 @@ import { hashSecretSync } from '../../src/core/secret.js';
 import { deviceTopic, maySubscribe, publishSubtopic } from '../../src/broker/acl.js';
 import { Authenticator } from '../../src/broker/auth.js';
 import { PresenceTracker } from '../../src/broker/presence.js';
-import { RateLimiter } from '../../src/broker/rate.js';
 
 // cheap scrypt parameters: these tests are about the policy, not the cost
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -27,19 +26,6 @@ describe('acl', () => {
     for (const t of ['gridwatch/v1/gas-1/#', 'gridwatch/v1/+/cmd', 'gridwatch/v1/gas-2/cmd', '#', 'gridwatch/v1/gas-1/reading', '$SYS/#']) {
       expect(maySubscribe('gas-1', t), t).toBe(false);
     }
-  });
-});
-
-describe('RateLimiter', () => {
-  it('allows a burst, then the sustained rate', () => {
-    const r = new RateLimiter({ ratePerSecond: 2, burst: 3 });
-    const t = 1_000_000;
-    expect([r.take('a', t), r.take('a', t), r.take('a', t), r.take('a', t)]).toEqual([true, true, true, false]);
-    expect(r.take('b', t)).toBe(true); // other devices are not affected
-    expect(r.take('a', t + 499)).toBe(false);
-    expect(r.take('a', t + 500)).toBe(true); // one token per 500 ms
-    expect(r.take('a', t + 500)).toBe(false);
-    expect([r.take('a', t + 60_000), r.take('a', t + 60_000), r.take('a', t + 60_000), r.take('a', t + 60_000)]).toEqual([true, true, true, false]);
   });
 });
 

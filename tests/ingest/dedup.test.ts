@@ -1,40 +1,53 @@
 import { describe, it, expect } from 'vitest';
-import { SeqDedup } from '../../src/ingest/dedup.js';
+import { deviceNs, ReadingDedup, RECEIVE_NS_BASE } from '../../src/ingest/dedup.js';
 
-describe('SeqDedup', () => {
-  it('claims a seq once per device', () => {
-    const d = new SeqDedup();
-    expect(d.claim('a', 1)).toBe(true);
-    expect(d.claim('a', 1)).toBe(false);
-    expect(d.claim('b', 1)).toBe(true);
-    expect(d.claim('a', 2)).toBe(true);
+describe('ReadingDedup', () => {
+  it('finds a reading again only by the same seq and the same content hash', () => {
+    const d = new ReadingDedup();
+    const a = d.device('a');
+    expect(a.find(1, 10, 20)).toBe(-1);
+    const slot = a.add(1, 10, 20, 1000, 5);
+    expect(a.find(1, 10, 20)).toBe(slot);
+    expect(a.find(1, 11, 20)).toBe(-1); // a rebooted device: seq 1 again, other content
+    expect(a.find(1, 10, 21)).toBe(-1);
+    expect(a.find(2, 10, 20)).toBe(-1);
+    expect(d.device('b').find(1, 10, 20)).toBe(-1);
+    expect([a.ts[slot], a.ns[slot], a.stored[slot]]).toEqual([1000, 5, 0]);
   });
 
-  it('release gives a failed write\'s seq back', () => {
-    const d = new SeqDedup();
-    expect(d.claim('a', 9)).toBe(true);
-    d.release('a', 9);
-    expect(d.has('a', 9)).toBe(false);
-    expect(d.claim('a', 9)).toBe(true);
+  it('marks a slot stored only while it still holds the same reading', () => {
+    const d = new ReadingDedup({ window: 16 });
+    const a = d.device('a');
+    const slot = a.add(7, 1, 1, 0, 0);
+    a.markStored(slot, 7, 1);
+    expect(a.stored[slot]).toBe(1);
+    for (let s = 100; s < 116; s++) a.add(s, 1, 1, 0, 0); // the ring wraps over the slot
+    a.markStored(slot, 7, 1);
+    expect(a.stored[slot]).toBe(0);
+    expect(a.find(7, 1, 1)).toBe(-1);
   });
 
-  it('remembers only a window of recent seqs per device', () => {
-    const d = new SeqDedup({ window: 3 });
-    for (const s of [1, 2, 3, 4]) expect(d.claim('a', s)).toBe(true);
-    expect(d.has('a', 1)).toBe(false);
-    expect(d.claim('a', 4)).toBe(false);
-    expect(d.claim('a', 2)).toBe(false);
-  });
-
-  it('forgets the least recently seen device first', () => {
-    const d = new SeqDedup({ maxDevices: 2 });
-    d.claim('a', 1);
-    d.claim('b', 1);
-    d.claim('a', 2); // a is now the most recent
-    d.claim('c', 1); // evicts b
+  it('grows a ring up to the window, keeping its readings, and forgets the least recent device past maxEntries', () => {
+    const d = new ReadingDedup({ window: 64, maxEntries: 100 });
+    const a = d.device('a');
+    d.reserve(a, 50);
+    for (let s = 0; s < 50; s++) a.add(s, s, s, s, 0);
+    expect(a.capacity).toBe(64);
+    for (let s = 0; s < 50; s++) expect(a.find(s, s, s)).toBeGreaterThanOrEqual(0);
+    d.device('b');
+    d.device('c');
+    expect(d.size).toBe(3);
+    const c = d.device('c');
+    d.reserve(c, 30); // 64 + 16 + 32 > 100: a, the least recently seen, goes
     expect(d.size).toBe(2);
-    expect(d.has('b', 1)).toBe(false);
-    expect(d.has('a', 1)).toBe(true);
-    expect(d.has('c', 1)).toBe(true);
+    expect(d.device('a').find(1, 1, 1)).toBe(-1);
+  });
+
+  it('gives receive-stamped readings of the same millisecond distinct sub-ms parts, apart from device-stamped ones', () => {
+    const a = new ReadingDedup().device('a');
+    expect([a.receiveNs(5), a.receiveNs(5), a.receiveNs(5), a.receiveNs(6)]).toEqual([RECEIVE_NS_BASE, RECEIVE_NS_BASE + 1, RECEIVE_NS_BASE + 2, RECEIVE_NS_BASE]);
+    expect(deviceNs(3, 99)).toBe(3);
+    expect(deviceNs(undefined, 99)).toBe(99);
+    expect(deviceNs(2 ** 40, 0)).toBeLessThan(RECEIVE_NS_BASE);
   });
 });

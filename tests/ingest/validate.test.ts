@@ -166,6 +166,45 @@ describe('validateReadings: batches', () => {
   });
 
   it('an empty batch accepts and rejects nothing', () => {
-    expect(one('gas', [])).toEqual({ accepted: [], rejected: [], unknownFields: 0 });
+    expect(one('gas', [])).toEqual({ accepted: [], hashes: [], received: [], rejected: [], unknownFields: 0 });
+  });
+});
+
+describe('validateReadings: only what the store keeps exactly', () => {
+  it.each([
+    ['{"lel":30,"seq":1e19}', 'seq'],
+    ['{"lel":30,"seq":9007199254740993}', 'seq'],
+    ['{"lel":30,"ts":0}', 'ts'],
+    ['{"lel":30,"ts":1000}', 'ts'],
+    [`{"lel":30,"ts":${Date.UTC(2019, 11, 31, 23, 59, 59)}}`, 'ts'],
+    ['{"lel":1e400}', 'lel'],
+  ])('%s is refused naming %s', (payload, field) => {
+    const err = rejection('gas', payload);
+    expect(err.field).toBe(field);
+  });
+
+  it('names the lower time bound in the rule', () => {
+    expect(rejection('gas', '{"lel":1,"ts":1000}').rule).toContain('2020-01-01');
+  });
+
+  it('accepts the largest safe seq and a ts on the bound', () => {
+    expect(one('gas', { lel: 1, seq: Number.MAX_SAFE_INTEGER, ts: Date.UTC(2020, 0, 1) }).accepted).toHaveLength(1);
+  });
+});
+
+describe('validateReadings: content hashes', () => {
+  const hashOf = (payload: unknown): string => one('gas', payload).hashes.join(',');
+
+  it('the same reading hashes the same; any stored field, seq or ts changes it; unknown fields do not', () => {
+    const base = { lel: 1, seq: 1, co_ppm: 3, valve: 'open' };
+    expect(hashOf(base)).toBe(hashOf({ ...base }));
+    expect(hashOf({ ...base, extra: 1 })).toBe(hashOf(base));
+    for (const other of [{ ...base, lel: 30 }, { ...base, seq: 2 }, { ...base, valve: 'closed' }, { ...base, ts: NOW }, { ...base, battery: 50 }]) {
+      expect(hashOf(other)).not.toBe(hashOf(base));
+    }
+  });
+
+  it('marks which readings were stamped with the receive time', () => {
+    expect(one('gas', [{ lel: 1 }, { lel: 2, ts: NOW - 5 }]).received).toEqual([true, false]);
   });
 });

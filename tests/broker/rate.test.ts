@@ -1,0 +1,35 @@
+import { describe, it, expect } from 'vitest';
+import { RateLimiter } from '../../src/broker/rate.js';
+
+describe('RateLimiter: slows a device down, never refuses what it sent', () => {
+  it('within the burst nothing waits; past it each reading owes 1/rate s, paid back over time', () => {
+    const r = new RateLimiter({ ratePerSecond: 2, burst: 3 });
+    const t = 1_000_000;
+    expect([r.take('a', 1, t), r.take('a', 1, t), r.take('a', 1, t)]).toEqual([0, 0, 0]);
+    expect(r.take('a', 1, t)).toBe(500);
+    expect(r.take('a', 1, t)).toBe(1000);
+    expect(r.take('b', 1, t)).toBe(0); // other devices are not affected
+    expect(r.owed('a', t + 400)).toBe(600);
+    expect(r.owed('a', t + 1000)).toBe(0);
+    expect(r.owed('never-seen', t)).toBe(0);
+    expect(r.take('a', 3, t + 60_000)).toBe(0); // refilled up to the burst, no more
+    expect(r.take('a', 1, t + 60_000)).toBe(500);
+  });
+
+  it('a batch spends one token per reading', () => {
+    const r = new RateLimiter({ ratePerSecond: 20, burst: 100 });
+    expect(r.take('a', 500, 0)).toBe(20_000);
+  });
+
+  it('is far over only beyond maxDebt readings of debt (default: 60 s of its rate, at least 1,000)', () => {
+    expect(new RateLimiter({ ratePerSecond: 20, burst: 100 }).maxDebt).toBe(1200);
+    expect(new RateLimiter({ ratePerSecond: 1, burst: 10 }).maxDebt).toBe(1000);
+    const r = new RateLimiter({ ratePerSecond: 1, burst: 10, maxDebt: 100 });
+    r.take('a', 110, 0);
+    expect(r.farOver('a', 0)).toBe(false);
+    r.take('a', 1, 0);
+    expect(r.farOver('a', 0)).toBe(true);
+    expect(r.farOver('a', 2000)).toBe(false);
+    expect(r.farOver('b', 0)).toBe(false);
+  });
+});
