@@ -1,11 +1,14 @@
 // Wires the alerting stage: bus (reading, presence, deviceEvent, cmdAck) → RuleEngine → cases →
-// one timer armed for the earliest rule deadline or escalation step. "Now" always comes from
+// one timer armed for the earliest rule deadline or escalation step. Devices, people and rule
+// overrides come from the registry: a provisioned device is watched at once, a decommissioned one
+// is dropped (no offline case after its silence window), a changed override re-resolves the rules. "Now" always comes from
 // ctx.clock; the timer only decides when to look, so a test can move a ManualClock and call tick().
 import { join } from 'node:path';
 import type { Notifier } from '../core/alert-types.js';
 import type { DeviceInfo } from '../core/domain.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { HubContext } from '../hub/context.js';
+import type { DeviceChange } from '../registry/index.js';
 import { RuleEngine, type RuleTransition } from '../rules/engine.js';
 import { localTime } from '../rules/localtime.js';
 import { effectiveRules } from '../rules/resolve.js';
@@ -27,26 +30,19 @@ export interface AlertingHandle {
 }
 
 const MAX_DELAY = 2_147_483_647;
-const handles = new WeakMap<HubContext, AlertingHandle>();
-
-/** The alerting stage attached to a hub context (tests drive `tick()` with a ManualClock). */
-export function alertingOf(ctx: HubContext): AlertingHandle | undefined {
-  return handles.get(ctx);
-}
 
 export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifier[] } = {}): Promise<AlertingHandle> {
   const { config, clock, bus, logger } = ctx;
   const log = logger.child({ stage: 'alerts' });
   const store = new AlertStore(join(ctx.dataDir, 'alerts.db'));
-  const unitDevices = (): UnitDevice[] => {
-    const valve = new Map(config.devices.map((d) => [d.id, d.valve === true]));
-    return [...ctx.site.devices.values()].map((d) => ({ id: d.id, kind: d.kind, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }), valve: valve.get(d.id) ?? false }));
-  };
+  const { registry } = ctx;
+  // the valve comes from the registry: set in the config or over the API, kept across a rotation
+  const unitDevices = (): UnitDevice[] => registry.devices().map((d) => ({ id: d.id, kind: d.kind, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }), valve: d.valve === true }));
   const cases = new AlertCases({
     store, clock, bus, logger: log,
     escalation: config.escalation,
-    // people are read on each use: the API stage may set ctx.people (config merged with people managed over the API)
-    routing: { get people() { return (ctx.people?.() ?? config.people).map(toPerson); }, rosters: config.rosters, streetDuty: config.streetDuty, local: localTime(config.timezone) },
+    // people are read on each use: the registry's (config merged with people managed over the API)
+    routing: { get people() { return registry.people().map(toPerson); }, rosters: config.rosters, streetDuty: config.streetDuty, local: localTime(config.timezone) },
     notifiers: opts.notifiers ?? [],
     point: alertPoint,
     writePoints: (points) => ctx.store.writer.write(points),
@@ -57,9 +53,9 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   for (const s of config.silences) {
     store.saveSilence({ id: s.id, scope: s.scope, from: Date.parse(s.from), until: Date.parse(s.until), author: s.author, ...(s.reason === undefined ? {} : { reason: s.reason }), createdAt: started });
   }
-  let ruleOverrides: readonly RuleSpec[] = config.rules;
+  let ruleOverrides: readonly RuleSpec[] = registry.rules();
   const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, ruleOverrides) });
-  for (const d of ctx.site.devices.values()) engine.addDevice(d, started);
+  for (const d of registry.devices()) engine.addDevice(d, started);
   for (const c of store.activeCases()) engine.markActive(c.device, c.rule, c.openedAt);
 
   let timer: NodeJS.Timeout | undefined;
@@ -110,16 +106,25 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
     arm();
   };
 
+  // Only devices the registry still has: the last presence of a decommissioned device (its
+  // connection closed by the broker) must not bring it back into the engine.
+  const known = (d: DeviceInfo): DeviceInfo | undefined => registry.device(d.id);
   const onReading = (r: Parameters<RuleEngine['onReading']>[0], d: DeviceInfo): void => {
-    apply(engine.onReading(r, d, clock.now()));
+    const device = known(d);
+    if (!device) return;
+    apply(engine.onReading(r, device, clock.now()));
     arm();
   };
   const onPresence = (e: Parameters<RuleEngine['onPresence']>[0], d: DeviceInfo): void => {
-    apply(engine.onPresence(e, d, clock.now()));
+    const device = known(d);
+    if (!device) return;
+    apply(engine.onPresence(e, device, clock.now()));
     arm();
   };
   const onEvent = (e: Parameters<RuleEngine['onEvent']>[0], d: DeviceInfo): void => {
-    apply(engine.onEvent(e, d, clock.now()));
+    const device = known(d);
+    if (!device) return;
+    apply(engine.onEvent(e, device, clock.now()));
     arm();
   };
   const onAck = (ack: Parameters<typeof recordAck>[1]): void => {
@@ -129,13 +134,24 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
       log.error({ err: e, device: ack.device }, 'command ack not recorded');
     }
   };
+  const onDevice = (c: DeviceChange): void => {
+    if (c.type === 'removed') engine.removeDevice(c.device.id);
+    else engine.addDevice(c.device, clock.now()); // a rotation keeps each rule's state
+    timerAt = undefined;
+    arm();
+  };
+  const onRules = (rules: readonly RuleSpec[]): void => setRuleOverrides(rules);
   bus.on('reading', onReading);
   bus.on('presence', onPresence);
   bus.on('deviceEvent', onEvent);
   bus.on('cmdAck', onAck);
+  registry.on('device', onDevice);
+  registry.on('rules', onRules);
   ctx.alerts = cases;
   ctx.onClose(() => {
     closed = true;
+    registry.off('device', onDevice);
+    registry.off('rules', onRules);
     if (timer) clearTimeout(timer);
     bus.off('reading', onReading);
     bus.off('presence', onPresence);
@@ -151,7 +167,5 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
     timerAt = undefined;
     arm();
   };
-  const handle: AlertingHandle = { engine, cases, store, tick, setRuleOverrides };
-  handles.set(ctx, handle);
-  return handle;
+  return { engine, cases, store, tick, setRuleOverrides };
 }

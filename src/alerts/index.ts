@@ -1,5 +1,5 @@
 // The alerting stage's public entry.
-export { attachAlerting, alertingOf, type AlertingHandle } from './attach.js';
+export { attachAlerting, type AlertingHandle } from './attach.js';
 export { AlertCases, type AlertDeps } from './service.js';
 export { AlertStore } from './store.js';
 export { nextEscalation, planEscalation, type EscalationStep } from './escalation.js';

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { GridwatchError } from '../core/errors.js';
 import type { HubContext } from '../hub/context.js';
 import { installAuth, installErrorHandling } from './http.js';
-import { apiRuntime, type ApiRuntime, type RuntimeOptions } from './runtime.js';
+import type { StatusBoard } from '../live/status-board.js';
+import { createApiRuntime, type ApiRuntime, type RuntimeOptions } from './runtime.js';
 import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
@@ -25,6 +26,8 @@ import { AlertCaseT, ErrorBody } from './schemas.js';
 export const API_PREFIX = '/api/v1';
 
 export interface ApiOptions extends RuntimeOptions {
+  /** the device status board GET /devices answers from (src/live attachStatusBoard) */
+  board: StatusBoard;
   /** login attempts per address per window (default 10 per minute) */
   loginRateMax?: number;
   loginRateWindowMs?: number;
@@ -36,11 +39,11 @@ export interface ApiOptions extends RuntimeOptions {
   extraRoutes?: ((app: Api, deps: RouteDeps) => Promise<void>)[];
 }
 
-export { apiRuntime, type ApiRuntime };
+export type { ApiRuntime };
 export type { Api, RouteDeps };
 
-export async function attachApi(ctx: HubContext, opts: ApiOptions = {}): Promise<ApiRuntime> {
-  const rt = apiRuntime(ctx, opts);
+export async function attachApi(ctx: HubContext, opts: ApiOptions): Promise<ApiRuntime> {
+  const rt = createApiRuntime(ctx, opts.board, opts);
   const app: FastifyInstance = ctx.app;
   if (opts.docs !== false && !app.hasPlugin('@fastify/swagger')) {
     await app.register(swagger, {

@@ -1,11 +1,12 @@
 // Request/response schemas (TypeBox → JSON Schema): fastify validates requests and serialises
 // responses with them, and @fastify/swagger publishes them as OpenAPI.
 import { Type, type TSchema } from '@sinclair/typebox';
+import { KIND_NAMES, ROLES } from '../core/domain.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Values = Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]));
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('street'), Type.Literal('grid_leader'), Type.Literal('grid_worker')]);
-export const Kind = Type.Union([Type.Literal('smoke'), Type.Literal('gas'), Type.Literal('noise'), Type.Literal('water')]);
+export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const Kind = Type.Union(KIND_NAMES.map((k) => Type.Literal(k)));
 export const SeverityT = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 /** ms since epoch, or an ISO 8601 date-time (query strings) */

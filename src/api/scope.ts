@@ -1,39 +1,10 @@
-// Who may see and act on what: pure functions over the person and the site tree.
-//   admin        everything, manages devices and reads the audit log
-//   street       every grid of the street(s) their listed grids belong to (all grids if none listed); may act
-//   grid_leader  their own grids only; see and act
-//   grid_worker  their own grids only; see and act
+// The API's refusals over the registry's access rules (src/registry/access.ts): 403 naming who,
+// what and the grids they may use.
 import type { Role } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
-import type { PersonConfig } from '../config/schema.js';
-import type { SiteIndex } from '../config/site.js';
+import { canSeeGrid, type Principal } from '../registry/access.js';
 
-export interface Principal {
-  id: string;
-  name: string;
-  role: Role;
-  /** the grids this person may see and act on, resolved from their role */
-  grids: string[];
-  lang: 'zh' | 'en';
-}
-
-export function visibleGrids(person: Pick<PersonConfig, 'role' | 'grids'>, site: SiteIndex): string[] {
-  const all = [...site.grids.keys()];
-  if (person.role === 'admin') return all;
-  if (person.role === 'street') {
-    const streets = new Set(person.grids.map((g) => site.grids.get(g)?.street).filter((s): s is string => s !== undefined));
-    return streets.size === 0 ? all : all.filter((g) => streets.has(site.grids.get(g)?.street ?? ''));
-  }
-  return person.grids.filter((g) => site.grids.has(g));
-}
-
-export function toPrincipal(person: PersonConfig, site: SiteIndex): Principal {
-  return { id: person.id, name: person.name, role: person.role, grids: visibleGrids(person, site), lang: person.lang ?? 'zh' };
-}
-
-export function canSeeGrid(p: Principal, grid: string): boolean {
-  return p.role === 'admin' || p.grids.includes(grid);
-}
+export { canSeeGrid, gridOfScope, toPrincipal, visibleGrids, type Principal } from '../registry/access.js';
 
 export function forbidden(p: Principal, what: string, details: Record<string, unknown> = {}): GridwatchError {
   return new GridwatchError('GW_ERR_API_FORBIDDEN', `${p.role} '${p.id}' may not ${what}`, { details: { person: p.id, role: p.role, ...details } });
@@ -45,12 +16,4 @@ export function requireGrid(p: Principal, grid: string, what: string): void {
 
 export function requireRole(p: Principal, roles: readonly Role[], what: string): void {
   if (!roles.includes(p.role)) throw forbidden(p, `${what} (needs role ${roles.join(' or ')})`);
-}
-
-/** The grid a scope (device / building / grid) falls in, or undefined when it names nothing known. */
-export function gridOfScope(site: SiteIndex, scope: { device?: string; building?: string; grid?: string }): string | undefined {
-  if (scope.device !== undefined) return site.devices.get(scope.device)?.grid;
-  if (scope.building !== undefined) return site.buildings.get(scope.building)?.grid;
-  if (scope.grid !== undefined) return site.grids.has(scope.grid) ? scope.grid : undefined;
-  return undefined;
 }

@@ -1,7 +1,8 @@
 // Login sessions: people log in with their id and password (scrypt hash from the config); they get
 // an opaque random token, stored only as its sha256 hash with an expiry; logout revokes it. The
-// person is looked up in the current people (config merged with the API's, people.ts) on every request, so a changed role or grid list
-// applies at once and a removed person is locked out.
+// person is looked up in the registry on every request, so a changed role or grid list applies at
+// once and a disabled person is locked out; a password reset, disable or role change also revokes
+// every token issued before (runtime.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
@@ -9,8 +10,8 @@ import { GridwatchError } from '../core/errors.js';
 import { hashSecretSync, verifySecret } from '../core/secret.js';
 import type { PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
+import { toPrincipal, type Principal } from '../registry/index.js';
 import type { ApiDb } from './db.js';
-import { toPrincipal, type Principal } from './scope.js';
 
 export const DEFAULT_TOKEN_TTL_MS = 12 * 3600_000;
 
@@ -29,7 +30,7 @@ function authError(message: string, details: Record<string, unknown> = {}): Grid
 export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
   constructor(
     private readonly db: ApiDb,
-    private readonly people: () => readonly PersonConfig[],
+    private readonly person: (id: string) => PersonConfig | undefined,
     private readonly site: SiteIndex,
     private readonly clock: Clock,
     private readonly ttlMs = DEFAULT_TOKEN_TTL_MS,
@@ -37,8 +38,9 @@ export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
     super();
   }
 
-  private person(id: string): PersonConfig | undefined {
-    return this.people().find((p) => p.id === id);
+  /** The stored form of a token (for the live layer to match its sockets). */
+  hashToken(token: string): string {
+    return hashToken(token);
   }
 
   async login(username: string, password: string): Promise<LoginResult> {

@@ -45,6 +45,8 @@ export interface GridwatchBroker {
   commandAcked(ack: CommandAck): void;
   /** hub -> device on gridwatch/v1/{device}/error, QoS 0 */
   answer(device: string, answer: ErrorAnswer): void;
+  /** closes the device's open connection, if any, and forgets its cached verification (rotated or decommissioned) */
+  disconnect(device: string): void;
   /** closes every client; from the call on, disconnects are not recorded as presence (see `closing`) */
   close(): Promise<void>;
 }
@@ -199,6 +201,11 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     commandAcked: (ack) => commands.ack(ack),
     answer(device, answer) {
       publish(deviceTopic(device, 'error'), answer, 0).catch((e: unknown) => logger.warn({ err: e, device }, 'error answer not published'));
+    },
+    disconnect(device) {
+      auth.forget(device);
+      // aedes keeps its clients by id (not in its typings)
+      (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[device]?.close();
     },
     close: () => {
       closing = true;

@@ -8,11 +8,9 @@ import type { KindName } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
 import { hashSecret, newSecret } from '../core/secret.js';
 import { parseConfig } from '../config/index.js';
-import { KIND_NAMES } from '../kinds/index.js';
+import { KIND_NAMES, KINDS } from '../kinds/index.js';
 import { configOption, configPath } from './options.js';
 
-/** Report intervals when none is given (seconds), per kind. */
-export const DEFAULT_INTERVAL_S: Record<KindName, number> = { smoke: 3600, gas: 600, noise: 60, water: 7200 };
 
 export interface DeviceAddInput {
   id: string;
@@ -24,7 +22,7 @@ export interface DeviceAddInput {
 
 /** Adds the device to the YAML text; returns the new text and the fresh secret. Validates the result. */
 export async function addDevice(text: string, file: string, input: DeviceAddInput): Promise<{ text: string; secret: string }> {
-  if (!(KIND_NAMES as string[]).includes(input.kind)) {
+  if (!(KIND_NAMES as readonly string[]).includes(input.kind)) {
     throw new GridwatchError('GW_ERR_CLI_USAGE', `--kind ${JSON.stringify(input.kind)} is not a sensor kind; allowed: ${KIND_NAMES.join(' | ')}`);
   }
   const doc: Document = parseDocument(text);
@@ -33,7 +31,7 @@ export async function addDevice(text: string, file: string, input: DeviceAddInpu
   const secret = newSecret();
   const device: Record<string, unknown> = { id: input.id, kind: input.kind, building: input.building };
   if (input.unit !== undefined) device.unit = input.unit;
-  device.intervalS = input.intervalS ?? DEFAULT_INTERVAL_S[input.kind as KindName];
+  device.intervalS = input.intervalS ?? KINDS[input.kind as KindName].defaultIntervalS;
   device.secretHash = await hashSecret(secret);
   const node = doc.createNode(device, { flow: true });
   const devices = doc.get('devices', true);

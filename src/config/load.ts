@@ -4,6 +4,8 @@ import AjvModule, { type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { GridwatchError, formatValue } from '../core/errors.js';
+import type { KindName } from '../core/domain.js';
+import { KINDS } from '../kinds/index.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { crossCheck } from './crosscheck.js';
 
@@ -41,6 +43,7 @@ export function loadConfigFile(file: string, opts: LoadOptions = {}): Config {
 export function parseConfig(raw: unknown, file = '(config)', opts: LoadOptions = {}): Config {
   const data = structuredClone(raw) as Record<string, unknown>;
   applyEnv(data, opts.env ?? process.env, file);
+  fillIntervals(data);
   if (!validateConfig(data)) {
     const problems = describeErrors(validateConfig.errors ?? [], data);
     throw new GridwatchError('GW_ERR_CONFIG_INVALID', `${file}: invalid config:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { file, problems } });
@@ -51,6 +54,17 @@ export function parseConfig(raw: unknown, file = '(config)', opts: LoadOptions =
     throw new GridwatchError('GW_ERR_CONFIG_INVALID', `${file}: invalid config:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { file, problems } });
   }
   return config;
+}
+
+/** A device without `intervalS` gets its kind's default (one source: the kind module). */
+function fillIntervals(data: Record<string, unknown>): void {
+  if (!Array.isArray(data.devices)) return;
+  for (const d of data.devices as unknown[]) {
+    if (d === null || typeof d !== 'object') continue;
+    const dev = d as Record<string, unknown>;
+    const kind = typeof dev.kind === 'string' && Object.hasOwn(KINDS, dev.kind) ? KINDS[dev.kind as KindName] : undefined;
+    if (dev.intervalS === undefined && kind) dev.intervalS = kind.defaultIntervalS;
+  }
 }
 
 function applyEnv(data: Record<string, unknown>, env: NodeJS.ProcessEnv, file: string): void {

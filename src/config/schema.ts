@@ -1,6 +1,6 @@
 // The config file's schema. Key names are part of the public surface (shared/contract.md).
 import { Type, type Static } from '@sinclair/typebox';
-import { DEVICE_ID_PATTERN } from '../core/domain.js';
+import { DEVICE_ID_PATTERN, KIND_NAMES, ROLES } from '../core/domain.js';
 import { ClockTime, Duration, RuleSpecSchema, SeveritySchema } from '../core/rule-spec.js';
 import { SECRET_HASH_PATTERN } from '../core/secret.js';
 
@@ -8,8 +8,8 @@ const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const SecretHash = Type.String({ pattern: SECRET_HASH_PATTERN, description: 'a scrypt hash from `gridwatch secret hash <plain>`' });
 export const NoiseZoneSchema = Type.Union(['0', '1', '2', '3', '4a', '4b'].map((z) => Type.Literal(z)));
-const KindSchema = Type.Union([Type.Literal('smoke'), Type.Literal('gas'), Type.Literal('noise'), Type.Literal('water')]);
-const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('street'), Type.Literal('grid_leader'), Type.Literal('grid_worker')]);
+const KindSchema = Type.Union(KIND_NAMES.map((k) => Type.Literal(k)));
+const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
 const Building = Type.Object({ id: Id, name: Type.String({ minLength: 1 }) }, { additionalProperties: false });
 const Grid = Type.Object({
@@ -26,7 +26,8 @@ const Device = Type.Object({
   kind: KindSchema,
   building: Id,
   unit: Type.Optional(Type.String()),
-  intervalS: Type.Integer({ minimum: 1, maximum: 7 * 86400, default: 3600 }),
+  /** omitted: the kind's `defaultIntervalS` (src/kinds), filled in by parseConfig */
+  intervalS: Type.Integer({ minimum: 1, maximum: 7 * 86400 }),
   secretHash: SecretHash,
   /** a gas valve actuator for this unit: critical gas alerts send it `valve closed` */
   valve: Type.Optional(Type.Boolean()),

@@ -1,4 +1,6 @@
 // The resolved site tree: every device with its street, community, grid, building and zone.
+// Devices change only through the registry stage (src/registry), which announces each change;
+// everyone else reads `devices` (read-only).
 import type { DeviceInfo, NoiseZone, Placement } from '../core/domain.js';
 import type { Config } from './schema.js';
 
@@ -8,7 +10,8 @@ export interface CommunityInfo { id: string; name: string; street: string; grids
 export interface StreetInfo { id: string; name: string; communities: string[] }
 
 export class SiteIndex {
-  readonly devices = new Map<string, DeviceInfo>();
+  private readonly deviceMap = new Map<string, DeviceInfo>();
+  readonly devices: ReadonlyMap<string, DeviceInfo> = this.deviceMap;
   readonly buildings = new Map<string, BuildingInfo>();
   readonly grids = new Map<string, GridInfo>();
   readonly communities = new Map<string, CommunityInfo>();
@@ -35,9 +38,17 @@ export class SiteIndex {
     const info: DeviceInfo = {
       id: d.id, kind: d.kind, unit: d.unit, intervalS: d.intervalS, secretHash: d.secretHash,
       street: b.street, community: b.community, grid: b.grid, building: b.id, noiseZone: grid.noiseZone,
+      ...(d.valve === true ? { valve: true } : {}),
     };
-    this.devices.set(d.id, info);
+    this.deviceMap.set(d.id, info);
     return info;
+  }
+
+  /** The registry's decommission; returns the removed device. */
+  removeDevice(id: string): DeviceInfo | undefined {
+    const d = this.deviceMap.get(id);
+    this.deviceMap.delete(id);
+    return d;
   }
 
   placement(deviceId: string): Placement | undefined {

@@ -1,5 +1,5 @@
 // The alert case as every stage sees it (alerts owns the logic; api, live and notify read these).
-import type { Severity } from './domain.js';
+import type { Role, Severity } from './domain.js';
 
 export type CaseState = 'open' | 'acknowledged' | 'resolved' | 'closed';
 
@@ -93,7 +93,7 @@ export interface AlertService {
 export interface Person {
   id: string;
   name: string;
-  role: 'admin' | 'street' | 'grid_leader' | 'grid_worker';
+  role: Role;
   grids: string[];
   phone?: string;
   contact?: Record<string, string>;

@@ -1,9 +1,15 @@
 // Domain types every stage speaks. Everything from the outside (MQTT, HTTP, files, InfluxDB)
 // enters as `unknown` and becomes one of these only after validation.
 
-export type KindName = 'smoke' | 'gas' | 'noise' | 'water';
-export type Severity = 'info' | 'warning' | 'critical';
-export type Role = 'admin' | 'street' | 'grid_leader' | 'grid_worker';
+// The one list of each: schemas, the API, the rules and the panel derive theirs from these.
+export const KIND_NAMES = ['smoke', 'gas', 'noise', 'water'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const ROLES = ['admin', 'street', 'grid_leader', 'grid_worker'] as const;
+export type Role = (typeof ROLES)[number];
+export const DEVICE_EVENT_TYPES = ['test', 'tamper', 'fault', 'button'] as const;
+export type DeviceEventType = (typeof DEVICE_EVENT_TYPES)[number];
 export type FieldValue = number | boolean | string;
 
 /** One accepted reading, tagged from the registry (never from the payload). */
@@ -33,6 +39,8 @@ export interface DeviceInfo extends Placement {
   unit?: string;
   intervalS: number;
   secretHash: string;
+  /** a gas valve actuator for this unit: critical gas alerts send it `valve closed` */
+  valve?: boolean;
   /** the grid's GB 3096 noise zone class */
   noiseZone: NoiseZone;
 }
@@ -51,7 +59,7 @@ export interface PresenceEvent {
 export interface DeviceEvent {
   device: string;
   ts: number;
-  type: 'test' | 'tamper' | 'fault' | 'button';
+  type: DeviceEventType;
   detail?: Record<string, unknown>;
 }
 

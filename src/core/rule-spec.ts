@@ -1,6 +1,7 @@
 // The rule language: rules are data (in the config, and as defaults in each sensor kind's module).
 // Schemas are TypeBox, so the config loader validates rules with the rest of the file.
 import { Type, type Static } from '@sinclair/typebox';
+import { KIND_NAMES } from './domain.js';
 
 export const Duration = Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'a duration such as 30s, 10m, 1h' });
 export const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time HH:MM' });
@@ -78,7 +79,7 @@ export const RuleScopeSchema = Type.Object({
 export const RuleSpecSchema = Type.Object({
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
   /** which kind of device it applies to; omitted: every kind */
-  kind: Type.Optional(Type.Union([Type.Literal('smoke'), Type.Literal('gas'), Type.Literal('noise'), Type.Literal('water')])),
+  kind: Type.Optional(Type.Union(KIND_NAMES.map((k) => Type.Literal(k)))),
   severity: SeveritySchema,
   condition: ConditionSchema,
   /** the condition must hold this long before the alert opens */

@@ -1,5 +1,5 @@
 // What each stage's attach function receives. Stages are attached in data-path order before the
-// HTTP server starts listening: store -> broker/ingest -> alerts/notify -> api/live -> reports.
+// HTTP server starts listening: store -> registry -> broker/ingest -> alerts/notify -> live -> api -> reports.
 import type { FastifyInstance } from 'fastify';
 import type { InfluxDB } from 'influx';
 import type { Registry } from 'prom-client';
@@ -7,12 +7,16 @@ import type { AlertService } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
 import type { CommandSender, HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import type { Config, PersonConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
+import type { SiteRegistry } from '../registry/index.js';
 import type { PointSink, WriterStats } from '../store/types.js';
 
 export interface HubContext {
   config: Config;
+  /** devices, people and rule overrides: read-only views and change events (src/registry) */
+  registry: SiteRegistry;
+  /** the registry's site tree (= registry.site) */
   site: SiteIndex;
   bus: HubBus;
   clock: Clock;
@@ -31,8 +35,6 @@ export interface HubContext {
   commands: CommandSender;
   /** set by the alerting stage */
   alerts?: AlertService;
-  /** set by the API stage: the config's people merged with those managed over the API (disabled ones left out) */
-  people?: () => readonly PersonConfig[];
   /** run on shutdown, in reverse order of registration */
   onClose(fn: () => Promise<void> | void): void;
 }

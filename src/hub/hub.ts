@@ -1,4 +1,4 @@
-// The composition root: store -> broker/ingest -> (alerts, notify, api/live, reports) -> listen.
+// The composition root: store -> registry -> broker/ingest -> (alerts, notify, live, api, reports) -> listen.
 // `hub.close()` stops accepting, runs the stages' onClose hooks in reverse, flushes the writer
 // and stops a managed influxd.
 import { mkdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { HubBus } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
-import { SiteIndex } from '../config/site.js';
+import { SiteRegistry, type DeviceChange } from '../registry/index.js';
 import { createGridwatchBroker, type GridwatchBroker } from '../broker/broker.js';
 import { hardFrameLimit } from '../broker/frame-guard.js';
 import { attachWebSocket, listenTcp } from '../broker/listeners.js';
@@ -20,10 +20,10 @@ import { createInfluxClient, ensureDatabase } from '../store/client.js';
 import { startInfluxd, type ManagedInfluxd } from '../store/influxd.js';
 import { presencePoint, readingPoint } from '../store/points.js';
 import { InfluxWriter } from '../store/writer.js';
-import { attachAlerting } from '../alerts/attach.js';
+import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
-import { attachLive } from '../live/index.js';
+import { attachLive, attachStatusBoard } from '../live/index.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
 import type { HubContext } from './context.js';
@@ -43,6 +43,8 @@ export interface Hub {
   mqttPort: number;
   httpPort: number;
   influxUrl: string;
+  /** the alerting stage (absent with alerting.enabled: false); tests drive its tick() with a ManualClock */
+  alerting?: AlertingHandle;
   /** the managed influxd, when the hub started one */
   influxd?: ManagedInfluxd;
   close(): Promise<void>;
@@ -97,7 +99,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const bus = new HubBus();
     // an async listener's rejection arrives as 'error' (captureRejections); log it, never crash
     (bus as EventEmitter).on('error', (e: unknown) => logger.error({ err: e }, 'bus listener failed'));
-    const site = new SiteIndex(config);
+    // --- registry: devices, people, rule overrides (config merged with api.db) ---
+    const registry = new SiteRegistry({ config, file: join(dataDir, 'api.db'), clock, logger: logger.child({ stage: 'registry' }) });
+    hooks.push(() => registry.close());
+    const site = registry.site;
     const app = Fastify({ loggerInstance: logger.child({ stage: 'http' }), forceCloseConnections: true }) as unknown as FastifyInstance;
     let answerTo: GridwatchBroker['answer'] = () => undefined;
     const ingest = new Ingest({
@@ -108,14 +113,19 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     });
     const broker = await createGridwatchBroker({
       options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },
-      lookup: (id) => site.devices.get(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics,
+      lookup: (id) => registry.device(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics,
     });
     answerTo = broker.answer;
     bus.on('cmdAck', (ack) => broker.commandAcked(ack));
+    // a rotated or decommissioned device's open connection is closed: it must authenticate again
+    const onDeviceChange = (c: DeviceChange): void => {
+      if (c.type !== 'added') broker.disconnect(c.device.id);
+    };
+    registry.on('device', onDeviceChange);
     registerHubRoutes(app, metrics, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
 
     const ctx: HubContext = {
-      config, site, bus, clock, logger, app, dataDir, metrics,
+      config, registry, site, bus, clock, logger, app, dataDir, metrics,
       store: { writer, influx, database, url },
       commands: { send: (device, payload, opts) => broker.send(device, payload, opts) },
       onClose: (fn) => hooks.push(fn),
@@ -125,13 +135,15 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // The panel already hears every case change on the bus, so the notify stage's own live
     // channel would only repeat it.
     // alerting.enabled: false leaves ctx.alerts unset, so the API does not mount /alerts, /silences
+    let alerting: AlertingHandle | undefined;
     if (config.alerting.enabled) {
-      await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
+      alerting = await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
     } else {
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
     }
-    await attachApi(ctx);
-    attachLive(ctx);
+    const board = attachStatusBoard(ctx);
+    const api = await attachApi(ctx, { board });
+    attachLive(ctx, { board, auth: api.sessions });
     // scheduled reports, their digests sent to the configured channels; the routes are mounted by the API (src/api/routes/reports.ts)
     attachReports(ctx, { sendDigest: createReportDigestSender(ctx) });
     await registerPanel(app); // the live panel at / (dashboards/panel/dist)
@@ -157,7 +169,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
 
     let closing: Promise<void> | undefined;
     return {
-      ctx, broker, mqttPort: tcp.port, httpPort, influxUrl: url, influxd,
+      ctx, broker, mqttPort: tcp.port, httpPort, influxUrl: url, influxd, alerting,
       close: () => (closing ??= shutdown()),
     };
   } catch (e) {

@@ -1,10 +1,10 @@
 // Non-reading device messages: `event` and `cmd/ack` payloads. Pure: `now` is passed in.
-import type { DeviceEvent } from '../core/domain.js';
+import { DEVICE_EVENT_TYPES, type DeviceEvent } from '../core/domain.js';
 import { ValidationError } from '../core/errors.js';
 import type { CommandAck } from '../core/events.js';
 import { MIN_TS } from './validate.js';
 
-export const EVENT_TYPES = ['test', 'tamper', 'fault', 'button'] as const;
+export const EVENT_TYPES = DEVICE_EVENT_TYPES;
 
 function parseObject(payload: Buffer): Record<string, unknown> {
   let data: unknown;

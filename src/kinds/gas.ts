@@ -6,6 +6,7 @@ import { defineKind } from './types.js';
 export default defineKind({
   name: 'gas',
   label: { zh: '燃气', en: 'Gas' },
+  defaultIntervalS: 600,
   measurement: 'gas',
   primaryField: 'lel',
   fields: {

@@ -11,7 +11,7 @@ export { COMMON_RULES } from './common.js';
 // The registry: one line per kind.
 export const KINDS: Record<KindName, SensorKind> = { smoke, gas, noise, water };
 
-export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+export { KIND_NAMES } from '../core/domain.js';
 
 export function getKind(name: KindName): SensorKind {
   return KINDS[name];

@@ -10,6 +10,7 @@ export * from './noise-limits.js';
 export default defineKind({
   name: 'noise',
   label: { zh: '噪声', en: 'Noise' },
+  defaultIntervalS: 60,
   measurement: 'noise',
   primaryField: 'laeq',
   fields: {

@@ -5,6 +5,7 @@ import { defineKind } from './types.js';
 export default defineKind({
   name: 'smoke',
   label: { zh: '烟感', en: 'Smoke' },
+  defaultIntervalS: 3600,
   measurement: 'smoke',
   primaryField: 'alarm',
   fields: {

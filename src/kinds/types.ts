@@ -15,6 +15,8 @@ export interface SensorKind {
   /** InfluxDB measurement */
   measurement: string;
   fields: Record<string, FieldSpec>;
+  /** report interval (s) a device of this kind gets when none is given (config, CLI and API alike) */
+  defaultIntervalS: number;
   /** the field the panel shows as the device's headline value */
   primaryField: string;
   /** cross-field checks after the schema passed; returns [field, value, rule] when broken */

@@ -5,6 +5,7 @@ import { defineKind } from './types.js';
 export default defineKind({
   name: 'water',
   label: { zh: '水浸', en: 'Water leak' },
+  defaultIntervalS: 7200,
   measurement: 'water',
   primaryField: 'leak',
   fields: {

@@ -1,6 +1,7 @@
 // The live layer: a socket.io 4 server on the hub's HTTP server (path /socket.io). The handshake
-// checks the same bearer token as the API; each socket joins `grid:<id>` for every grid its person
-// may see. Forwards `alert` changes, device status changes and thinned readings (latest per device,
+// checks the same bearer token as the API (the sessions are handed in by the hub); each socket joins
+// `grid:<id>` for every grid its person may see, and follows the registry: a changed role or grid
+// list moves the person's open sockets between rooms at once, a revoked token ends them. Forwards `alert` changes, device status changes and thinned readings (latest per device,
 // at most once per `thinMs`) to the grid's room. Connection state recovery replays what a client
 // missed during a short drop.
 import { Server, type Socket } from 'socket.io';
@@ -8,11 +9,11 @@ import type { AlertChange } from '../core/alert-types.js';
 import type { DeviceInfo, FieldValue, Reading } from '../core/domain.js';
 import { isGridwatchError } from '../core/errors.js';
 import type { HubContext } from '../hub/context.js';
-import { apiRuntime } from '../api/runtime.js';
-import { hashToken } from '../api/sessions.js';
-import type { Principal } from '../api/scope.js';
+import { toPrincipal, type PersonChange, type Principal } from '../registry/index.js';
 import { Coalescer } from './coalescer.js';
-import type { DeviceView } from './status-board.js';
+import type { DeviceView, StatusBoard } from './status-board.js';
+
+export { attachStatusBoard } from './board.js';
 
 export interface LiveReading { device: string; ts: number; values: Record<string, FieldValue>; battery?: number; rssi?: number }
 
@@ -26,6 +27,14 @@ export interface ServerToClient {
 
 export interface SocketData { principal: Principal; tokenHash: string }
 
+/** The API's login sessions as the live layer uses them (src/api/sessions.ts). */
+export interface LiveAuth {
+  authenticate(token: string | undefined): Principal;
+  hashToken(token: string): string;
+  on(event: 'revoked', fn: (tokenHash: string) => void): unknown;
+  off(event: 'revoked', fn: (tokenHash: string) => void): unknown;
+}
+
 export type LiveServer = Server<Record<string, never>, ServerToClient, Record<string, never>, SocketData>;
 
 export interface LiveOptions {
@@ -33,12 +42,15 @@ export interface LiveOptions {
   thinMs?: number;
   /** how long a dropped client's missed events are kept for it (default 2 min) */
   recoveryMs?: number;
+  /** the device status board (attachStatusBoard) */
+  board: StatusBoard;
+  auth: LiveAuth;
 }
 
 export const gridRoom = (grid: string): string => `grid:${grid}`;
 
-export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer {
-  const rt = apiRuntime(ctx);
+export function attachLive(ctx: HubContext, opts: LiveOptions): LiveServer {
+  const { board, auth: sessions } = opts;
   const io: LiveServer = new Server(ctx.app.server, {
     path: '/socket.io',
     serveClient: false,
@@ -51,8 +63,8 @@ export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer 
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     try {
       const token = typeof auth?.token === 'string' ? auth.token : undefined;
-      socket.data.principal = rt.sessions.authenticate(token);
-      socket.data.tokenHash = hashToken(token ?? '');
+      socket.data.principal = sessions.authenticate(token);
+      socket.data.tokenHash = sessions.hashToken(token ?? '');
       next();
     } catch (e) {
       const err = new Error(isGridwatchError(e) ? e.message : 'authentication failed') as Error & { data?: unknown };
@@ -62,8 +74,12 @@ export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer 
   });
 
   io.on('connection', (socket: Socket<Record<string, never>, ServerToClient, Record<string, never>, SocketData>) => {
-    if (socket.recovered) return;
     const p = socket.data.principal;
+    if (socket.recovered) {
+      // the rooms come back from before the drop: keep only those the person may see now
+      moveRooms(socket, p.grids);
+      return;
+    }
     void socket.join(p.grids.map(gridRoom));
     // Sent through the socket's own room so it carries a recovery offset: a client that drops
     // before any other event still gets its missed events replayed.
@@ -85,16 +101,30 @@ export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer 
   const onRevoked = (tokenHash: string): void => {
     for (const socket of io.of('/').sockets.values()) if (socket.data.tokenHash === tokenHash) socket.disconnect(true);
   };
-  rt.sessions.on('revoked', onRevoked);
+  // a changed person: their open sockets leave the rooms they may no longer see and join the new
+  // ones before the change returns (access follows the registry at once); disabled: disconnected
+  const onPerson = (change: PersonChange): void => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.principal.id !== change.id) continue;
+      if (!change.after || change.revoke) { socket.disconnect(true); continue; }
+      const p = toPrincipal(change.after, ctx.site);
+      moveRooms(socket, p.grids);
+      socket.data.principal = p;
+      socket.emit('hello', { user: p.id, grids: p.grids });
+    }
+  };
+  sessions.on('revoked', onRevoked);
+  ctx.registry.on('person', onPerson);
   ctx.bus.on('alert', onAlert);
   ctx.bus.on('reading', onReading);
-  rt.board.on('change', onDevice);
+  board.on('change', onDevice);
 
   ctx.onClose(() => {
     ctx.bus.off('alert', onAlert);
     ctx.bus.off('reading', onReading);
-    rt.board.off('change', onDevice);
-    rt.sessions.off('revoked', onRevoked);
+    board.off('change', onDevice);
+    sessions.off('revoked', onRevoked);
+    ctx.registry.off('person', onPerson);
     thinner.close();
   });
   // Before the HTTP server closes: end the live connections (upgraded sockets would otherwise keep
@@ -104,4 +134,11 @@ export function attachLive(ctx: HubContext, opts: LiveOptions = {}): LiveServer 
     io.engine.close();
   });
   return io;
+}
+
+/** Leaves every grid room not in `grids` and joins those in it. */
+function moveRooms(socket: Socket<Record<string, never>, ServerToClient, Record<string, never>, SocketData>, grids: readonly string[]): void {
+  const keep = new Set(grids.map(gridRoom));
+  for (const room of [...socket.rooms]) if (room.startsWith('grid:') && !keep.has(room)) void socket.leave(room);
+  void socket.join([...keep]);
 }

@@ -123,6 +123,15 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     if (announce) this.announce(c.device);
   }
 
+  /** A decommissioned device: its state and offline timer go (the registry announced it). */
+  forget(id: string): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+    this.states.delete(id);
+    this.lastKey.delete(id);
+  }
+
   /** Last known reading from storage; ignored when live data is already newer. */
   seed(id: string, last: { ts: number; values: Record<string, FieldValue>; battery: number | null }): void {
     const s = this.state(id);

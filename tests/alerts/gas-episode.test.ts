@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { alertingOf, type AlertingHandle } from '../../src/alerts/attach.js';
+import type { AlertingHandle } from '../../src/alerts/attach.js';
 import type { AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { hashSecretSync } from '../../src/core/secret.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     influxUrl: influx.url, devices: [{ id: DEVICE, kind: 'gas' }], clock,
     overrides: { people: PEOPLE, streetDuty: ['duty'] },
   });
-  alerting = alertingOf(t.hub.ctx) as AlertingHandle;
+  alerting = t.hub.alerting as AlertingHandle;
   alerts = t.hub.ctx.alerts as AlertService;
   client = await t.connect(DEVICE);
   await client.subscribeAsync(`gridwatch/v1/${DEVICE}/cmd`, { qos: 1 });

@@ -99,19 +99,28 @@ describe('people over the API', () => {
     expect(JSON.stringify(detail.ledger)).toContain('sun');
   });
 
-  it('a patch applies to the live session at once and is audit-logged', async () => {
-    const r = await call({ method: 'PATCH', url: '/api/v1/people/sun', as: 'root', payload: { grids: ['g1', 'g2'], name: '孙组长', role: 'grid_leader' } });
+  it('a grid change applies to the live session at once; a role change revokes it; both audit-logged', async () => {
+    let r = await call({ method: 'PATCH', url: '/api/v1/people/sun', as: 'root', payload: { grids: ['g1', 'g2'], name: '孙组长' } });
+    expect(r.status).toBe(200);
+    expect(json<Person>((await call({ method: 'GET', url: '/api/v1/me', as: 'sun' })).body).grids).toEqual(['g1', 'g2']);
+    r = await call({ method: 'PATCH', url: '/api/v1/people/sun', as: 'root', payload: { role: 'grid_leader' } });
     expect(r.status).toBe(200);
     expect(json<Person>(r.body)).toMatchObject({ id: 'sun', name: '孙组长', role: 'grid_leader', grids: ['g1', 'g2'] });
     expect(JSON.stringify(r.body)).not.toMatch(/scrypt/);
-    expect(json<Person>((await call({ method: 'GET', url: '/api/v1/me', as: 'sun' })).body).grids).toEqual(['g1', 'g2']);
+    const old = await call({ method: 'GET', url: '/api/v1/me', as: 'sun' });
+    expect(old.status).toBe(401);
+    expect(json<Err>(old.body).message).toMatch(/revoked/);
     const audit = json<{ action: string; target: string }[]>((await call({ method: 'GET', url: '/api/v1/audit?actor=root&limit=1', as: 'root' })).body);
     expect(audit[0]).toMatchObject({ action: 'person.update', target: 'person:sun' });
   });
 
-  it('a password reset gives a new password once; the old one stops working', async () => {
+  it('a password reset gives a new password once; the old password and every token issued before stop working', async () => {
+    expect((await call({ method: 'GET', url: '/api/v1/me', as: 'wang' })).status).toBe(200);
     const r = await call({ method: 'POST', url: '/api/v1/people/wang/reset-password', as: 'root' });
     const { password } = json<{ password: string }>(r.body);
+    const old = await call({ method: 'GET', url: '/api/v1/me', as: 'wang' });
+    expect(old.status).toBe(401);
+    expect(json<Err>(old.body).message).toMatch(/revoked/);
     expect((await login('wang', 'pw-wang-secret')).status).toBe(401);
     expect((await login('wang', password)).status).toBe(200);
     const audit = json<{ action: string; target: string }[]>((await call({ method: 'GET', url: '/api/v1/audit?actor=root&limit=1', as: 'root' })).body);
@@ -120,6 +129,7 @@ describe('people over the API', () => {
 
   it('disabling revokes their sessions and refuses login; they vanish from GET /people', async () => {
     const pw = json<{ password: string }>((await call({ method: 'POST', url: '/api/v1/people/sun/reset-password', as: 'root' })).body).password;
+    h.tokens.set('sun', json<{ token: string }>((await login('sun', pw)).body).token);
     expect((await call({ method: 'GET', url: '/api/v1/me', as: 'sun' })).status).toBe(200);
     const r = await call({ method: 'DELETE', url: '/api/v1/people/sun', as: 'root' });
     expect(r.status).toBe(200);

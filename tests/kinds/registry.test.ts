@@ -10,7 +10,7 @@ const validRule = new Ajv({ strict: false }).compile(RuleSpecSchema);
 
 describe('sensor kind registry', () => {
   it('has the four contract kinds, each writing to its own measurement', () => {
-    expect(KIND_NAMES.sort()).toEqual(['gas', 'noise', 'smoke', 'water']);
+    expect([...KIND_NAMES].sort()).toEqual(['gas', 'noise', 'smoke', 'water']);
     for (const name of KIND_NAMES) expect(KINDS[name].measurement).toBe(name);
   });
 

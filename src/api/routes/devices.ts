@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { DEVICE_ID_PATTERN } from '../../core/domain.js';
 import { audit, who } from '../http.js';
-import { decommission, notFound, provisionDevice, rotateSecret } from '../provisioning.js';
+import { deviceNotFound as notFound } from '../../registry/index.js';
 import { errors, DeviceView, IdParam, Kind, Ok, ProvisionedDevice } from '../schemas.js';
 import { requireGrid, requireRole } from '../scope.js';
 import type { Api, RouteDeps } from './deps.js';
@@ -47,7 +47,7 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req, reply) => {
     requireRole(who(req), ADMIN, 'register devices');
     const at = ctx.clock.now();
-    const { device, secret } = await provisionDevice(rt.db, ctx.site, req.body, at);
+    const { device, secret } = await rt.registry.provisionDevice(req.body);
     audit(rt, req, at, 'device.add', `device:${device.id}`, { kind: device.kind, building: device.building });
     const { secretHash: _omit, ...shown } = device;
     return reply.status(201).send({ device: shown, secret });
@@ -58,7 +58,7 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'rotate device secrets');
     const at = ctx.clock.now();
-    const secret = await rotateSecret(rt.db, ctx.site, req.params.id, at);
+    const secret = await rt.registry.rotateSecret(req.params.id);
     audit(rt, req, at, 'device.rotate_secret', `device:${req.params.id}`);
     return { secret };
   });
@@ -68,7 +68,7 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'decommission devices');
     const at = ctx.clock.now();
-    decommission(rt.db, ctx.site, req.params.id, at);
+    rt.registry.decommission(req.params.id);
     audit(rt, req, at, 'device.decommission', `device:${req.params.id}`);
     return { ok: true };
   });

@@ -3,7 +3,7 @@
 // Every mutation is audit-logged; password hashes are never in a response.
 import { Type } from '@sinclair/typebox';
 import { audit, strictValidator, who } from '../http.js';
-import { personNotFound, personView } from '../people.js';
+import { personNotFound, personView } from '../../registry/index.js';
 import { errors, Ok, PersonId, PersonT, Role } from '../schemas.js';
 import { requireRole } from '../scope.js';
 import type { Api, RouteDeps } from './deps.js';
@@ -18,7 +18,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     schema: { tags: ['people'], summary: 'Everyone who may log in (admin); no password hashes', response: { 200: Type.Array(PersonT), ...errors } },
   }, async (req) => {
     requireRole(who(req), ADMIN, 'list people');
-    return rt.people.list().map(personView);
+    return rt.registry.people().map(personView);
   });
 
   app.post('/people', {
@@ -34,7 +34,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req, reply) => {
     requireRole(who(req), ADMIN, 'add people');
     const at = ctx.clock.now();
-    const { person, password } = await rt.people.add(req.body, at);
+    const { person, password } = await rt.registry.addPerson(req.body);
     audit(rt, req, at, 'person.add', `person:${person.id}`, { role: person.role, grids: person.grids });
     return reply.status(201).send({ person: personView(person), password });
   });
@@ -52,7 +52,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'change people');
     const at = ctx.clock.now();
-    const person = rt.people.update(req.params.id, req.body, at);
+    const person = rt.registry.updatePerson(req.params.id, req.body);
     audit(rt, req, at, 'person.update', `person:${person.id}`, { changed: Object.keys(req.body) });
     return personView(person);
   });
@@ -62,7 +62,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'reset passwords');
     const at = ctx.clock.now();
-    const password = await rt.people.resetPassword(req.params.id, at);
+    const password = await rt.registry.resetPassword(req.params.id);
     audit(rt, req, at, 'person.reset_password', `person:${req.params.id}`);
     return { password };
   });
@@ -72,11 +72,10 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     const p = who(req);
     requireRole(p, ADMIN, 'disable people');
-    if (!rt.people.get(req.params.id)) throw personNotFound(req.params.id);
+    if (!rt.registry.person(req.params.id)) throw personNotFound(req.params.id);
     const at = ctx.clock.now();
-    rt.people.disable(req.params.id, at);
-    const revoked = rt.sessions.revokePerson(req.params.id);
-    audit(rt, req, at, 'person.disable', `person:${req.params.id}`, { revokedSessions: revoked });
+    rt.registry.disablePerson(req.params.id); // its sessions are revoked through the registry's event
+    audit(rt, req, at, 'person.disable', `person:${req.params.id}`);
     return { ok: true };
   });
 }

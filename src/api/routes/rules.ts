@@ -9,8 +9,7 @@ import type { SiteIndex } from '../../config/site.js';
 import { COMMON_RULES, KINDS, KIND_NAMES } from '../../kinds/index.js';
 import { effectiveRules } from '../../rules/resolve.js';
 import { audit, strictValidator, who } from '../http.js';
-import { notFound } from '../provisioning.js';
-import { parseScopeKey, scopeKey } from '../rule-overrides.js';
+import { deviceNotFound as notFound, parseScopeKey, scopeKey } from '../../registry/index.js';
 import { errors, IdParam } from '../schemas.js';
 import { canSeeGrid, requireGrid, requireRole, type Principal } from '../scope.js';
 import type { Api, RouteDeps } from './deps.js';
@@ -39,7 +38,7 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     const p = who(req);
     const defaults: Record<string, RuleSpec[]> = {};
     for (const k of KIND_NAMES) defaults[k] = [...KINDS[k].defaultRules];
-    return { defaults, common: [...COMMON_RULES], overrides: rt.rules.list().filter((o) => appliesToPerson(o.rule, p, ctx.site)) };
+    return { defaults, common: [...COMMON_RULES], overrides: rt.registry.ruleOverrides().filter((o) => appliesToPerson(o.rule, p, ctx.site)) };
   });
 
   app.get('/devices/:id/rules', {
@@ -48,7 +47,7 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     const d = ctx.site.devices.get(req.params.id);
     if (!d) throw notFound(req.params.id);
     requireGrid(who(req), d.grid, 'see device rules');
-    return effectiveRules(d, rt.rules.rules());
+    return effectiveRules(d, rt.registry.rules());
   });
 
   app.put('/rules/overrides/:id', {
@@ -61,7 +60,7 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     requireRole(who(req), ADMIN, 'change rules');
     if (req.body.id !== req.params.id) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.id', req.body.id, `must equal the id in the path (${req.params.id})`);
     const at = ctx.clock.now();
-    const view = rt.rules.put(req.body, at);
+    const view = rt.registry.putRule(req.body);
     audit(rt, req, at, 'rule.put', `rule:${req.params.id}`, { scope: view.scopeKey, rule: req.body });
     return view;
   });
@@ -76,7 +75,7 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     requireRole(who(req), ADMIN, 'change rules');
     const scope = parseScopeKey(req.query.scope);
     const at = ctx.clock.now();
-    const removed = rt.rules.remove(req.params.id, scope, at);
+    const removed = rt.registry.removeRule(req.params.id, scope);
     audit(rt, req, at, 'rule.delete', `rule:${req.params.id}`, { scope: scopeKey(scope) });
     return { ok: true, removed };
   });

@@ -1,13 +1,13 @@
 // Rule overrides managed over the API: put (add or replace) and delete, keyed by rule id + scope.
 // Persisted in api.db's `rule_overrides` table and merged over the config's `rules` at start (a
-// deleted config rule is kept as a tombstone, like a decommissioned device). Every change is pushed
-// to the running rules engine through `onChange` (the alerting stage's setRuleOverrides).
+// deleted config rule is kept as a tombstone, like a decommissioned device). Every change goes to
+// `onChange` (the Registry announces it as a `rules` event; the alerting stage re-resolves).
 import { ValidationError } from '../core/errors.js';
 import { GridwatchError } from '../core/errors.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { SiteIndex } from '../config/site.js';
 import { compileRule } from '../rules/evaluate.js';
-import type { ApiDb } from './db.js';
+import type { RegistryDb } from './db.js';
 
 export type RuleScope = NonNullable<RuleSpec['scope']>;
 const SCOPE_KEYS = ['community', 'grid', 'building', 'device'] as const;
@@ -36,7 +36,7 @@ export interface OverrideView { rule: RuleSpec; source: 'config' | 'api'; scopeK
 export class RuleOverrides {
   private readonly items = new Map<string, OverrideView>();
 
-  constructor(private readonly db: ApiDb, configRules: readonly RuleSpec[], private readonly site: SiteIndex, private readonly onChange: (rules: readonly RuleSpec[]) => void = () => {}) {
+  constructor(private readonly db: RegistryDb, configRules: readonly RuleSpec[], private readonly site: SiteIndex, private readonly onChange: (rules: readonly RuleSpec[]) => void = () => {}) {
     for (const r of configRules) this.items.set(overrideKey(r.id, r.scope), { rule: r, source: 'config', scopeKey: scopeKey(r.scope) });
     for (const s of db.listRules()) {
       if (s.deletedAt !== null) this.items.delete(s.key);

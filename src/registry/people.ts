@@ -1,13 +1,13 @@
-// People managed over the API: add (a fresh password shown once, stored only as a scrypt hash),
-// change, reset a password, disable. Changes are persisted in api.db's `people` table, which is
-// merged over the config's `people` at start (the YAML file is not rewritten). `list()` is the one
-// place the API (login, per-request lookup) and the alerting stage (via ctx.people) read people from.
+// People: the config's merged with those managed over the API (add with a fresh password shown
+// once and stored only as a scrypt hash, change, reset a password, disable). Changes are persisted
+// in api.db's `people` table, merged over the config at start (the YAML file is not rewritten).
+// Used through the Registry, which announces every change.
 import type { Role } from '../core/domain.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import { hashSecret, newSecret } from '../core/secret.js';
 import type { PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
-import type { ApiDb } from './db.js';
+import type { RegistryDb } from './db.js';
 
 export interface NewPerson { id: string; name: string; role: Role; grids: string[]; phone?: string; lang?: 'zh' | 'en' }
 export type PersonPatch = Partial<Omit<NewPerson, 'id'>>;
@@ -39,7 +39,7 @@ export class People {
   private readonly changed = new Map<string, PersonConfig | null>();
 
   /** `config` is read on every call, so a change to the config's people applies at once too. */
-  constructor(private readonly db: ApiDb, private readonly config: () => readonly PersonConfig[], private readonly site: SiteIndex) {
+  constructor(private readonly db: RegistryDb, private readonly config: () => readonly PersonConfig[], private readonly site: SiteIndex) {
     for (const s of db.listPeople()) this.changed.set(s.person.id, s.disabledAt === null ? s.person : null);
   }
 
