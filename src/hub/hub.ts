@@ -24,6 +24,7 @@ import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
 import { attachLive, attachStatusBoard } from '../live/index.js';
+import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
 import type { HubContext } from './context.js';
@@ -45,6 +46,8 @@ export interface Hub {
   influxUrl: string;
   /** the alerting stage (absent with alerting.enabled: false); tests drive its tick() with a ManualClock */
   alerting?: AlertingHandle;
+  /** the panel's device status board (src/live) */
+  board: StatusBoard;
   /** the managed influxd, when the hub started one */
   influxd?: ManagedInfluxd;
   close(): Promise<void>;
@@ -169,7 +172,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
 
     let closing: Promise<void> | undefined;
     return {
-      ctx, broker, mqttPort: tcp.port, httpPort, influxUrl: url, influxd, alerting,
+      ctx, broker, mqttPort: tcp.port, httpPort, influxUrl: url, influxd, alerting, board,
       close: () => (closing ??= shutdown()),
     };
   } catch (e) {

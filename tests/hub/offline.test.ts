@@ -3,8 +3,7 @@
 // the 2-minute reconnect grace; a silence longer than max(3 x interval, 5 min) is. The rules and the
 // panel's status board agree at every step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertingOf, type AlertingHandle } from '../../src/alerts/attach.js';
-import { apiRuntime } from '../../src/api/runtime.js';
+import type { AlertingHandle } from '../../src/alerts/attach.js';
 import type { AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { PresenceEvent } from '../../src/core/domain.js';
@@ -31,9 +30,9 @@ beforeAll(async () => {
     influxUrl: influx.url, clock, devices: [{ id: BATTERY, kind: 'smoke' }, { id: MAINS, kind: 'noise' }],
     overrides: { devices: [dev(BATTERY, 'smoke', 7200), dev(MAINS, 'noise', 60)] },
   });
-  alerting = alertingOf(t.hub.ctx) as AlertingHandle;
+  alerting = t.hub.alerting as AlertingHandle;
   alerts = t.hub.ctx.alerts as AlertService;
-  board = apiRuntime(t.hub.ctx).board;
+  board = t.hub.board;
   t.hub.ctx.bus.on('presence', (e) => presence.push(e));
 }, 120_000);
 
