@@ -1,6 +1,13 @@
 // RuleEngine: per-(device, rule) state and a min-heap of wake-up deadlines. The hub calls
 // onReading / onPresence / onEvent as input arrives and tick(now) when nextDeadline() comes due;
 // there is no periodic sweep. Each returns the transitions (raise / clear) it caused.
+//
+// Readings are evaluated in reading-time order per device: a reading older than the device's
+// latest evaluated one (a back-dated flush), the same reading again (same reading time and
+// content: a re-send after a failed store) or one older than `maxLateMs` (stale data, a device
+// clock at 1970) is stored and shown by the other stages but evaluated only as a sign of life
+// (no-data); so it can neither re-open nor flap a case, nor count twice. Two different readings
+// with the same time (a batch stamped on receipt in one millisecond) are both evaluated.
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import { compileRule, initialState, step } from './evaluate.js';
@@ -21,13 +28,25 @@ interface DeviceEntry {
   ctx: RuleContext;
   rules: CompiledRule[];
   states: RuleState[];
+  /** reading time of the latest reading evaluated (-Infinity: none yet) */
+  evaluatedTs: number;
+  /** the readings evaluated at exactly evaluatedTs (to tell a re-send from a distinct reading) */
+  atTs: Reading[];
 }
+
+const MAX_SAME_TS = 64;
 
 export interface RuleEngineOptions {
   timezone: string;
   /** the effective rules of a device (see resolve.ts) */
   rulesFor: (device: DeviceInfo) => RuleSpec[];
+  /** a reading older than this (by the hub's clock) is not evaluated; default 24 h */
+  maxLateMs?: number;
 }
+
+export const DEFAULT_MAX_LATE_MS = 24 * 3_600_000;
+/** a reading evaluated this long after its own time is marked late on its transitions */
+export const LATE_NOTE_MS = 60_000;
 
 const NONE: RuleTransition[] = [];
 
@@ -55,7 +74,7 @@ export class RuleEngine {
       kept.scheduledAt = undefined; // its old heap entry is now stale
       return kept;
     });
-    this.devices.set(device.id, { ctx, rules, states });
+    this.devices.set(device.id, { ctx, rules, states, evaluatedTs: old?.evaluatedTs ?? -Infinity, atTs: old?.atTs ?? [] });
     states.forEach((st, idx) => this.schedule(device.id, idx, st));
   }
 
@@ -143,17 +162,33 @@ export class RuleEngine {
     }
     let out = NONE;
     const { rules, states, ctx } = e;
+    // only a reading newer than the latest evaluated one, and not stale, is evaluated in full
+    const lifeOnly = input.type === 'reading' && !this.admit(e, input.reading, now);
     for (let i = 0; i < rules.length; i++) {
       const st = states[i] as RuleState;
       const rule = rules[i] as CompiledRule;
+      if (lifeOnly && rule.spec.condition.type !== 'noData') continue;
       const tr = step(rule, st, input, now, ctx);
       if (st.wakeAt !== undefined && (st.scheduledAt === undefined || st.wakeAt < st.scheduledAt)) this.schedule(device.id, i, st);
       if (tr) {
         if (out === NONE) out = [];
-        out.push({ device, rule: rule.spec, transition: tr, ts: input.type === 'reading' ? input.reading.ts : now, trigger: triggerOf(input) });
+        out.push({ device, rule: rule.spec, transition: tr, ts: input.type === 'reading' ? input.reading.ts : now, trigger: triggerOf(input, now) });
       }
     }
     return out;
+  }
+
+  /** Whether a reading is evaluated in full (and, if so, records it as the latest evaluated). */
+  private admit(e: DeviceEntry, r: Reading, now: number): boolean {
+    if (r.ts < now - (this.opts.maxLateMs ?? DEFAULT_MAX_LATE_MS) || r.ts < e.evaluatedTs) return false;
+    if (r.ts > e.evaluatedTs) {
+      e.evaluatedTs = r.ts;
+      e.atTs = [r];
+      return true;
+    }
+    if (e.atTs.some((x) => sameReading(x, r))) return false;
+    if (e.atTs.length < MAX_SAME_TS) e.atTs.push(r);
+    return true;
   }
 
   private schedule(device: string, idx: number, st: RuleState): void {
@@ -164,11 +199,19 @@ export class RuleEngine {
   }
 }
 
-function triggerOf(input: RuleInput): Record<string, unknown> {
+function sameReading(a: Reading, b: Reading): boolean {
+  if (a.seq !== b.seq || a.battery !== b.battery) return false;
+  const ka = Object.keys(a.values);
+  return ka.length === Object.keys(b.values).length && ka.every((k) => a.values[k] === b.values[k]);
+}
+
+function triggerOf(input: RuleInput, now: number): Record<string, unknown> {
   switch (input.type) {
     case 'reading': {
       const r = input.reading;
-      return { ts: r.ts, values: { ...r.values }, ...(r.battery === undefined ? {} : { battery: r.battery }) };
+      // a reading that arrives late (a flushed buffer) says so on the case and its ledger entry
+      const late = now - r.ts >= LATE_NOTE_MS ? { lateMs: now - r.ts, receivedAt: now } : {};
+      return { ts: r.ts, values: { ...r.values }, ...(r.battery === undefined ? {} : { battery: r.battery }), ...late };
     }
     case 'presence': return { ts: input.event.ts, online: input.event.online, cause: input.event.cause };
     case 'event': return { ts: input.event.ts, event: input.event.type, ...(input.event.detail ? { detail: input.event.detail } : {}) };
