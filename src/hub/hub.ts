@@ -14,6 +14,7 @@ import { SiteRegistry, type DeviceChange } from '../registry/index.js';
 import { createGridwatchBroker, type GridwatchBroker } from '../broker/broker.js';
 import { hardFrameLimit } from '../broker/frame-guard.js';
 import { attachWebSocket, listenTcp } from '../broker/listeners.js';
+import { pauseWhileSaturated } from '../broker/backpressure.js';
 import { Ingest } from '../ingest/pipeline.js';
 import { createIngestMetrics } from '../ingest/metrics.js';
 import { createInfluxClient, ensureDatabase } from '../store/client.js';
@@ -84,7 +85,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     let influxd: ManagedInfluxd | undefined;
     let url = opts.influxUrl ?? config.influx.url;
     if (!url) {
-      const managed = await startInfluxd({ dir: join(dataDir, 'influxdb'), port: config.influx.managedPort });
+      const managed = await startInfluxd({ dir: join(dataDir, 'influxdb'), port: config.influx.managedPort, supervise: true, logger: logger.child({ stage: 'influxd' }) });
       influxd = managed;
       stopStore.push(() => managed.stop());
       url = managed.url;
@@ -95,7 +96,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const dbReady = await retryUntilDone(() => ensureDatabase(influx, database), logger);
     stopStore.push(() => dbReady.stop());
     const metrics = new Registry();
-    const writer = await InfluxWriter.open({ influx, database, dataDir, batchSize: config.influx.batchSize, flushMs: config.influx.flushMs, timeoutMs: config.influx.timeoutMs, logger, metrics });
+    const writer = await InfluxWriter.open({ url, username: config.influx.username, password: config.influx.password, database, dataDir, batchSize: config.influx.batchSize, flushMs: config.influx.flushMs, timeoutMs: config.influx.timeoutMs, logger, metrics });
     stopStore.push(() => writer.close());
 
     // --- broker / ingest ---
@@ -125,6 +126,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       if (c.type !== 'added') broker.disconnect(c.device.id);
     };
     registry.on('device', onDeviceChange);
+    // InfluxDB slower than the devices: stop reading their sockets until the writer drains
+    stopListening.push(pauseWhileSaturated(broker.aedes, writer, logger.child({ stage: 'broker' })));
     registerHubRoutes(app, metrics, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
 
     const ctx: HubContext = {

@@ -1,11 +1,12 @@
 // One delivery of a batch to InfluxDB 1.x and what its answer means. Only retryable failures
 // (network, timeout, 5xx, and auth / missing database which an operator must fix) are thrown; bad
 // points are dropped here so they can never block the points behind them.
-import type { InfluxDB, IPoint } from 'influx';
 import type { StorePoint } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
+import type { InfluxHttp } from './influx-http.js';
+import { encodeBatch, WRITE_PRECISION } from './line-protocol.js';
 
-export type FailureReason = 'network' | 'timeout' | 'overload' | 'server' | 'auth' | 'database' | 'rejected' | 'partial' | 'invalid_point';
+export type FailureReason = 'network' | 'timeout' | 'stall' | 'overload' | 'server' | 'auth' | 'database' | 'rejected' | 'partial' | 'invalid_point';
 
 export interface DeliverResult {
   /** points InfluxDB accepted */
@@ -18,9 +19,15 @@ export interface DeliverResult {
 }
 
 export interface DeliverTarget {
-  influx: InfluxDB;
-  database: string;
+  http: InfluxHttp;
+  /** a POST taking longer fails (timeout), even while InfluxDB answers /ping */
   timeoutMs: number;
+  /**
+   * A POST unanswered this long makes us ping InfluxDB (and again every stallMs): no answer to
+   * the ping within stallMs means InfluxDB is stalled (e.g. SIGSTOP, a hung disk), not merely
+   * slow, and the POST fails at once (reason `stall`). Default: no stall detection.
+   */
+  stallMs?: number;
   /** observes every POST (duration in seconds, outcome) */
   onPost?: (seconds: number, outcome: 'ok' | FailureReason) => void;
 }
@@ -34,11 +41,13 @@ export class RetryableWriteError extends GridwatchError {
 }
 
 function statusOf(e: unknown): number | undefined {
+  const status = (e as { status?: unknown } | null)?.status;
+  if (typeof status === 'number') return status;
   const res = (e as { res?: { statusCode?: unknown } } | null)?.res;
   return typeof res?.statusCode === 'number' ? res.statusCode : undefined;
 }
 
-/** Classify a node-influx failure. */
+/** Classify a failed write (InfluxHttpError, a socket error, or node-influx's RequestError). */
 export function classify(e: unknown): { reason: FailureReason; retryable: boolean; message: string } {
   const message = e instanceof Error ? e.message : String(e);
   const status = statusOf(e);
@@ -59,47 +68,46 @@ export function droppedCount(message: string, of: number): number {
   return m ? Math.min(of, Number(m[1])) : of;
 }
 
-// Written at nanosecond precision: a point's time is its ms `ts` and its sub-ms `ns` (readings
-// of one device in the same millisecond must not overwrite each other). A ns timestamp does not
-// fit a JS number, so it goes out as a decimal string.
-function nanoTime(p: StorePoint): string {
-  const ns = p.ns ?? 0;
-  return `${Math.trunc(p.ts)}${ns === 0 ? '000000' : String(ns).padStart(6, '0')}`;
-}
-
-function toIPoints(points: StorePoint[]): IPoint[] {
-  return points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: nanoTime(p) }));
-}
-
 async function post(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<void> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  // Stop waiting after timeoutMs, or when the writer gives up on this batch (signal). If the
-  // request lands later anyway, the points are also in the spool: a harmless overwrite.
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetryableWriteError('timeout', `InfluxDB write timed out after ${t.timeoutMs} ms`)), t.timeoutMs);
-    onAbort = () => reject(new RetryableWriteError('overload', 'gave up waiting for InfluxDB: too many points queued behind this batch'));
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  // Stop waiting after timeoutMs, when InfluxDB stops answering pings, or when the writer gives up
+  // on this batch (signal). If the request lands later anyway, the points are also in the spool:
+  // a harmless overwrite.
+  const stop = new AbortController();
+  const fail = (e: RetryableWriteError): void => {
+    if (!stop.signal.aborted) stop.abort(e);
+  };
+  const timer = setTimeout(() => fail(new RetryableWriteError('timeout', `InfluxDB write timed out after ${t.timeoutMs} ms`)), t.timeoutMs);
+  const onAbort = (): void => fail(signal?.reason instanceof RetryableWriteError ? signal.reason : new RetryableWriteError('overload', 'gave up waiting for InfluxDB'));
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const watchdog = t.stallMs ? watchStall(t, t.stallMs, stop.signal, fail) : undefined;
   try {
-    let request: Promise<void>;
-    try {
-      request = t.influx.writePoints(toIPoints(points), { database: t.database, precision: 'n' });
-    } catch (e) {
-      // node-influx checks points against the schema synchronously: a bad point, not a bad server.
-      throw Object.assign(new Error(`point refused by the client schema: ${(e as Error).message}`), { res: { statusCode: 400 } });
-    }
-    await Promise.race([request, timeout]);
+    await t.http.write(encodeBatch(points), WRITE_PRECISION, stop.signal).catch((e: unknown) => {
+      throw stop.signal.aborted ? (stop.signal.reason as RetryableWriteError) : e;
+    });
     t.onPost?.((performance.now() - started) / 1000, 'ok');
   } catch (e) {
     t.onPost?.((performance.now() - started) / 1000, e instanceof RetryableWriteError ? e.reason : classify(e).reason);
     throw e;
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (watchdog) clearInterval(watchdog);
+    signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Every stallMs while the POST runs: ping; no answer within stallMs fails the POST as a stall. */
+function watchStall(t: DeliverTarget, stallMs: number, done: AbortSignal, fail: (e: RetryableWriteError) => void): NodeJS.Timeout {
+  let probing = false;
+  return setInterval(() => {
+    if (probing || done.aborted) return;
+    probing = true;
+    void t.http.ping(stallMs).then((up) => {
+      probing = false;
+      if (!up && !done.aborted) fail(new RetryableWriteError('stall', `InfluxDB stopped answering: no answer to /ping within ${stallMs} ms while a write was pending`));
+    });
+  }, stallMs);
 }
 
 /**

@@ -1,11 +1,21 @@
 // A local influxd (Debian's `influxdb` package, 1.x) run as a child process: data under a
 // directory, HTTP and RPC bound to loopback on free ports. Used by `gridwatch serve` when no
 // InfluxDB URL is configured, and by the test harness.
+//
+// Supervised (`supervise`): an influxd that exits without being asked to (crash, kill -9) is
+// started again on the same port and data dir, with backoff; the writer's spool covers the gap
+// and drains by itself once /ping answers. One influxd per data dir: `<dir>/influxd.pid` names
+// the running influxd and the process that owns it. On start, an influxd left running on this
+// dir by an owner that is gone (a hub killed with SIGKILL leaves its child re-parented and
+// running) is stopped first (SIGTERM, then SIGKILL), found by the pid file and by scanning /proc
+// for our config path; a live owner other than us is an error, never a second influxd.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, writeFileSync, createWriteStream, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GridwatchError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { backoffDelay } from './backoff.js';
 
 export interface ManagedInfluxd {
   url: string;
@@ -15,6 +25,8 @@ export interface ManagedInfluxd {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** start again on the same port and data dir (after stop) */
   restart(): Promise<void>;
+  /** times the supervisor started influxd again after it died */
+  readonly restarts: number;
 }
 
 export interface InfluxdOptions {
@@ -24,7 +36,87 @@ export interface InfluxdOptions {
   cqRunInterval?: string;
   binary?: string;
   startTimeoutMs?: number;
+  /** start influxd again (with backoff) whenever it exits without stop() */
+  supervise?: boolean;
+  logger?: Logger;
 }
+
+/** `<dir>/influxd.pid`: which influxd runs on this data dir, and which process owns it. */
+interface PidFile {
+  pid: number;
+  owner: number;
+  config: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Processes whose command line is `... -config <confPath>`: influxds on this data dir. */
+export function influxdsUsing(confPath: string): number[] {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  } catch {
+    return []; // no /proc: rely on the pid file alone
+  }
+  return pids.filter((pid) => {
+    const argv = cmdline(pid);
+    const i = argv.indexOf('-config');
+    return i >= 0 && argv[i + 1] === confPath;
+  });
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!alive(pid) || cmdline(pid).length === 0) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !alive(pid);
+}
+
+/** Stop any influxd left on this data dir by an owner that is gone; refuse if a live one owns it. */
+async function reclaimDataDir(dir: string, confPath: string, logger?: Logger): Promise<void> {
+  const pidPath = join(dir, 'influxd.pid');
+  let recorded: PidFile | undefined;
+  try {
+    recorded = JSON.parse(readFileSync(pidPath, 'utf8')) as PidFile;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded && recorded.owner !== process.pid && alive(recorded.owner) && alive(recorded.pid) && cmdline(recorded.pid).includes(confPath)) {
+    throw new GridwatchError('GW_ERR_STORE_INFLUXD_START', `the InfluxDB data dir ${dir} is in use by influxd pid ${recorded.pid}, managed by the running process ${recorded.owner}; stop it first or use another dataDir`);
+  }
+  for (const pid of influxdsUsing(confPath)) {
+    logger?.warn({ pid, dir }, 'an influxd left running on our data dir (its hub died); stopping it before starting ours');
+    try {
+      process.kill(pid, 'SIGTERM');
+      process.kill(pid, 'SIGCONT'); // a stopped process must run to handle SIGTERM
+    } catch {
+      continue; // gone already
+    }
+    if (!(await waitGone(pid, 10_000))) {
+      process.kill(pid, 'SIGKILL');
+      await waitGone(pid, 5_000);
+    }
+  }
+  rmSync(pidPath, { force: true });
+}
+
 
 export const INFLUXD_INSTALL_HINT = 'install it with: sudo apt-get install -y influxdb influxdb-client (Debian/Ubuntu)';
 
@@ -99,42 +191,104 @@ export async function waitForPing(url: string, timeoutMs: number, child?: ChildP
 
 export async function startInfluxd(opts: InfluxdOptions): Promise<ManagedInfluxd> {
   const binary = findInfluxd(opts.binary);
-  mkdirSync(opts.dir, { recursive: true });
+  const dir = resolve(opts.dir);
+  mkdirSync(dir, { recursive: true });
+  const confPath = join(dir, 'influxd.conf');
+  await reclaimDataDir(dir, confPath, opts.logger);
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const rpcPort = await freePort();
-  const confPath = join(opts.dir, 'influxd.conf');
-  writeFileSync(confPath, configText(opts.dir, port, rpcPort, opts.cqRunInterval ?? '1m'));
+  writeFileSync(confPath, configText(dir, port, rpcPort, opts.cqRunInterval ?? '1m'));
   const url = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(join(opts.dir, 'influxd.log'), { flags: 'a' });
+  const log = createWriteStream(join(dir, 'influxd.log'), { flags: 'a' });
+  const pidPath = join(dir, 'influxd.pid');
+  const log$ = opts.logger;
+
+  let stopping = false;
+  let restarts = 0;
+  let failures = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
 
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn(binary, ['-config', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
-    await waitForPing(url, opts.startTimeoutMs ?? 30_000, child);
+    if (child.pid) writeFileSync(pidPath, JSON.stringify({ pid: child.pid, owner: process.pid, config: confPath } satisfies PidFile));
+    try {
+      await waitForPing(url, opts.startTimeoutMs ?? 30_000, child);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
     return child;
   };
 
+  // Supervision: an exit we did not ask for starts influxd again, with backoff (reset after a
+  // minute of uptime so a crash loop slows down but a rare crash restarts at once).
+  const supervise = (child: ChildProcess): void => {
+    if (!opts.supervise) return;
+    const started = Date.now();
+    child.once('exit', (code, signal) => {
+      if (stopping || handle.child !== child) return;
+      if (Date.now() - started > 60_000) failures = 0;
+      failures += 1;
+      const delay = backoffDelay(failures, 200, 10_000);
+      log$?.error({ code, signal, restartInMs: Math.round(delay), url }, 'managed influxd exited; starting it again');
+      const attempt = (): void => {
+        retryTimer = undefined;
+        if (stopping) return;
+        launch().then((next) => {
+          if (stopping) {
+            next.kill('SIGTERM');
+            return;
+          }
+          restarts += 1;
+          handle.child = next;
+          supervise(next);
+          log$?.info({ url, restarts }, 'managed influxd running again');
+        }, (e: unknown) => {
+          failures += 1;
+          const again = backoffDelay(failures, 200, 10_000);
+          log$?.error({ err: e instanceof Error ? e.message : String(e), retryInMs: Math.round(again) }, 'managed influxd did not start; retrying');
+          retryTimer = setTimeout(attempt, again);
+        });
+      };
+      retryTimer = setTimeout(attempt, delay);
+    });
+  };
+
+  const first = await launch();
   const handle: ManagedInfluxd = {
     url,
     port,
-    dir: opts.dir,
-    child: await launch(),
+    dir,
+    child: first,
+    get restarts() {
+      return restarts;
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      stopping = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
       const child = handle.child;
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill(signal);
+          if (signal !== 'SIGKILL') child.kill('SIGCONT'); // a stopped influxd must run to exit cleanly
         });
-        child.kill(signal);
-      });
+      }
+      rmSync(pidPath, { force: true });
     },
     async restart() {
+      stopping = false;
       handle.child = await launch();
+      supervise(handle.child);
     },
   };
+  supervise(first);
   return handle;
 }

@@ -1,5 +1,4 @@
 // Options and stats of the InfluxDB writer.
-import type { InfluxDB } from 'influx';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { WriterStats } from './types.js';
@@ -16,22 +15,33 @@ export interface RetryOptions {
 }
 
 export interface InfluxWriterOptions {
-  /** a client from createInfluxClient() (its pool never benches the host) */
-  influx: InfluxDB;
+  /** InfluxDB 1.x base URL, e.g. http://127.0.0.1:8086 (the writer POSTs /write and GETs /ping itself) */
+  url: string;
   database: string;
+  username?: string;
+  password?: string;
   /** the spool lives in <dataDir>/spool */
   dataDir: string;
   /** config.influx.batchSize (default 5000) */
   batchSize?: number;
-  /** config.influx.flushMs (default 100) */
+  /**
+   * config.influx.flushMs: an upper bound on how long a point waits before its batch is sent.
+   * The writer never waits that long: an idle writer sends at once, a busy one as soon as its POST ends.
+   */
   flushMs?: number;
   /** config.influx.timeoutMs: a POST or ping taking longer counts as failed (default 5000) */
   timeoutMs?: number;
+  /**
+   * A POST unanswered for stallMs makes the writer ping InfluxDB; no answer within stallMs more
+   * means a stall, and the batch goes to the spool at once (default 750: a device waits ~1.5 s).
+   * A slow InfluxDB that answers pings is waited for (up to timeoutMs).
+   */
+  stallMs?: number;
   retry?: RetryOptions;
   /**
-   * Points allowed to queue in memory behind a POST in flight (default max(10 x batchSize, 50,000)). Past it the
-   * writer stops waiting for that POST and moves it and the queue to the spool: memory stays
-   * bounded even when InfluxDB hangs instead of failing.
+   * Points queued in memory behind a POST in flight before the writer reports itself `saturated`
+   * (default 10 x batchSize); it emits 'drain' once half of them are sent. Writes
+   * are never refused or spooled for this: the caller (the broker) stops reading devices.
    */
   maxPendingPoints?: number;
   /** spool segment roll size in bytes (default 8 MiB) */
@@ -46,4 +56,8 @@ export interface InfluxWriterStats extends WriterStats {
   posts: number;
   /** points refused by InfluxDB or invalid before sending */
   pointsDropped: number;
+  /** points waiting in memory for their POST */
+  pendingPoints: number;
+  /** more than maxPendingPoints wait: the broker is not reading devices */
+  saturated: boolean;
 }

@@ -1,24 +1,36 @@
 // The batching InfluxDB writer. write() resolves only once its points are durable: InfluxDB
 // answered 204 for a batch holding them, or they are appended and fsync'd to the on-disk spool.
 //
-// Direct mode: concurrent writes gather into one batch (closed by size or flushMs); one POST is
-// in flight at a time, so order is kept and the next batch gathers while it runs. A failed POST
-// is retried with exponential backoff + jitter; when the retries run out (or the next batch is
-// already full) the batch and everything queued behind it go to the spool, in order, and the
-// writer enters spool mode: every new write is appended to the spool after what is there, and a
-// replay loop streams the oldest segment to InfluxDB, deleting a segment only when all its points
-// are acknowledged. Between failed attempts it probes /ping. When the spool is drained it goes
-// back to direct mode. On open, a spool left by an earlier run (even after SIGKILL) is replayed.
+// Direct mode (group commit): one POST is in flight at a time, so order is kept. A write that
+// finds the writer idle is sent at once (with whatever else arrived in the same tick); writes that
+// arrive while a POST runs gather into the next batch (up to batchSize), sent as soon as it ends.
+//
+// Load is not an outage: when InfluxDB answers but more slowly than points arrive, the queue
+// grows and write() promises simply stay pending (the broker holds PUBACKs). Past
+// maxPendingPoints the writer says it is `saturated` (event 'saturated'), and 'drain' once the
+// queue is down to half: the broker stops reading device sockets meanwhile, so memory stays
+// bounded under a QoS 0 flood too. The spool is only for InfluxDB unreachable or failing:
+// network errors, 5xx, timeouts, and a stall (a POST pending while /ping gets no answer either:
+// SIGSTOP, a hung disk), which goes to the spool at once so a device waits ~2 x stallMs at most.
+//
+// A failed POST is retried with exponential backoff + jitter; when the retries run out the batch
+// and everything queued behind it go to the spool, in order, and the writer enters spool mode:
+// every new write is appended to the spool after what is there, and a replay loop streams the
+// oldest segment to InfluxDB, deleting a segment only when all its points are acknowledged.
+// Between failed attempts it probes /ping. When the spool is drained it goes back to direct mode.
+// On open, a spool left by an earlier run (even after SIGKILL) is replayed.
 //
 // Replay is at-least-once: a batch that landed but whose answer was lost, or a segment whose last
 // batches landed just before a crash, is sent again. InfluxDB overwrites a point with the same
 // measurement + tag set + timestamp (the fields are merged, same values), so a repeat never
 // creates a duplicate row; we rely on that instead of keeping acknowledgement offsets.
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { StorePoint } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { backoffDelay, Sleeper } from './backoff.js';
+import { InfluxHttp } from './influx-http.js';
 import { deliver, RetryableWriteError, type DeliverResult, type DeliverTarget } from './deliver.js';
 import { pointProblem } from './points.js';
 import { Spool } from './spool.js';
@@ -34,10 +46,9 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-export class InfluxWriter implements PointSink {
+export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> implements PointSink {
   private readonly target: DeliverTarget;
   private readonly batchSize: number;
-  private readonly flushMs: number;
   private readonly maxPending: number;
   private readonly retry: Required<RetryOptions>;
   private readonly log: Logger;
@@ -45,10 +56,9 @@ export class InfluxWriter implements PointSink {
   private mode: 'direct' | 'spool' = 'direct';
   private pending: Waiter[] = [];
   private pendingPoints = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private kickScheduled = false;
+  private isSaturated = false;
   private inflight: Promise<void> | undefined;
-  /** aborts the direct batch in flight (its POST and its backoff) */
-  private giveUp: AbortController | undefined;
   private replaying: Promise<void> | undefined;
   private readonly sleeper = new Sleeper();
   private closing = false;
@@ -57,16 +67,16 @@ export class InfluxWriter implements PointSink {
   private readonly s = { pointsWritten: 0, pointsSpooled: 0, pointsDropped: 0, posts: 0, influxUp: true, lastWriteMs: 0 };
 
   private constructor(private readonly spool: Spool, opts: InfluxWriterOptions) {
+    super();
     this.batchSize = opts.batchSize ?? 5000;
-    this.flushMs = opts.flushMs ?? 100;
-    this.maxPending = opts.maxPendingPoints ?? Math.max(10 * this.batchSize, 50_000);
+    this.maxPending = opts.maxPendingPoints ?? 10 * this.batchSize;
     this.retry = { attempts: 3, baseMs: 100, maxMs: 2000, replayMaxMs: 5000, ...opts.retry };
     this.log = (opts.logger ?? silentLogger()).child({ stage: 'store' });
     this.m = opts.metrics ? createWriterMetrics(opts.metrics, () => this.spool.depth) : undefined;
     this.target = {
-      influx: opts.influx,
-      database: opts.database,
+      http: new InfluxHttp({ url: opts.url, database: opts.database, username: opts.username, password: opts.password }),
       timeoutMs: opts.timeoutMs ?? 5000,
+      stallMs: opts.stallMs ?? 750,
       onPost: (seconds, outcome) => {
         this.s.posts += 1;
         this.m?.latency.observe({ outcome }, seconds);
@@ -95,14 +105,36 @@ export class InfluxWriter implements PointSink {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ points: good, resolve, reject });
       this.pendingPoints += good.length;
-      if (this.pendingPoints >= this.batchSize) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.flushMs);
-      if (this.pendingPoints >= this.maxPending) this.giveUp?.abort();
+      this.checkPressure();
+      // Idle: send at once, after this tick's other writes joined. Busy: the POST's end sends it.
+      if (!this.inflight && !this.kickScheduled) {
+        this.kickScheduled = true;
+        setImmediate(() => {
+          this.kickScheduled = false;
+          this.kick();
+        });
+      }
     });
   }
 
+  /** True while more than maxPendingPoints wait in memory: stop reading devices until 'drain'. */
+  get saturated(): boolean {
+    return this.isSaturated;
+  }
+
+  private checkPressure(): void {
+    if (!this.isSaturated && this.pendingPoints >= this.maxPending) {
+      this.isSaturated = true;
+      this.log.info({ pendingPoints: this.pendingPoints }, 'InfluxDB is slower than the devices: holding writes (backpressure)');
+      this.emit('saturated');
+    } else if (this.isSaturated && this.pendingPoints <= this.maxPending / 2) {
+      this.isSaturated = false;
+      this.emit('drain');
+    }
+  }
+
   stats(): InfluxWriterStats {
-    return { ...this.s, spoolDepth: this.spool.depth, spooling: this.mode === 'spool' };
+    return { ...this.s, spoolDepth: this.spool.depth, spooling: this.mode === 'spool', pendingPoints: this.pendingPoints, saturated: this.isSaturated };
   }
 
   /** Flush everything (to InfluxDB or the spool), stop the replay loop and timers. Idempotent. */
@@ -118,12 +150,12 @@ export class InfluxWriter implements PointSink {
       if (!this.inflight) this.kick();
       await this.inflight;
     }
-    this.clearTimer();
     await this.spool.settle();
     this.stopped = true;
     this.sleeper.wakeAll();
     await this.replaying;
     await this.spool.close();
+    this.target.http.close();
   }
 
   /** Invalid points can never be written: drop them (logged, counted) so they block nothing. */
@@ -141,13 +173,7 @@ export class InfluxWriter implements PointSink {
     return good;
   }
 
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
   private kick(): void {
-    this.clearTimer();
     if (this.inflight || this.pending.length === 0 || this.mode !== 'direct') return;
     let k = 0;
     let n = 0;
@@ -158,6 +184,7 @@ export class InfluxWriter implements PointSink {
     }
     const batch = this.pending.splice(0, k);
     this.pendingPoints -= n;
+    this.checkPressure();
     this.inflight = this.sendDirect(batch)
       .catch((e: unknown) => {
         this.log.error({ err: e }, 'InfluxDB writer failed a batch');
@@ -171,40 +198,32 @@ export class InfluxWriter implements PointSink {
   }
 
   private async sendDirect(batch: Waiter[]): Promise<void> {
-    const points = batch.flatMap((w) => w.points);
-    const giveUp = new AbortController();
-    this.giveUp = giveUp;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        if (attempt > 1 && giveUp.signal.aborted) {
-          this.enterSpoolMode(batch); // the queue overflowed during the backoff
+    const points = batch.length === 1 ? (batch[0] as Waiter).points : batch.flatMap((w) => w.points);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.delivered(await deliver(this.target, points));
+        for (const w of batch) w.resolve();
+        return;
+      } catch (e) {
+        this.markDown(e);
+        // a stalled InfluxDB would stall the retry too: spool now, the replay loop probes /ping
+        const stalled = e instanceof RetryableWriteError && e.reason === 'stall';
+        if (stalled || attempt >= this.retry.attempts || this.closing) {
+          this.enterSpoolMode(batch);
           return;
         }
-        try {
-          this.delivered(await deliver(this.target, points, giveUp.signal));
-          for (const w of batch) w.resolve();
-          return;
-        } catch (e) {
-          this.markDown(e);
-          if (attempt >= this.retry.attempts || this.pendingPoints >= this.batchSize || this.closing || giveUp.signal.aborted) {
-            this.enterSpoolMode(batch);
-            return;
-          }
-          await this.sleep(this.backoff(attempt, this.retry.maxMs), giveUp.signal);
-        }
+        await this.sleep(this.backoff(attempt, this.retry.maxMs));
       }
-    } finally {
-      this.giveUp = undefined;
     }
   }
 
   /** The failed batch, then everything queued behind it, go to the spool in this order. */
   private enterSpoolMode(failed: Waiter[]): void {
     this.mode = 'spool';
-    this.clearTimer();
     const waiters = [...failed, ...this.pending];
     this.pending = [];
     this.pendingPoints = 0;
+    this.checkPressure();
     for (const w of waiters) this.toSpool(w.points).then(w.resolve, w.reject);
     this.log.warn({ points: waiters.reduce((n, w) => n + w.points.length, 0) }, 'InfluxDB unavailable: spooling points to disk');
     this.startReplay();
@@ -276,8 +295,7 @@ export class InfluxWriter implements PointSink {
     for (let n = failures; !this.stopped; n++) {
       await this.sleep(this.backoff(n, this.retry.replayMaxMs));
       if (this.stopped) break;
-      const hosts = await this.target.influx.ping(this.target.timeoutMs).catch(() => []);
-      if (hosts.some((h) => h.online)) return n;
+      if (await this.target.http.ping(this.target.timeoutMs)) return n;
     }
     return failures;
   }
@@ -297,7 +315,6 @@ export class InfluxWriter implements PointSink {
 
   private markDown(e: unknown): void {
     const reason = e instanceof RetryableWriteError ? e.reason : 'network';
-    if (reason === 'overload') return; // we stopped waiting; InfluxDB itself may be fine
     const err = e instanceof Error ? e.message : String(e);
     if (this.s.influxUp) this.log.warn({ reason, err }, 'InfluxDB write failed');
     else this.log.debug({ reason, err }, 'InfluxDB write failed again');

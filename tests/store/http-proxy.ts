@@ -1,10 +1,11 @@
 // A real HTTP proxy in front of influxd for the store tests: counts write POSTs, records the seq
 // values of every write InfluxDB acknowledged (in order), and can play "down", "hang" or refuse
-// bodies containing a marker with a 400.
+// bodies containing a marker with a 400; 'slow' holds write POSTs until releaseSlow() while
+// everything else (/ping) passes: InfluxDB up but slower than the writer.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ProxyMode = 'pass' | 'down' | 'hang';
+export type ProxyMode = 'pass' | 'down' | 'hang' | 'slow';
 
 export interface TestProxy {
   url: string;
@@ -13,10 +14,16 @@ export interface TestProxy {
   refuseMarker?: string;
   /** POST /write requests received */
   writePosts: number;
+  /** GET /ping requests received */
+  pings: number;
+  /** write POSTs held in 'slow' mode, not yet forwarded */
+  held: number;
   /** seq values (field `seq=<n>i`) of every write influxd answered 204, in answer order */
   ackedSeqs: number[];
   /** end the connections of requests left unanswered in 'hang' mode (the client sees a reset) */
   releaseHung(): void;
+  /** forward the write POSTs held in 'slow' mode (the mode itself is unchanged) */
+  releaseSlow(): void;
   close(): Promise<void>;
 }
 
@@ -28,11 +35,18 @@ export async function startProxy(target: string): Promise<TestProxy> {
   const up = new URL(target);
   const sockets = new Set<Socket>();
   const hung = new Set<Socket>();
-  const state: Omit<TestProxy, 'url' | 'close' | 'releaseHung'> = { mode: 'pass', writePosts: 0, ackedSeqs: [] };
+  const state: Omit<TestProxy, 'url' | 'close' | 'releaseHung' | 'releaseSlow'> = { mode: 'pass', writePosts: 0, pings: 0, held: 0, ackedSeqs: [] };
+  let slow: (() => void)[] = [];
 
-  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer, released = false): void => {
     const isWrite = req.method === 'POST' && (req.url ?? '').startsWith('/write');
-    if (isWrite) state.writePosts += 1;
+    if (isWrite && !released) state.writePosts += 1;
+    if ((req.url ?? '').startsWith('/ping')) state.pings += 1;
+    if (state.mode === 'slow' && isWrite && !released) {
+      state.held += 1;
+      slow.push(() => handle(req, res, body, true));
+      return;
+    }
     if (state.mode === 'hang') {
       hung.add(req.socket); // never answer; the client must time out or give up
       return;
@@ -71,6 +85,12 @@ export async function startProxy(target: string): Promise<TestProxy> {
   const port = (server.address() as AddressInfo).port;
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
+    releaseSlow: () => {
+      const go = slow;
+      slow = [];
+      state.held -= go.length;
+      for (const f of go) f();
+    },
     releaseHung: () => {
       for (const s of hung) s.destroy();
       hung.clear();

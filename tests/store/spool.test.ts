@@ -123,7 +123,7 @@ describe('crash recovery with a real influxd', () => {
     try {
       const client = createInfluxClient({ url: proxy.url, database: 'crash' });
       await ensureDatabase(client, 'crash');
-      const writer = await InfluxWriter.open({ influx: client, database: 'crash', dataDir, batchSize: 200 });
+      const writer = await InfluxWriter.open({ url: proxy.url, database: 'crash', dataDir, batchSize: 200 });
       const spooled = writer.stats().spoolDepth;
       expect(spooled).toBeGreaterThanOrEqual(n);
       await until(() => !writer.stats().spooling && writer.stats().spoolDepth === 0, 60_000, 'the replay');

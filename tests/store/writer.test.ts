@@ -30,7 +30,7 @@ describe('InfluxWriter against a real influxd', () => {
     dirs.push(dataDir);
     const client = createInfluxClient({ url: proxy.url, database: db, timeoutMs: opts.timeoutMs ?? 5000 });
     await ensureDatabase(client, db);
-    return InfluxWriter.open({ influx: client, database: db, dataDir, ...opts });
+    return InfluxWriter.open({ url: proxy.url, database: db, dataDir, ...opts });
   }
 
   const seqRows = async (db: string, where = ''): Promise<number[]> => rows(await influx.query(`SELECT seq FROM gas ${where}`, db)).map((r) => r.seq as number);
@@ -135,21 +135,100 @@ describe('InfluxWriter against a real influxd', () => {
     }
   });
 
-  it('moves a hanging POST and the queue behind it to the spool once too many points wait (bounded memory)', async () => {
-    // timeoutMs is longer than the test timeout: only the queue limit can release these writes.
-    const w = await openWriter('overflow', { batchSize: 10, flushMs: 5, timeoutMs: 120_000, maxPendingPoints: 50, retry: { attempts: 3, baseMs: 50, replayMaxMs: 200 } });
+  it('a hung InfluxDB (no answer to the POST nor to /ping) sends the batch and the queue behind it to the spool without waiting for the timeout', async () => {
+    // timeoutMs is longer than the test timeout: only the stall probe can release these writes.
+    const w = await openWriter('overflow', { batchSize: 10, timeoutMs: 120_000, stallMs: 100, retry: { attempts: 3, baseMs: 50, replayMaxMs: 200 } });
     proxy.mode = 'hang';
     try {
       const first = w.write([gasPoint(0)]);
       await until(() => proxy.writePosts > 0, 10_000, 'the first POST');
       await Promise.all([first, ...Array.from({ length: 60 }, (_, i) => w.write([gasPoint(i + 1)]))]);
-      expect(w.stats()).toMatchObject({ spooling: true, pointsSpooled: 61 });
+      expect(w.stats()).toMatchObject({ spooling: true, pointsSpooled: 61, influxUp: false });
     } finally {
       proxy.mode = 'pass';
       proxy.releaseHung();
     }
     await until(() => !w.stats().spooling, 30_000, 'the spool to drain');
     expect((await seqRows('overflow')).sort((a, b) => a - b)).toEqual(Array.from({ length: 61 }, (_, i) => i));
+    await w.close();
+  });
+
+  it('group commit: an idle writer sends a write at once (flushMs is only a bound), writes arriving during a POST go out together next', async () => {
+    const w = await openWriter('group', { flushMs: 60_000 });
+    proxy.writePosts = 0;
+    await w.write([gasPoint(0)]); // would wait 60 s for a flush timer
+    expect(proxy.writePosts).toBe(1);
+
+    proxy.mode = 'slow';
+    try {
+      const first = w.write([gasPoint(1)]);
+      await until(() => proxy.held === 1, 10_000, 'the POST of the first write');
+      const gathered = Array.from({ length: 20 }, (_, i) => w.write([gasPoint(i + 2)]));
+      // the next POST waits for the one in flight: the 20 writes are queued, none sent yet
+      expect(proxy.writePosts).toBe(2);
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+      await Promise.all([first, ...gathered]);
+    } finally {
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+    }
+    expect(proxy.writePosts).toBe(3); // the 20 in one batch
+    expect(w.stats()).toMatchObject({ pointsWritten: 22, posts: 3, pointsSpooled: 0 });
+    expect((await seqRows('group')).sort((a, b) => a - b)).toEqual(Array.from({ length: 22 }, (_, i) => i));
+    await w.close();
+  });
+
+  it('load is not an outage: a slow InfluxDB that answers /ping holds writes (saturated, then drain), nothing goes to the spool', async () => {
+    const w = await openWriter('slow', { batchSize: 10, maxPendingPoints: 30, stallMs: 500, timeoutMs: 60_000 });
+    const events: string[] = [];
+    w.on('saturated', () => events.push('saturated'));
+    w.on('drain', () => events.push('drain'));
+    proxy.mode = 'slow';
+    const resolved = new Set<number>();
+    let writes: Promise<void>[] = [];
+    try {
+      writes.push(w.write([gasPoint(0)]).then(() => void resolved.add(0)));
+      await until(() => proxy.held === 1, 10_000, 'the first POST');
+      writes = writes.concat(Array.from({ length: 40 }, (_, i) => w.write([gasPoint(i + 1)]).then(() => void resolved.add(i + 1))));
+      expect(w.saturated).toBe(true);
+      expect(events).toEqual(['saturated']);
+      const pingsBefore = proxy.pings;
+      // the POST outlives several stall probes; InfluxDB answers them, so it is only slow
+      await until(() => proxy.pings >= pingsBefore + 3, 10_000, 'stall probes answered');
+      expect(resolved.size).toBe(0);
+      expect(w.stats()).toMatchObject({ spooling: false, pointsSpooled: 0, influxUp: true });
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+      await Promise.all(writes);
+    } finally {
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+    }
+    expect(events).toEqual(['saturated', 'drain']);
+    expect(w.saturated).toBe(false);
+    expect(w.stats()).toMatchObject({ pointsWritten: 41, pointsSpooled: 0, spooling: false });
+    expect((await seqRows('slow')).sort((a, b) => a - b)).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    await w.close();
+  });
+
+  it('a stalled influxd (SIGSTOP) is detected by the /ping probe: the pending write goes to the spool long before timeoutMs, and lands after SIGCONT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gw-writer-'));
+    dirs.push(dataDir);
+    await ensureDatabase(createInfluxClient({ url: influx.url, database: 'stalled' }), 'stalled');
+    // timeoutMs is longer than the test timeout: only the stall probe can release the write
+    const w = await InfluxWriter.open({ url: influx.url, database: 'stalled', dataDir, timeoutMs: 120_000, retry: { replayMaxMs: 200 } });
+    await w.write([gasPoint(0)]);
+    const pid = influx.child.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await w.write([gasPoint(1), gasPoint(2)]);
+      expect(w.stats()).toMatchObject({ spooling: true, pointsSpooled: 2, influxUp: false });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await until(() => !w.stats().spooling, 30_000, 'the spool to drain');
+    expect((await seqRows('stalled')).sort((a, b) => a - b)).toEqual([0, 1, 2]);
     await w.close();
   });
 
@@ -162,8 +241,7 @@ describe('InfluxWriter against a real influxd', () => {
 
     const dataDir = mkdtempSync(join(tmpdir(), 'gw-writer-'));
     dirs.push(dataDir);
-    const client = createInfluxClient({ url: proxy.url, database: 'closing' });
-    const down = await InfluxWriter.open({ influx: client, database: 'closing', dataDir, flushMs: 60_000, retry: { attempts: 3, baseMs: 60_000 } });
+    const down = await InfluxWriter.open({ url: proxy.url, database: 'closing', dataDir, flushMs: 60_000, retry: { attempts: 3, baseMs: 60_000 } });
     proxy.mode = 'down';
     try {
       const second = down.write([gasPoint(2), gasPoint(3)]);
@@ -173,7 +251,7 @@ describe('InfluxWriter against a real influxd', () => {
     } finally {
       proxy.mode = 'pass';
     }
-    const next = await InfluxWriter.open({ influx: client, database: 'closing', dataDir });
+    const next = await InfluxWriter.open({ url: proxy.url, database: 'closing', dataDir });
     await until(() => !next.stats().spooling, 30_000, 'the replay');
     expect((await seqRows('closing')).sort()).toEqual([1, 2, 3]);
     await next.close();

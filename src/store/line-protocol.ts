@@ -1,0 +1,66 @@
+// Pure: StorePoints -> InfluxDB 1.x line protocol, written directly (one pass, one string per
+// batch) instead of through node-influx's generic schema/escaper code on the hot path.
+// Field types come from FIELD_TYPES (integers get the `i` suffix, never flipping with the value);
+// points are screened by pointProblem() before they get here.
+// Escaping (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/):
+// measurement: comma, space; tag keys/values and field keys: comma, equals sign, space;
+// string field values: double quote, backslash.
+import type { FieldValue, StorePoint } from '../core/domain.js';
+import { FIELD_TYPES, type StoreFieldType } from './points.js';
+
+/**
+ * Points are written at nanosecond precision: a point's time is its ms `ts` plus its sub-ms `ns`
+ * (readings of one device in the same millisecond must not overwrite each other). A ns timestamp
+ * does not fit a JS number, so it is built as a decimal string.
+ */
+export type WritePrecision = 'ns';
+export const WRITE_PRECISION: WritePrecision = 'ns';
+
+export function escapeMeasurement(s: string): string {
+  return s.replace(/[, ]/g, '\\$&');
+}
+
+/** tag keys, tag values and field keys */
+export function escapeKey(s: string): string {
+  return s.replace(/[,= ]/g, '\\$&');
+}
+
+export function quoteString(s: string): string {
+  return `"${s.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** One field value; `type` is the declared type, or undefined for an undeclared measurement. */
+export function fieldValue(value: FieldValue, type: StoreFieldType | undefined): string {
+  if (typeof value === 'boolean') return value ? 'T' : 'F';
+  if (typeof value === 'string') return quoteString(value);
+  if (type === 'integer') return `${Math.trunc(value)}i`;
+  return String(value); // float: '12' and '12.5' are both floats in line protocol without `i`
+}
+
+/** `ts` ms since epoch and `ns` 0..999,999 within that ms, as ns since epoch. */
+export function timestamp(ts: number, ns = 0): string {
+  return `${Math.trunc(ts)}${ns === 0 ? '000000' : String(ns).padStart(6, '0')}`;
+}
+
+/** One point as a line (no trailing newline). */
+export function encodePoint(p: StorePoint): string {
+  let line = escapeMeasurement(p.measurement);
+  for (const key of Object.keys(p.tags).sort()) {
+    line += `,${escapeKey(key)}=${escapeKey(p.tags[key] as string)}`;
+  }
+  const types = FIELD_TYPES[p.measurement];
+  let sep = ' ';
+  for (const [key, value] of Object.entries(p.fields)) {
+    if (value === undefined) continue;
+    line += `${sep}${escapeKey(key)}=${fieldValue(value, types?.[key])}`;
+    sep = ',';
+  }
+  return `${line} ${timestamp(p.ts, p.ns)}`;
+}
+
+/** A batch as one request body. */
+export function encodeBatch(points: readonly StorePoint[]): string {
+  let body = '';
+  for (const p of points) body += `${encodePoint(p)}\n`;
+  return body;
+}
