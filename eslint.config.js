@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { BOUNDARIES, boundaryRule } from './eslint.boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'dashboards/panel/dist/**', 'bench/results/**', 'coverage/**'] },
@@ -15,4 +16,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // each stage imports only what its README allows (eslint.boundaries.js)
+  ...Object.keys(BOUNDARIES).map((stage) => ({
+    files: [`src/${stage}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': boundaryRule(stage) },
+  })),
 );
