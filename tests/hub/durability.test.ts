@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
@@ -91,6 +91,47 @@ describe('durability: a PUBACKed reading is never lost', () => {
       await t.close();
     }
   }, 180_000);
+
+  it('no PUBACK until the reading is durable: with InfluxDB down and the spool unwritable the device gets none, and gets it once the spool has the reading', async () => {
+    const device: TestDevice = { id: 'gas-held', kind: 'gas' };
+    const t = await startTestHub({ influxUrl: influx.url, devices: [device], database: 'held', overrides: { influx: { url: influx.url, database: 'held', flushMs: 20, timeoutMs: 1000 }, mqtt: NO_RATE_LIMIT } });
+    const spool = join(t.dataDir, 'spool');
+    const spooled = (): string => readdirSync(spool).map((f) => readFileSync(join(spool, f), 'utf8')).join('');
+    try {
+      await influx.createDb('held');
+      await influx.stop();
+      // the store cannot make anything durable: InfluxDB refuses connections, the spool is a file
+      rmSync(spool, { recursive: true, force: true });
+      writeFileSync(spool, 'not a directory');
+      const topic = `gridwatch/v1/${device.id}/reading`;
+      const reading = JSON.stringify({ lel: 3, seq: 1, ts: Date.now() - 1000 });
+      const c = await t.connect(device.id);
+      let acked = false;
+      c.publish(topic, reading, { qos: 1 }, (err) => {
+        if (!err) acked = true;
+      });
+      // the store fails: the hub closes the connection without a PUBACK, so the device will re-send
+      await until(() => !c.connected || acked || undefined, 30_000, 'the connection closed by the hub (or a PUBACK)');
+      expect(acked).toBe(false);
+      expect(t.hub.ctx.store.writer.stats().pointsWritten + t.hub.ctx.store.writer.stats().pointsSpooled).toBe(0);
+
+      // the spool is writable again: the re-send is acknowledged, and by then it is on disk
+      rmSync(spool, { force: true });
+      mkdirSync(spool);
+      const again = await t.connect(device.id);
+      await again.publishAsync(topic, reading, { qos: 1 });
+      expect(spooled()).toContain('"seq":1');
+      await influx.restart();
+      const rows = await until(async () => {
+        const r = await influx.query(`SELECT seq, lel FROM gas WHERE device = '${device.id}'`, 'held');
+        return r[0]?.values;
+      }, 60_000, 'the reading in InfluxDB');
+      expect(rows.map((r) => r.slice(1))).toEqual([[1, 3]]);
+    } finally {
+      if (!(await fetch(`${influx.url}/ping`).then(() => true, () => false))) await influx.restart();
+      await t.close();
+    }
+  }, 120_000);
 
   it('the hub process killed with SIGKILL while InfluxDB is down: the spooled readings land after restart, once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-kill-'));
