@@ -21,6 +21,8 @@ import { createInfluxClient, ensureDatabase } from '../store/client.js';
 import { startInfluxd, type ManagedInfluxd } from '../store/influxd.js';
 import { presencePoint, readingPoint } from '../store/points.js';
 import { InfluxWriter } from '../store/writer.js';
+import { ReadingDedup } from '../ingest/dedup.js';
+import { ReadingJournal } from '../ingest/journal.js';
 import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
@@ -109,7 +111,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const site = registry.site;
     const app = Fastify({ loggerInstance: logger.child({ stage: 'http' }), forceCloseConnections: true }) as unknown as FastifyInstance;
     let answerTo: GridwatchBroker['answer'] = () => undefined;
+    const dedup = new ReadingDedup();
+    const { journal, loaded } = await ReadingJournal.open({ dir: join(dataDir, 'ingest') }, dedup);
+    if (loaded > 0) logger.info({ entries: loaded }, 'ingest journal loaded: re-sent readings land on their original points');
+    stopStore.push(() => journal.close());
     const ingest = new Ingest({
+      dedup, journal,
       sink: writer, bus, logger, metrics: createIngestMetrics(metrics),
       points: { reading: readingPoint, presence: presencePoint },
       answer: (device, answer) => answerTo(device, answer),

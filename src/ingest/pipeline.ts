@@ -7,6 +7,7 @@ import type { HubBus, HubEventMap, Rejection } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
 import { deviceNs, ReadingDedup } from './dedup.js';
+import type { ReadingJournal } from './journal.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
 import { validateReadings } from './validate.js';
@@ -35,6 +36,8 @@ export interface IngestDeps {
   /** publishes `answer` on gridwatch/v1/{device}/error */
   answer(device: string, answer: ErrorAnswer): void;
   dedup?: ReadingDedup;
+  /** where receive-stamped readings' points are remembered across a crash (journal.ts) */
+  journal?: ReadingJournal;
   maxBytes?: number;
 }
 
@@ -110,6 +113,7 @@ export class Ingest {
     const points: StorePoint[] = [];
     const slots: number[] = [];
     let fresh = 0;
+    let journaled = false;
     for (let i = 0; i < accepted.length; i++) {
       const r = accepted[i] as Reading;
       const h1 = hashes[2 * i] as number;
@@ -128,14 +132,22 @@ export class Ingest {
           continue;
         }
       }
-      const ns = received[i] === true ? seen.receiveNs(now) : deviceNs(seq, h1);
-      if (seq !== undefined) slots.push(seen.add(seq, h1, h2, r.ts, ns), seq, h1);
+      const stamped = received[i] === true;
+      const ns = stamped ? seen.receiveNs(now) : deviceNs(seq, h1);
+      if (seq !== undefined) {
+        slots.push(seen.add(seq, h1, h2, r.ts, ns), seq, h1);
+        if (stamped && this.deps.journal) {
+          this.deps.journal.record(device.id, seq, h1, h2, r.ts, ns);
+          journaled = true;
+        }
+      }
       points.push(this.deps.points.reading(r, device, ns));
       fresh++;
       this.emit('reading', r, device);
     }
     if (points.length > 0) {
       try {
+        if (journaled) await this.deps.journal?.flush(); // before the point can exist
         await this.store(points);
       } catch (e) {
         throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });

@@ -189,4 +189,65 @@ describe('durability: a PUBACKed reading is never lost', () => {
     second.kill('SIGTERM');
     expect(await stopped).toBe(0); // graceful shutdown
   }, 180_000);
+
+  // Acknowledgements are held by a low rate limit, so when the hub is killed many readings are
+  // stored but not acknowledged; the device re-sends exactly those after the restart. Receive-
+  // stamped re-sends must find the point of the original (the ingest journal), device-stamped ones
+  // land on it by their own ts and seq.
+  for (const stamped of [false, true]) {
+    it(`the hub killed with SIGKILL while readings ${stamped ? 'with' : 'without'} ts are stored but not yet acknowledged: after the restart and the re-sends each is stored once`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gw-resend-'));
+      dirs.push(dir);
+      const db = stamped ? 'resend_ts' : 'resend_nots';
+      const device: TestDevice = { id: stamped ? 'gas-rs-ts' : 'gas-rs-nots', kind: 'gas' };
+      const site = testSite([device], { dataDir: join(dir, 'data'), influx: { database: db, flushMs: 20, timeoutMs: 1000 }, mqtt: { port: 0, host: '127.0.0.1', ratePerSecond: 5, rateBurst: 20 } });
+      const file = join(dir, 'gridwatch.yaml');
+      writeFileSync(file, stringify(site.raw));
+      await influx.createDb(db);
+      const mqttPort = await freePort();
+      const serve = (): ChildProcess => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
+          cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'],
+          env: { ...process.env, GRIDWATCH_INFLUX_URL: influx.url, GRIDWATCH_MQTT_PORT: String(mqttPort), GRIDWATCH_HTTP_PORT: '0', GRIDWATCH_LOG_LEVEL: 'warn' },
+        });
+        children.push(child);
+        return child;
+      };
+      const connect = (): Promise<MqttClient> => until(() => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: device.id, username: device.id, password: site.secrets.get(device.id), reconnectPeriod: 0, connectTimeout: 2000 }), 60_000, 'the hub process to accept MQTT');
+      const N = 60;
+      const base = Date.now() - 60_000;
+      const payload = (seq: number): string => JSON.stringify(stamped ? { lel: seq % 9, seq, ts: base + seq } : { lel: seq % 9, seq });
+      const acked = new Set<number>();
+      const send = (c: MqttClient, seq: number): void => {
+        c.publish(`gridwatch/v1/${device.id}/reading`, payload(seq), { qos: 1 }, (err) => {
+          if (!err) acked.add(seq);
+        });
+      };
+      const countStored = async (): Promise<number> => Number((await influx.query('SELECT count(seq) FROM gas', db))[0]?.values[0]?.[1] ?? 0);
+
+      const first = serve();
+      const c1 = await connect();
+      for (let seq = 0; seq < N; seq++) send(c1, seq);
+      await until(async () => (await countStored()) >= N || undefined, 60_000, 'all readings stored');
+      const exited = new Promise((r) => first.once('exit', r));
+      first.kill('SIGKILL');
+      await exited;
+      c1.end(true);
+      const resend = Array.from({ length: N }, (_, i) => i).filter((i) => !acked.has(i));
+      expect(resend.length).toBeGreaterThan(20); // the precondition: many stored, not acknowledged
+
+      const second = serve();
+      const c2 = await connect();
+      for (const seq of resend) send(c2, seq);
+      await until(() => acked.size === N || undefined, 60_000, 'every re-send acknowledged');
+      c2.end(true);
+      const rows = (await influx.query('SELECT seq FROM gas', db))[0]?.values ?? [];
+      const seqs = rows.map((r) => r[1] as number).sort((a, b) => a - b);
+      expect({ stored: seqs.length, missing: N - new Set(seqs).size }).toEqual({ stored: N, missing: 0 });
+      expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i));
+      const stopped = new Promise((r) => second.once('exit', r));
+      second.kill('SIGTERM');
+      await stopped;
+    }, 180_000);
+  }
 });
