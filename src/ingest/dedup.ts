@@ -122,7 +122,7 @@ export class ReadingDedup {
   private entries = 0;
 
   constructor(opts: DedupOptions = {}) {
-    this.window = Math.max(FIRST_CAPACITY, opts.window ?? 1024);
+    this.window = Math.max(FIRST_CAPACITY, opts.window ?? 512);
     this.maxEntries = Math.max(this.window, opts.maxEntries ?? 1_000_000);
   }
 
