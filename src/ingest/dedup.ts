@@ -151,6 +151,7 @@ export class ReadingDedup {
   }
 
   private evict(keep: DeviceReadings): void {
+    if (this.entries <= this.maxEntries) return;
     for (const [id, d] of this.devices) {
       if (this.entries <= this.maxEntries || d === keep) return;
       this.devices.delete(id);
