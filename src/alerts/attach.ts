@@ -14,7 +14,7 @@ import { localTime } from '../rules/localtime.js';
 import { effectiveRules } from '../rules/resolve.js';
 import { alertPoint } from '../store/points.js';
 import { recordAck, type UnitDevice } from './actions.js';
-import { applyTransition, runEscalations } from './flow.js';
+import { applyTransition, bySeverity, runEscalations } from './flow.js';
 import { toPerson } from './routing.js';
 import { AlertCases } from './service.js';
 import { AlertStore } from './store.js';
@@ -56,7 +56,7 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   let ruleOverrides: readonly RuleSpec[] = registry.rules();
   const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, ruleOverrides) });
   for (const d of registry.devices()) engine.addDevice(d, started);
-  for (const c of store.activeCases()) engine.markActive(c.device, c.rule, c.openedAt);
+  for (const c of store.activeCases()) for (const rule of c.activeRules ?? [c.rule]) engine.markActive(c.device, rule, c.openedAt);
 
   let timer: NodeJS.Timeout | undefined;
   let timerAt: number | undefined;
@@ -82,7 +82,7 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
 
   const apply = (transitions: RuleTransition[]): void => {
     if (transitions.length === 0) return;
-    for (const t of transitions) {
+    for (const t of bySeverity(transitions)) {
       try {
         applyTransition(cases, t);
       } catch (e) {

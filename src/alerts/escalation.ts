@@ -10,12 +10,12 @@ export interface EscalationStep {
 
 export interface PlannedStep { step: number; at: number }
 
-export function escalationBase(c: Pick<AlertCase, 'openedAt' | 'reopenedAt'>): number {
-  return c.reopenedAt ?? c.openedAt;
+export function escalationBase(c: Pick<AlertCase, 'openedAt' | 'reopenedAt' | 'raisedAt'>): number {
+  return Math.max(c.openedAt, c.reopenedAt ?? 0, c.raisedAt ?? 0);
 }
 
 /** Deadlines of the steps not yet reached. */
-export function planEscalation(c: Pick<AlertCase, 'openedAt' | 'reopenedAt' | 'escalationStep'>, steps: readonly EscalationStep[]): PlannedStep[] {
+export function planEscalation(c: Pick<AlertCase, 'openedAt' | 'reopenedAt' | 'raisedAt' | 'escalationStep'>, steps: readonly EscalationStep[]): PlannedStep[] {
   const base = escalationBase(c);
   const out: PlannedStep[] = [];
   steps.forEach((s, step) => {
@@ -25,7 +25,7 @@ export function planEscalation(c: Pick<AlertCase, 'openedAt' | 'reopenedAt' | 'e
 }
 
 /** Steps due at `now` (in order) and when the next one falls due. */
-export function nextEscalation(c: Pick<AlertCase, 'state' | 'openedAt' | 'reopenedAt' | 'escalationStep'>, steps: readonly EscalationStep[], now: number): { due: number[]; nextAt: number | undefined } {
+export function nextEscalation(c: Pick<AlertCase, 'state' | 'openedAt' | 'reopenedAt' | 'raisedAt' | 'escalationStep'>, steps: readonly EscalationStep[], now: number): { due: number[]; nextAt: number | undefined } {
   if (c.state !== 'open') return { due: [], nextAt: undefined };
   const due: number[] = [];
   let nextAt: number | undefined;

@@ -59,11 +59,33 @@ export class AlertCases implements AlertService, AlertLedger {
     c.updatedAt = ts;
     const saved = this.deps.store.tx(() => {
       before?.();
+      this.keepNextEscalation(c);
       this.deps.store.saveCase(c);
       return entries.map((e) => this.deps.store.addLedger({ ...e, caseId: c.id, ts }));
     });
     for (const entry of saved) this.emit({ case: structuredClone(c), entry });
     return saved;
+  }
+
+  /** the case carries its next pending escalation step, so every reader can say when it is due */
+  private keepNextEscalation(c: AlertCase): void {
+    const steps = this.deps.escalation[c.severity];
+    c.escalationSteps = steps.length;
+    const next = this.deps.store.pendingEscalations(c.id).find((p) => p.step > c.escalationStep);
+    const to = next ? steps[next.step]?.to : undefined;
+    if (next && to && c.state === 'open') c.nextEscalation = { step: next.step, to, at: next.at };
+    else delete c.nextEscalation;
+  }
+
+  /**
+   * Resolving or closing while a rule of the case's incident still holds (the gas still reads
+   * above the clear level) needs an explicit override with a reason; it goes into the ledger.
+   */
+  private guard(c: AlertCase, what: 'resolve' | 'close', override: string | undefined): Record<string, unknown> | undefined {
+    const holding = c.activeRules ?? (c.state === 'open' || c.state === 'acknowledged' ? [c.rule] : []);
+    if (holding.length === 0) return undefined;
+    if (typeof override === 'string' && override.trim() !== '') return { override: { reason: override.trim(), activeRules: holding, trigger: c.trigger } };
+    throw new GridwatchError('GW_ERR_ALERT_STILL_ACTIVE', `alert ${c.id}: the condition still holds (${holding.join(', ')}); to ${what} it anyway give an override reason`, { details: { id: c.id, activeRules: holding, trigger: c.trigger, field: 'override', rule: 'required while the condition holds' } });
   }
 
   private emit(change: AlertChange): void {
@@ -104,12 +126,14 @@ export class AlertCases implements AlertService, AlertLedger {
     return c ? { case: c, ledger: this.deps.store.ledger(id) } : undefined;
   }
 
-  private move(id: string, actor: string, action: CaseAction, ledgerAction: LedgerAction, note?: string, extra?: (c: AlertCase) => void): AlertCase {
+  private move(id: string, actor: string, action: CaseAction, ledgerAction: LedgerAction, note?: string, extra?: (c: AlertCase) => void, override?: string): AlertCase {
     const c = this.mustGet(id);
+    const from = c.state;
     c.state = nextState(id, c.state, action);
+    const data = action === 'resolve' || action === 'close' ? this.guard({ ...c, state: from }, action, override) : undefined;
     extra?.(c);
     // leaving 'open' cancels every pending notification and escalation step at once
-    this.commit(c, [{ actor, action: ledgerAction, ...(note ? { note } : {}) }], () => {
+    this.commit(c, [{ actor, action: ledgerAction, ...(note ? { note } : {}), ...(data ? { data } : {}) }], () => {
       if (c.state !== 'open') this.deps.store.cancelEscalations(id);
     });
     return c;
@@ -122,20 +146,20 @@ export class AlertCases implements AlertService, AlertLedger {
     });
   }
 
-  resolve(id: string, actor: string, note?: string): AlertCase {
+  resolve(id: string, actor: string, note?: string, override?: string): AlertCase {
     return this.move(id, actor, 'resolve', 'resolved', note, (c) => {
       c.resolvedAt = this.now();
-    });
+    }, override);
   }
 
-  close(id: string, actor: string, note: string): AlertCase {
+  close(id: string, actor: string, note: string, override?: string): AlertCase {
     if (typeof note !== 'string' || note.trim() === '') {
       throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'note', note, 'closing a case needs a non-empty note (cause and action)');
     }
     return this.move(id, actor, 'close', 'closed', note.trim(), (c) => {
       c.closedAt = this.now();
       c.closeNote = note.trim();
-    });
+    }, override);
   }
 
   comment(id: string, actor: string, note: string): AlertCase {

@@ -6,6 +6,7 @@ import { GridwatchError, ValidationError, formatValue, isGridwatchError, type Er
 import type { ApiRuntime } from './runtime.js';
 import type { Principal } from './scope.js';
 import { bearerToken } from './sessions.js';
+import { notFoundPage } from './static.js';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
@@ -14,7 +15,7 @@ declare module 'fastify' {
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   GW_ERR_API_AUTH: 401, GW_ERR_API_FORBIDDEN: 403, GW_ERR_API_VALIDATION: 400, GW_ERR_API_NOT_FOUND: 404,
-  GW_ERR_API_RATE: 429, GW_ERR_ALERT_TRANSITION: 409, GW_ERR_ALERT_NOT_FOUND: 404, GW_ERR_REPORT_RANGE: 400,
+  GW_ERR_API_RATE: 429, GW_ERR_ALERT_TRANSITION: 409, GW_ERR_ALERT_STILL_ACTIVE: 409, GW_ERR_ALERT_NOT_FOUND: 404, GW_ERR_REPORT_RANGE: 400,
 };
 
 export function statusOf(code: ErrorCode): number {
@@ -75,6 +76,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send(ge.toJSON());
   });
   const notFound = (req: FastifyRequest, reply: FastifyReply): void => {
+    // a person's browser asking for a page gets a page; programs (and /api) keep the JSON error
+    const path = req.url.split('?')[0] ?? '';
+    if (req.method === 'GET' && !path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) return void reply.status(404).type('text/html; charset=utf-8').send(notFoundPage(path));
     void reply.status(404).send(new GridwatchError('GW_ERR_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, { details: { method: req.method } }).toJSON());
   };
   app.setNotFoundHandler(notFound);

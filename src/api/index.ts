@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import type { Api, RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
+import { ledgerRoutes } from './routes/ledger.js';
 import { peopleRoutes } from './routes/people.js';
 import { readingRoutes } from './routes/readings.js';
 import { reportRoutes } from './routes/reports.js';
@@ -77,6 +78,7 @@ export async function attachApi(ctx: HubContext, opts: ApiOptions): Promise<ApiR
     await auditRoutes(typed, deps);
     if (ctx.alerts) {
       await alertRoutes(typed, deps, ctx.alerts);
+      await ledgerRoutes(typed, deps, ctx.alerts);
       await silenceRoutes(typed, deps, ctx.alerts);
     } else {
       ctx.logger.warn('api: no alerting stage attached; /alerts and /silences are not served');

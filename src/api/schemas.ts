@@ -49,6 +49,8 @@ export const AlertCaseT = Type.Object({
   openedAt: Type.Number(), updatedAt: Type.Number(), acknowledgedAt: Type.Optional(Type.Number()), acknowledgedBy: Type.Optional(Type.String()),
   resolvedAt: Type.Optional(Type.Number()), closedAt: Type.Optional(Type.Number()), assignee: Type.Optional(Type.String()),
   escalationStep: Type.Integer(), trigger: Type.Record(Type.String(), Type.Unknown()), closeNote: Type.Optional(Type.String()),
+  reopenedAt: Type.Optional(Type.Number()), raisedAt: Type.Optional(Type.Number()), incident: Type.Optional(Type.String()), activeRules: Type.Optional(Type.Array(Type.String())),
+  nextEscalation: Type.Optional(Type.Object({ step: Type.Integer(), to: Type.String(), at: Type.Number() })), escalationSteps: Type.Optional(Type.Integer()),
 }, { $id: 'AlertCase' });
 
 export const LedgerEntryT = Type.Object({

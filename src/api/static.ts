@@ -23,8 +23,22 @@ function packageDir(): string {
   }
 }
 
+/** the built panel: GRIDWATCH_PANEL_DIR (a custom build, or a test's own), else dashboards/panel/dist */
 export function defaultPanelRoot(): string {
-  return join(packageDir(), 'dashboards', 'panel', 'dist');
+  return process.env.GRIDWATCH_PANEL_DIR ?? join(packageDir(), 'dashboards', 'panel', 'dist');
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** what a browser gets for an unknown path: the panel's not-found page, not the API's JSON */
+export function notFoundPage(path: string): string {
+  const p = escapeHtml(path);
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>页面不存在 · 网格监测</title><link rel="icon" href="/favicon.svg"><style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;background:#f3f5f8;color:#1f2937;margin:0}
+header{background:#1d3557;color:#fff;padding:.75rem 1rem;font-weight:600}main{padding:1rem;max-width:40rem;margin:0 auto}
+a{display:inline-block;margin-top:1rem;padding:.7rem 1rem;border-radius:8px;background:#1d4ed8;color:#fff;text-decoration:none}code{word-break:break-all}</style></head>
+<body><header>网格监测 gridwatch</header><main data-not-found="${p}"><h1>页面不存在</h1><p>没有这个页面：<code>${p}</code></p><p lang="en">Page not found: <code>${p}</code></p><a href="/#/alerts">返回告警 · Back to alerts</a></main></body></html>
+`;
 }
 
 export async function registerPanel(app: FastifyInstance, opts: PanelOptions = {}): Promise<void> {

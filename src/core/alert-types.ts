@@ -3,7 +3,7 @@ import type { Role, Severity } from './domain.js';
 
 export type CaseState = 'open' | 'acknowledged' | 'resolved' | 'closed';
 
-export type LedgerAction = 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'command_retried' | 'command_unconfirmed' | 'seen' | 'silenced' | 'no_one_on_duty';
+export type LedgerAction = 'opened' | 'notified' | 'escalated' | 'acknowledged' | 'resolved' | 'reopened' | 'closed' | 'commented' | 'reassigned' | 'delivery_failed' | 'command_sent' | 'command_ack' | 'command_retried' | 'command_unconfirmed' | 'seen' | 'silenced' | 'no_one_on_duty' | 'severity_raised' | 'condition_cleared';
 
 export interface LedgerEntry {
   seq: number;
@@ -32,6 +32,8 @@ export interface AlertCase {
   openedAt: number;
   /** set when a resolved case re-opened (escalation restarts from here) */
   reopenedAt?: number;
+  /** set when a rule of the same incident raised the severity (escalation restarts from here) */
+  raisedAt?: number;
   updatedAt: number;
   acknowledgedAt?: number;
   acknowledgedBy?: string;
@@ -43,6 +45,14 @@ export interface AlertCase {
   /** the reading or silence that triggered it */
   trigger: Record<string, unknown>;
   closeNote?: string;
+  /** the incident: the rule's `hazard` (e.g. gas), else the rule id; one active case per (device, incident) */
+  incident?: string;
+  /** rules of the incident whose condition holds now (empty or absent: the condition has cleared) */
+  activeRules?: string[];
+  /** the next pending escalation step, if any (kept by the alerting stage on every change) */
+  nextEscalation?: { step: number; to: string; at: number };
+  /** how many escalation steps the case's severity has */
+  escalationSteps?: number;
 }
 
 export interface AlertChange {
@@ -78,9 +88,10 @@ export interface AlertService {
   list(filter: AlertFilter): AlertCase[];
   get(id: string): { case: AlertCase; ledger: LedgerEntry[] } | undefined;
   acknowledge(id: string, actor: string, note?: string): AlertCase;
-  resolve(id: string, actor: string, note?: string): AlertCase;
-  /** closing needs a note: cause and action (建档销账) */
-  close(id: string, actor: string, note: string): AlertCase;
+  /** while the condition still holds, only with `override` (the reason, recorded in the ledger) */
+  resolve(id: string, actor: string, note?: string, override?: string): AlertCase;
+  /** closing needs a note: cause and action (建档销账); while the condition holds, also `override` */
+  close(id: string, actor: string, note: string, override?: string): AlertCase;
   comment(id: string, actor: string, note: string): AlertCase;
   reassign(id: string, actor: string, person: string): AlertCase;
   markSeen(id: string, actor: string): void;

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   GW_ERR_RULE_INVALID: 'A rule definition is invalid',
   GW_ERR_ALERT_NOT_FOUND: 'No alert case has that id',
   GW_ERR_ALERT_TRANSITION: 'The alert case cannot make that transition',
+  GW_ERR_ALERT_STILL_ACTIVE: 'The case\'s condition still holds: resolving or closing it needs an override with a reason',
   GW_ERR_NOTIFY_DELIVERY: 'A notification channel failed to deliver',
   GW_ERR_API_AUTH: 'The request has no valid credentials',
   GW_ERR_API_FORBIDDEN: 'The user may not do this',

@@ -92,6 +92,8 @@ export const RuleSpecSchema = Type.Object({
   actions: Type.Optional(Type.Array(Type.Union([Type.Literal('closeValve'), Type.Literal('siren')]))),
   enabled: Type.Optional(Type.Boolean()),
   title: Type.Optional(Type.Object({ zh: Type.String(), en: Type.String() }, { additionalProperties: false })),
+  /** rules with the same hazard are one incident per device: a higher severity raises the open case instead of opening a second */
+  hazard: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' })),
 }, { additionalProperties: false });
 
 export type RuleSpec = Static<typeof RuleSpecSchema>;

@@ -15,10 +15,10 @@ export default defineKind({
     valve: { schema: Type.Union([Type.Literal('open'), Type.Literal('closed')]), label: { zh: '阀门', en: 'Valve' } },
   },
   defaultRules: [
-    { id: 'gas-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 10, clear: 5 }, minHold: '60s', title: { zh: '燃气浓度偏高', en: 'Gas level elevated' } },
-    { id: 'gas-critical', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 25, clear: 10 }, minHold: '60s', actions: ['closeValve'], title: { zh: '燃气泄漏', en: 'Gas leak' } },
-    { id: 'co-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 50, clear: 30 }, for: '60m', title: { zh: '一氧化碳偏高', en: 'CO elevated' } },
-    { id: 'co-critical', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 100, clear: 50 }, for: '10m', title: { zh: '一氧化碳超标', en: 'CO high' } },
-    { id: 'co-critical-instant', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 300, clear: 50 }, title: { zh: '一氧化碳严重超标', en: 'CO very high' } },
+    { id: 'gas-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 10, clear: 5 }, minHold: '60s', hazard: 'gas', title: { zh: '燃气浓度偏高', en: 'Gas level elevated' } },
+    { id: 'gas-critical', kind: 'gas', severity: 'critical', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 25, clear: 10 }, minHold: '60s', actions: ['closeValve'], hazard: 'gas', title: { zh: '燃气泄漏', en: 'Gas leak' } },
+    { id: 'co-warning', kind: 'gas', hazard: 'co', severity: 'warning', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 50, clear: 30 }, for: '60m', title: { zh: '一氧化碳偏高', en: 'CO elevated' } },
+    { id: 'co-critical', kind: 'gas', hazard: 'co', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 100, clear: 50 }, for: '10m', title: { zh: '一氧化碳超标', en: 'CO high' } },
+    { id: 'co-critical-instant', kind: 'gas', hazard: 'co', severity: 'critical', condition: { type: 'threshold', field: 'co_ppm', op: 'gte', raise: 300, clear: 50 }, title: { zh: '一氧化碳严重超标', en: 'CO very high' } },
   ],
 });

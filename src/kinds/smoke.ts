@@ -14,7 +14,7 @@ export default defineKind({
     temp_c: { schema: Type.Number({ minimum: -40, maximum: 125 }), unit: '°C', label: { zh: '温度', en: 'Temperature' } },
   },
   defaultRules: [
-    { id: 'smoke-alarm', kind: 'smoke', severity: 'critical', condition: { type: 'state', field: 'alarm', equals: true }, minHold: '30s', title: { zh: '烟雾报警', en: 'Smoke alarm' } },
-    { id: 'smoke-obscuration', kind: 'smoke', severity: 'warning', condition: { type: 'threshold', field: 'obscuration', op: 'gte', raise: 4.5, clear: 2 }, title: { zh: '烟雾浓度偏高', en: 'Smoke building up' } },
+    { id: 'smoke-alarm', kind: 'smoke', hazard: 'smoke', severity: 'critical', condition: { type: 'state', field: 'alarm', equals: true }, minHold: '30s', title: { zh: '烟雾报警', en: 'Smoke alarm' } },
+    { id: 'smoke-obscuration', kind: 'smoke', hazard: 'smoke', severity: 'warning', condition: { type: 'threshold', field: 'obscuration', op: 'gte', raise: 4.5, clear: 2 }, title: { zh: '烟雾浓度偏高', en: 'Smoke building up' } },
   ],
 });

@@ -177,8 +177,12 @@ describe('alert cases', () => {
     expect(far.status).toBe(400);
     const re = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/reassign`, as: 'wang', payload: { person: 'li' } });
     expect(json<AlertCase>(re.body).assignee).toBe('li');
-    expect((await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/resolve`, as: 'li' })).status).toBe(200); // no body at all
-    const closed = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/close`, as: 'li', payload: { note: '阀门松动，已紧固' } });
+    // the gas still reads above the clear level: resolving needs an override with a reason
+    const held = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/resolve`, as: 'li' }); // no body at all
+    expect(held.status).toBe(409);
+    expect(json<{ code: string }>(held.body).code).toBe('GW_ERR_ALERT_STILL_ACTIVE');
+    expect((await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/resolve`, as: 'li', payload: { override: '传感器故障，已现场确认无泄漏' } })).status).toBe(200);
+    const closed = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/close`, as: 'li', payload: { note: '阀门松动，已紧固', override: '传感器故障，已现场确认无泄漏' } });
     expect(json<AlertCase>(closed.body)).toMatchObject({ state: 'closed', closeNote: '阀门松动，已紧固' });
     const audit = json<{ actor: string; action: string; target: string }[]>((await call({ method: 'GET', url: '/api/v1/audit', as: 'root' })).body);
     expect(audit.filter((a) => a.target === `alert:${g1.id}`).map((a) => `${a.actor}:${a.action}`)).toEqual(['li:alert.close', 'li:alert.resolve', 'wang:alert.reassign', 'wang:alert.ack', 'wang:alert.seen']);

@@ -2,7 +2,7 @@
 // night noise windows and limits, and report formatting.
 import { describe, expect, it } from 'vitest';
 import type { AlertCase, AlertChange, LedgerEntry } from '../../src/core/alert-types.js';
-import { actionsFor, isNewCritical, upsertCase, validCloseNote } from '../../dashboards/panel/src/logic/alerts.js';
+import { actionsFor, isNewCritical, minutesBetween, triageOrder, upsertCase, validCloseNote } from '../../dashboards/panel/src/logic/alerts.js';
 import { fmtCell, fmtValues, toTable } from '../../dashboards/panel/src/logic/format.js';
 import { hourlySlots, lastNight, nightLimit, nightWindow } from '../../dashboards/panel/src/logic/noise.js';
 
@@ -17,13 +17,27 @@ const entry = (caseId: string, action: LedgerEntry['action']): LedgerEntry => ({
 const change = (c: AlertCase, action: LedgerEntry['action']): AlertChange => ({ case: c, entry: entry(c.id, action) });
 
 describe('alert list', () => {
-  it('keeps newest first and replaces a case in place', () => {
+  it('keeps the longest waiting first among equals and replaces a case in place', () => {
     let list = upsertCase([], mkCase('a', 1000));
     list = upsertCase(list, mkCase('b', 3000));
     list = upsertCase(list, mkCase('c', 2000));
-    expect(list.map((c) => c.id)).toEqual(['b', 'c', 'a']);
+    expect(list.map((c) => c.id)).toEqual(['a', 'c', 'b']);
     list = upsertCase(list, mkCase('c', 2000, { state: 'acknowledged', updatedAt: 2500 }));
-    expect(list.map((c) => `${c.id}:${c.state}`)).toEqual(['b:open', 'c:acknowledged', 'a:open']);
+    expect(list.map((c) => `${c.id}:${c.state}`)).toEqual(['a:open', 'b:open', 'c:acknowledged']);
+  });
+
+  it('triage: open unacknowledged criticals first, resolved last, then severity, then open before acknowledged, then age', () => {
+    const cases = [
+      mkCase('resolved-crit', 100, { state: 'resolved' }),
+      mkCase('offline-warn', 200, { severity: 'warning' }),
+      mkCase('acked-crit', 50, { state: 'acknowledged' }),
+      mkCase('new-crit', 900),
+      mkCase('old-crit', 300),
+      mkCase('info', 10, { severity: 'info' }),
+      mkCase('acked-warn', 5, { severity: 'warning', state: 'acknowledged' }),
+    ];
+    expect([...cases].sort(triageOrder).map((c) => c.id)).toEqual(['old-crit', 'new-crit', 'acked-crit', 'offline-warn', 'acked-warn', 'info', 'resolved-crit']);
+    expect(minutesBetween(0, 8 * 60_000 + 59_000)).toBe(8);
   });
 
   it('drops closed cases and ignores a stale copy', () => {
@@ -40,11 +54,13 @@ describe('alert list', () => {
     expect(isNewCritical([], change(crit, 'escalated'))).toBe(false);
     expect(isNewCritical([], change(mkCase('w', 1, { severity: 'warning' }), 'opened'))).toBe(false);
     expect(isNewCritical([mkCase('a', 1000, { state: 'resolved' })], change(crit, 'reopened'))).toBe(true);
+    // the same incident raised from warning to critical rings too
+    expect(isNewCritical([mkCase('a', 1000, { severity: 'warning', state: 'acknowledged' })], change(crit, 'severity_raised'))).toBe(true);
   });
 
   it('offers the buttons each state allows and needs a close note', () => {
     expect(actionsFor('open')).toEqual(['ack', 'resolve']);
-    expect(actionsFor('acknowledged')).toEqual(['resolve', 'close']);
+    expect(actionsFor('acknowledged')).toEqual(['resolve']);
     expect(actionsFor('resolved')).toEqual(['close']);
     expect(actionsFor('closed')).toEqual([]);
     expect(validCloseNote('  ')).toBe(false);

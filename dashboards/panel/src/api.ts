@@ -83,8 +83,8 @@ export async function logout(): Promise<void> {
 
 export type CaseAction = 'ack' | 'resolve' | 'close' | 'comment';
 
-export function caseAction(id: string, action: CaseAction, note?: string): Promise<AlertCase> {
-  return post<AlertCase>(`/alerts/${encodeURIComponent(id)}/${action}`, note === undefined ? {} : { note });
+export function caseAction(id: string, action: CaseAction, body: { note?: string; override?: string } = {}): Promise<AlertCase> {
+  return post<AlertCase>(`/alerts/${encodeURIComponent(id)}/${action}`, body);
 }
 
 export function getCase(id: string): Promise<{ case: AlertCase; ledger: LedgerEntry[] }> {

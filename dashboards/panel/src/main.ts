@@ -1,11 +1,13 @@
-// The panel's entry: session, socket, header and the hash router
-// (#/login, #/alerts, #/alerts/<id>, #/sensors, #/noise, #/uptime).
+// The panel's entry: session, socket, header, the banners every page carries (connection lost,
+// critical waiting) and the hash router (#/login, #/alerts, #/alerts/<id>, #/history, #/sensors,
+// #/noise, #/uptime, #/work). Unknown routes get the not-found page.
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
-import { alertCases, followAlerts, loadAlerts, onAlerts, resetAlerts } from './alert-store.js';
+import { alertCases, currentTrust, followAlerts, onAlerts, onTrust, resetAlerts } from './alert-store.js';
 import { loadSession, logout } from './api.js';
-import { hasStoredLang, lang, setLang, t, type MessageKey } from './i18n/index.js';
+import { hasStoredLang, lang, setLang, t, tf, tx, type MessageKey } from './i18n/index.js';
 import { connectLive, disconnectLive, type LiveSocket } from './live.js';
+import { isUnackedCritical } from './logic/alerts.js';
 import type { Cleanup, Page } from './page.js';
 import { renderAlertDetail } from './pages/alert-detail.js';
 import { renderAlerts } from './pages/alerts.js';
@@ -16,6 +18,7 @@ import { renderUptime } from './pages/uptime.js';
 import { forgetSites } from './sites.js';
 import { unlockAudio } from './ui/alarm.js';
 import { h } from './ui/dom.js';
+import { keepAwake } from './ui/wake.js';
 
 const app = document.getElementById('app') as HTMLElement;
 const routes: { name: string; label: MessageKey; page: Page }[] = [
@@ -25,7 +28,6 @@ const routes: { name: string; label: MessageKey; page: Page }[] = [
   { name: 'uptime', label: 'nav.uptime', page: renderUptime },
 ];
 let socket: LiveSocket | undefined;
-let connected = false;
 let cleanup: Cleanup | void;
 
 function parseHash(): { name: string; param?: string } {
@@ -34,15 +36,42 @@ function parseHash(): { name: string; param?: string } {
 }
 
 function liveBadge(): HTMLElement {
-  return h('span', { class: `live ${connected ? 'live-on' : 'live-off'}`, 'data-live': connected ? 'on' : 'off' }, t(connected ? 'live.on' : 'live.off'));
+  const on = currentTrust().connected;
+  return h('span', { class: `live ${on ? 'live-on' : 'live-off'}`, 'data-live': on ? 'on' : 'off' }, t(on ? 'live.on' : 'live.off'));
+}
+
+/** loud, on every page: the link is down or the list could not be loaded */
+function connBanner(): HTMLElement {
+  const tr = currentTrust();
+  const state = !tr.connected ? 'down' : tr.synced ? 'ok' : tr.failed ? 'failed' : 'syncing';
+  const text = { down: t('conn.down'), failed: t('conn.syncFailed'), syncing: t('conn.syncing'), ok: '' }[state];
+  const loud = state === 'down' || state === 'failed';
+  return h('div', { class: `banner banner-conn banner-${loud ? 'down' : state}`, 'data-conn': state, role: loud ? 'alert' : undefined, hidden: state === 'ok' }, text);
+}
+
+/** loud, on every page: critical cases nobody has acknowledged yet */
+function criticalBanner(): HTMLElement {
+  const waiting = alertCases().filter(isUnackedCritical);
+  const first = waiting[0];
+  return h('div', { class: 'banner banner-critical', 'data-critical': String(waiting.length), role: waiting.length ? 'alert' : undefined, hidden: waiting.length === 0 },
+    tf('alerts.criticalBanner', { n: waiting.length }), ' ',
+    first ? h('a', { href: `#/alerts/${encodeURIComponent(first.id)}` }, `${first.title[lang()] || first.title.zh} →`) : null);
+}
+
+function refreshBanners(): void {
+  document.querySelector('.live')?.replaceWith(liveBadge());
+  document.querySelector('.banner-conn')?.replaceWith(connBanner());
+  document.querySelector('.banner-critical')?.replaceWith(criticalBanner());
 }
 
 function header(current: string): HTMLElement {
+  const session = loadSession();
   const nav = h('nav', { class: 'nav' }, routes.map((r) =>
     h('a', { href: `#/${r.name}`, class: r.name === current ? 'active' : undefined }, t(r.label), r.name === 'alerts' ? h('span', { class: 'nav-count', 'data-count': 'open' }) : null)));
   const langBtn = h('button', { class: 'btn-link', 'data-action': 'lang', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, t('nav.lang'));
   const out = h('button', { class: 'btn-link', 'data-action': 'logout', onclick: () => void signOut() }, t('nav.logout'));
-  return h('header', { class: 'top' }, h('strong', { class: 'brand' }, t('appName')), nav, h('div', { class: 'tools' }, liveBadge(), langBtn, out));
+  const who = session ? h('span', { class: 'who', 'data-user': session.user.id }, tf('nav.user', { name: session.user.name, role: tx('role', session.user.role) })) : null;
+  return h('header', { class: 'top' }, h('strong', { class: 'brand' }, t('appName')), nav, h('div', { class: 'tools' }, who, liveBadge(), langBtn, out));
 }
 
 /** forget everything the last user could see */
@@ -51,6 +80,7 @@ function endSession(): void {
   socket = undefined;
   resetAlerts();
   forgetSites();
+  keepAwake(false);
 }
 
 async function signOut(): Promise<void> {
@@ -60,13 +90,15 @@ async function signOut(): Promise<void> {
 }
 
 function startSession(token: string): LiveSocket {
-  const s = connectLive(token, (on) => {
-    connected = on;
-    document.querySelector('.live')?.replaceWith(liveBadge());
-  });
+  const s = connectLive(token, () => undefined);
   followAlerts(s);
-  onAlerts(showOpenCount);
-  void loadAlerts().catch(() => undefined);
+  onTrust(refreshBanners);
+  onAlerts((list) => {
+    showOpenCount();
+    refreshBanners();
+    // keep the phone's screen on while a critical case waits for someone
+    keepAwake(list.some(isUnackedCritical));
+  });
   return s;
 }
 
@@ -75,6 +107,10 @@ function showOpenCount(): void {
   const n = alertCases().filter((c) => c.state === 'open').length;
   const el = document.querySelector<HTMLElement>('[data-count=open]');
   if (el) el.textContent = n > 0 ? String(n) : '';
+}
+
+function notFound(main: HTMLElement, path: string): void {
+  main.append(h('h1', {}, t('notFound.title')), h('p', { class: 'note', 'data-not-found': path }, tf('notFound.body', { path })), h('a', { class: 'btn', href: '#/alerts' }, t('notFound.home')));
 }
 
 function render(): void {
@@ -95,12 +131,16 @@ function render(): void {
     return;
   }
   socket ??= startSession(session.token);
+  if (name === '') return void (window.location.hash = '#/alerts');
   const route = routes.find((r) => r.name === name);
-  if (!route) return void (window.location.hash = '#/alerts');
-  const main = h('main', { class: `page page-${route.name}` });
-  app.replaceChildren(header(route.name), main);
-  document.title = `${t(route.label)} · ${t('appName')}`;
+  const main = h('main', { class: `page page-${route?.name ?? 'not-found'}` });
+  app.replaceChildren(header(route?.name ?? ''), connBanner(), criticalBanner(), main);
   showOpenCount();
+  if (!route) {
+    document.title = `${t('notFound.title')} · ${t('appName')}`;
+    return notFound(main, window.location.hash || window.location.pathname);
+  }
+  document.title = `${t(route.label)} · ${t('appName')}`;
   const page = route.name === 'alerts' && param ? renderAlertDetail : route.page;
   cleanup = page(main, { session, socket, param });
 }

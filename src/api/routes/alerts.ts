@@ -58,15 +58,19 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
       caseFor(alerts, p, req.params.id, `${name} alerts`);
       const b = (req.body ?? {}) as Record<string, string | undefined>;
       const updated = run(req.params.id, p, b);
-      audit(rt, req, ctx.clock.now(), `alert.${name}`, `alert:${req.params.id}`, b.note !== undefined || b.person !== undefined ? { note: b.note, person: b.person } : {});
+      audit(rt, req, ctx.clock.now(), `alert.${name}`, `alert:${req.params.id}`, b.note !== undefined || b.person !== undefined || b.override !== undefined ? { note: b.note, person: b.person, override: b.override } : {});
       return updated;
     });
   };
   const optNote = Type.Union([Type.Object({ note: Type.Optional(Note) }, { additionalProperties: false }), Type.Null()]);
   const needNote = Type.Object({ note: Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' }) }, { additionalProperties: false });
+  // while the condition still holds, resolve/close answer 409 GW_ERR_ALERT_STILL_ACTIVE unless `override` gives a reason
+  const Override = Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S', description: 'why the case is resolved/closed although its condition still holds' }));
+  const resolveBody = Type.Union([Type.Object({ note: Type.Optional(Note), override: Override }, { additionalProperties: false }), Type.Null()]);
+  const closeBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' }), override: Override }, { additionalProperties: false });
   action('ack', optNote, (id, p, b) => alerts.acknowledge(id, p.id, b.note));
-  action('resolve', optNote, (id, p, b) => alerts.resolve(id, p.id, b.note));
-  action('close', needNote, (id, p, b) => alerts.close(id, p.id, b.note as string));
+  action('resolve', resolveBody, (id, p, b) => alerts.resolve(id, p.id, b.note, b.override));
+  action('close', closeBody, (id, p, b) => alerts.close(id, p.id, b.note as string, b.override));
   action('comment', needNote, (id, p, b) => alerts.comment(id, p.id, b.note as string));
   action('reassign', Type.Object({ person: Type.String({ minLength: 1 }) }, { additionalProperties: false }), (id, p, b) => {
     const person = ctx.config.people.find((x) => x.id === b.person);

@@ -42,3 +42,8 @@ export function tx(prefix: string, value: string): string {
   const key = `${prefix}.${value}`;
   return key in zh ? dictionaries[current][key as MessageKey] : value;
 }
+
+/** a message with {name} placeholders filled in */
+export function tf(key: MessageKey, vars: Record<string, string | number>): string {
+  return t(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}

@@ -1,0 +1,90 @@
+// Never falsely calm (issue 11, point 1), in Chromium against the REAL hub: a page load while the
+// hub cannot be reached says it cannot tell, loudly, and never "暂无告警"; after a hub restart
+// (which disconnects sockets server-side) the panel reconnects by itself and a case opened after
+// the restart appears without a reload, on a phone and on a desk.
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { ARTIFACTS, PHONE, launchChromium } from './browser.js';
+import { signIn, startPanelHub, type PanelHub } from './real-hub.js';
+
+const DESK = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+let influx: TestInflux;
+let t: PanelHub;
+let browser: Browser;
+
+beforeAll(async () => {
+  influx = await startTestInflux();
+  t = await startPanelHub(influx.url);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+  await influx?.cleanup();
+});
+
+describe('the panel never looks calm when it cannot know', () => {
+  it('phone: a page load while the hub cannot be reached shows a loud banner and "cannot tell", never "暂无告警"; it recovers by itself', async () => {
+    const ctx = await browser.newContext(PHONE);
+    const page = await ctx.newPage();
+    try {
+      await signIn(page, t.base, 'chenjing');
+      await page.waitForSelector('[data-empty=known]');
+      // the phone's network drops for the API and the live link (the page itself is cached)
+      let offline = true;
+      await page.route('**/api/v1/**', (r) => (offline ? r.abort('internetdisconnected') : r.fallback()));
+      await page.route('**/socket.io/**', (r) => (offline ? r.abort('internetdisconnected') : r.fallback()));
+      await page.routeWebSocket('**/socket.io/**', (ws) => (offline ? ws.close() : ws.connectToServer()));
+      await page.reload();
+      await page.waitForSelector('[data-conn=down]', { state: 'visible' });
+      await page.waitForSelector('[data-empty=unknown]', { state: 'visible' });
+      expect(await page.locator('.cases').textContent()).not.toContain('暂无告警');
+      expect(await page.locator('[data-conn=down]').getAttribute('role')).toBe('alert');
+      await page.screenshot({ path: join(ARTIFACTS, 'live-unknown-phone.png') });
+      offline = false;
+      // back by itself: no reload, no tap
+      await page.waitForSelector('[data-conn=ok]', { state: 'attached', timeout: 30_000 });
+      await page.waitForSelector('[data-empty=known]', { timeout: 30_000 });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('hub restart: phone and desk show the outage, reconnect by themselves and show a case opened after the restart without a reload', async () => {
+    const phoneCtx = await browser.newContext(PHONE);
+    const deskCtx = await browser.newContext(DESK);
+    const phone = await phoneCtx.newPage();
+    const desk = await deskCtx.newPage();
+    try {
+      await signIn(phone, t.base, 'chenjing');
+      await signIn(desk, t.base, 'street');
+      const mark = async (p: Page): Promise<void> => { await p.evaluate(() => { (window as unknown as { gwMark: number }).gwMark = 1; }); };
+      await mark(phone);
+      await mark(desk);
+      await t.stop();
+      for (const p of [phone, desk]) {
+        await p.waitForSelector('[data-conn=down]', { state: 'visible', timeout: 30_000 });
+        await p.waitForSelector('[data-live=off]');
+      }
+      await phone.screenshot({ path: join(ARTIFACTS, 'live-hub-down-phone.png') });
+      await t.start();
+      for (const p of [phone, desk]) await p.waitForSelector('[data-conn=ok]', { state: 'attached', timeout: 60_000 });
+      await t.publish('gas-lty8-0201', { lel: 30, battery: 88 });
+      for (const p of [phone, desk]) {
+        const card = p.locator('.case[data-severity=critical]', { hasText: '8号楼' });
+        await card.waitFor({ timeout: 30_000 });
+        expect(await card.textContent()).toContain('龙天园社区');
+        // the same page, not a reload
+        expect(await p.evaluate(() => (window as unknown as { gwMark?: number }).gwMark)).toBe(1);
+        expect(await p.locator('[data-conn=down]').count()).toBe(0);
+      }
+      await desk.screenshot({ path: join(ARTIFACTS, 'live-after-restart-desk.png') });
+    } finally {
+      await phoneCtx.close();
+      await deskCtx.close();
+    }
+  });
+});
