@@ -37,7 +37,7 @@ afterAll(async () => {
   await influx?.cleanup();
 });
 
-const rings = async (p: Page): Promise<number> => Number(await p.evaluate(() => document.body.dataset.rings ?? '0'));
+const rings = async (p: Page): Promise<number> => Number((await p.getAttribute('body', 'data-rings')) ?? '0');
 
 describe('cases on the phone of the grid worker of 第一网格 (韩涛)', () => {
   it('triage: the critical leak is on top, one case per incident, raised from warning, with waiting time, escalation and place', async () => {
@@ -76,7 +76,7 @@ describe('cases on the phone of the grid worker of 第一网格 (韩涛)', () =>
     expect(before).toBeGreaterThanOrEqual(1);
     await phone.clock.runFor(31_000);
     expect(await rings(phone)).toBeGreaterThan(before);
-    expect(await phone.evaluate(() => document.body.dataset.wake)).toMatch(/^(on|wanted)$/);
+    expect(await phone.getAttribute('body', 'data-wake')).toMatch(/^(on|wanted)$/);
     await phone.click('nav a[href="#/sensors"]');
     await phone.waitForSelector('.banner-critical[data-critical="1"]', { state: 'visible' });
     await phone.click('.banner-critical a');
@@ -84,7 +84,7 @@ describe('cases on the phone of the grid worker of 第一网格 (韩涛)', () =>
     await phone.locator(`.case[data-case-id="${caseId}"] [data-action=ack]`).tap();
     await phone.waitForSelector(`.case[data-case-id="${caseId}"][data-state=acknowledged]`);
     await phone.waitForSelector('.banner-critical', { state: 'hidden' });
-    expect(await phone.evaluate(() => document.body.dataset.wake)).toBeUndefined();
+    expect(await phone.getAttribute('body', 'data-wake')).toBeNull();
     const after = await rings(phone);
     await phone.clock.runFor(61_000);
     expect(await rings(phone)).toBe(after);
@@ -121,7 +121,7 @@ describe('cases on the phone of the grid worker of 第一网格 (韩涛)', () =>
     for (const route of ['#/alerts', '#/sensors', '#/uptime']) {
       await phone.goto(`${t.base}/${route}`);
       await phone.waitForSelector('main');
-      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     }
   });
 });

@@ -61,7 +61,7 @@ describe('the panel never looks calm when it cannot know', () => {
     try {
       await signIn(phone, t.base, 'chenjing');
       await signIn(desk, t.base, 'street');
-      const mark = async (p: Page): Promise<void> => { await p.evaluate(() => { (window as unknown as { gwMark: number }).gwMark = 1; }); };
+      const mark = async (p: Page): Promise<void> => { await p.evaluate(() => { (globalThis as unknown as { gwMark: number }).gwMark = 1; }); };
       await mark(phone);
       await mark(desk);
       await t.stop();
@@ -78,7 +78,7 @@ describe('the panel never looks calm when it cannot know', () => {
         await card.waitFor({ timeout: 30_000 });
         expect(await card.textContent()).toContain('龙天园社区');
         // the same page, not a reload
-        expect(await p.evaluate(() => (window as unknown as { gwMark?: number }).gwMark)).toBe(1);
+        expect(await p.evaluate(() => (globalThis as unknown as { gwMark?: number }).gwMark)).toBe(1);
         expect(await p.locator('[data-conn=down]').count()).toBe(0);
       }
       await desk.screenshot({ path: join(ARTIFACTS, 'live-after-restart-desk.png') });
