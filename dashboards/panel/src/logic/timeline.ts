@@ -67,6 +67,11 @@ export function describeEntry(e: LedgerEntry, lang: Lang, names: Names, commands
       const cmd = d?.command as Record<string, unknown> | undefined;
       return { who, what: commandWords(cmd, lang), detail: String(d?.device ?? '') };
     }
+    case 'command_retried': return { who, what: zh ? `设备未回应，指令重发（第${String(d?.send ?? '?')}次）` : `No answer from the device: command re-sent (#${String(d?.send ?? '?')})`, detail: String(d?.device ?? '') };
+    case 'command_unconfirmed': {
+      const valve = commands.get(String(d?.commandId))?.cmd === 'valve';
+      return { who, what: valve ? (zh ? '阀门未确认关闭 ✗ — 请上门关闭' : 'valve close NOT confirmed ✗ — close it on site') : (zh ? '设备未确认执行 ✗' : 'device did not confirm ✗'), detail: String(d?.device ?? '') };
+    }
     case 'command_ack': {
       const cmd = commands.get(String(d?.commandId));
       const ok = d?.ok === true;
@@ -97,6 +102,7 @@ export function valveState(ledger: readonly LedgerEntry[]): 'none' | 'sent' | 'c
   for (const e of ledger) {
     if (e.action === 'command_sent' && (e.data?.command as { cmd?: string } | undefined)?.cmd === 'valve') state = 'sent';
     if (e.action === 'command_ack' && cmds.get(String(e.data?.commandId))?.cmd === 'valve') state = e.data?.ok === true ? 'closed' : 'failed';
+    if (e.action === 'command_unconfirmed' && cmds.get(String(e.data?.commandId))?.cmd === 'valve' && state !== 'closed') state = 'failed';
   }
   return state;
 }
