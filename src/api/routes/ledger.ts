@@ -16,7 +16,7 @@ const SEVERITIES = ['info', 'warning', 'critical'] as const;
 const KINDS = ['smoke', 'gas', 'noise', 'water'] as const;
 
 export async function ledgerRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: AlertService): Promise<void> {
-  const people = (): readonly { id: string; name: string; role: string; grids: string[] }[] => ctx.people?.() ?? ctx.config.people;
+  const people = (): readonly { id: string; name: string; role: string; grids: string[] }[] => ctx.registry.people();
   const nameOf = (id: string | undefined): string => (id === undefined ? '' : id === 'system' ? '系统' : people().find((p) => p.id === id)?.name ?? id);
 
   app.get('/ledger/people', {
