@@ -18,7 +18,7 @@ export interface BenchDevice {
 export interface Fixture {
   load: BenchDevice[];
   idle: BenchDevice[];
-  /** smoke sensors that each raise one alarm in the alert-latency figure */
+  /** gas sensors with a valve, each in a unit of its own: one gas alarm each in the latency figures */
   alarm: BenchDevice[];
   admin: { id: string; password: string };
   /** the config object (write with writeConfig) */
@@ -35,10 +35,10 @@ export function makeFixture(opts: { loadDevices: number; idleDevices: number; al
   const idleSecret = newSecret();
   const idleHash = hashSecretSync(idleSecret, CHEAP_SCRYPT);
   const idle: BenchDevice[] = Array.from({ length: opts.idleDevices }, (_, i) => ({ id: `idle-${i}`, kind: 'smoke', building: buildings[i % buildings.length]?.id ?? 'bb-0', secret: idleSecret }));
-  const alarm: BenchDevice[] = Array.from({ length: opts.alarmDevices }, (_, i) => ({ id: `alarm-${i}`, kind: 'smoke', building: buildings[i % buildings.length]?.id ?? 'bb-0', secret: idleSecret }));
+  const alarm: BenchDevice[] = Array.from({ length: opts.alarmDevices }, (_, i) => ({ id: `valve-${i}`, kind: 'gas', building: buildings[i % buildings.length]?.id ?? 'bb-0', secret: idleSecret }));
   const admin = { id: 'bench-admin', password: newSecret() };
   const devices = [
-    ...alarm.map((d) => ({ id: d.id, kind: d.kind, building: d.building, intervalS: 3600, secretHash: idleHash })),
+    ...alarm.map((d) => ({ id: d.id, kind: d.kind, building: d.building, unit: d.id, intervalS: 3600, secretHash: idleHash, valve: true })),
     ...load.map((d) => ({ id: d.id, kind: d.kind, building: d.building, intervalS: 60, secretHash: hashSecretSync(d.secret, CHEAP_SCRYPT) })),
     ...idle.map((d) => ({ id: d.id, kind: d.kind, building: d.building, intervalS: 3600, secretHash: idleHash })),
   ];

@@ -1,6 +1,6 @@
 // The real hub as a child process (`gridwatch serve`), so its RSS is its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface HubProcess {
@@ -25,6 +25,7 @@ export async function startHubProcess(opts: { config: string; influxUrl: string;
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString()).slice(-4000);
+    if (opts.logFile) appendFileSync(opts.logFile, b);
   });
   const deadline = Date.now() + 120_000;
   for (;;) {

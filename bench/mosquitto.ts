@@ -1,13 +1,18 @@
-// The peer: Debian's mosquitto on a free port (temp config) and a minimal subscriber that writes
-// every reading to InfluxDB (line protocol over HTTP, batched like the hub's writer).
-import { spawn, type ChildProcess } from 'node:child_process';
+// The do-it-yourself peer: Debian's mosquitto on a free port (temp config) and one subscriber
+// script in its own process (peer-writer.ts) writing every reading to InfluxDB. Both pids are
+// reported so the bench can charge their CPU.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { freePort } from '../src/store/influxd.js';
 
 export interface Peer {
   port: number;
+  /** mosquitto's pid */
+  brokerPid: number;
+  /** the subscriber's pid (undefined when started without one) */
+  writerPid?: number;
   close(): Promise<void>;
 }
 
@@ -28,61 +33,36 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-function line(kind: string, device: string, body: Record<string, unknown>): string | undefined {
-  const fields: string[] = [];
-  for (const [k, v] of Object.entries(body)) {
-    if (k === 'ts') continue;
-    if (typeof v === 'number') fields.push(k === 'seq' ? `${k}=${v}i` : `${k}=${v}`);
-    else if (typeof v === 'boolean') fields.push(`${k}=${v}`);
-    else if (typeof v === 'string') fields.push(`${k}="${v.replace(/"/g, '\\"')}"`);
-  }
-  if (fields.length === 0 || typeof body.ts !== 'number') return undefined;
-  return `${kind},device=${device} ${fields.join(',')} ${Math.trunc(body.ts)}`;
-}
+const stop = (child: ChildProcess, how: () => void): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  how();
+  return exited;
+};
 
-/** mosquitto plus a subscriber writing to `db` on `influxUrl`; kinds by device id. */
-export async function startPeer(opts: { dir: string; influxUrl: string; db: string; kindOf: (device: string) => string | undefined; qos: 0 | 1 }): Promise<Peer> {
+/** mosquitto, plus (with `writer`) the subscriber writing to `writer.db` on `writer.influxUrl`. */
+export async function startPeer(opts: { dir: string; writer?: { influxUrl: string; db: string; kinds: Record<string, string>; qos: 0 | 1 } }): Promise<Peer> {
   const port = await freePort();
   const conf = join(opts.dir, `mosquitto-${port}.conf`);
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 0\nlog_type error\n`);
-  const child = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
-  await waitForPort(port, child);
-  await fetch(`${opts.influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${opts.db}"` }) });
-
-  let buffer: string[] = [];
-  let writing: Promise<void> = Promise.resolve();
-  const flush = (): void => {
-    if (buffer.length === 0) return;
-    const body = buffer.join('\n');
-    buffer = [];
-    writing = writing.then(async () => {
-      await fetch(`${opts.influxUrl}/write?db=${opts.db}&precision=ms`, { method: 'POST', body });
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 0\nmax_connections -1\nlog_type error\n`);
+  const broker = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+  await waitForPort(port, broker);
+  let writer: ChildProcess | undefined;
+  if (opts.writer) {
+    const w = fork(join(import.meta.dirname, 'peer-writer.ts'), [JSON.stringify({ port, ...opts.writer })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    writer = w;
+    await new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('exit', (code) => reject(new Error(`peer writer exited with ${code}`)));
     });
-  };
-  const timer = setInterval(flush, 100);
-  const sub: MqttClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'peer-writer', reconnectPeriod: 0 });
-  sub.on('message', (topic, payload) => {
-    const device = topic.split('/')[2] ?? '';
-    const kind = opts.kindOf(device);
-    if (!kind) return;
-    try {
-      const l = line(kind, device, JSON.parse(payload.toString()) as Record<string, unknown>);
-      if (l) buffer.push(l);
-    } catch {
-      return;
-    }
-    if (buffer.length >= 5000) flush();
-  });
-  await sub.subscribeAsync('gridwatch/v1/+/reading', { qos: opts.qos });
+  }
   return {
     port,
+    brokerPid: broker.pid ?? 0,
+    ...(writer ? { writerPid: writer.pid ?? 0 } : {}),
     close: async () => {
-      clearInterval(timer);
-      await sub.endAsync(true);
-      await writing;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await exited;
+      if (writer) await stop(writer, () => writer?.disconnect());
+      await stop(broker, () => broker.kill('SIGTERM'));
     },
   };
 }

@@ -1,221 +1,324 @@
-// `npm run bench [-- --quick] [--messages M] [--idle N] [--window W]`
-// Every figure is printed as a RATIO against a baseline measured in the same run on the same
-// machine: ingest vs a bare aedes broker with an empty handler; idle connections vs bare aedes;
-// the mosquitto peer vs the same baseline; ingest with rules on vs a second hub with
-// `alerting.enabled: false` (rules on / rules off). Results go to bench/results/<timestamp>.json.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench [-- --quick] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off]`
+// Measures the hub, not its load generator: pre-encoded MQTT packets from separate generator
+// processes (generator-child.ts) over raw sockets. Every figure is printed next to the same
+// figure for a bare aedes broker and for the do-it-yourself peer (mosquitto + one subscriber
+// writing to InfluxDB), measured in the same run, with the issue's target and pass/fail.
+// Results: bench/results/<timestamp>.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { uptimeBench } from './uptime.js';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startInfluxd } from '../src/store/influxd.js';
-import { login, measureAlertLatency, openLive, type Latency } from './alerts.js';
+import { login, openLive } from './alerts.js';
 import { startBareAedes } from './baseline.js';
 import { makeFixture, rulesOffConfig, writeConfig, type BenchDevice } from './fixture.js';
+import { split, startGenerators, type Generators } from './generator.js';
 import { startHubProcess } from './hub-process.js';
-import { closeIdle, connectIdle } from './idle.js';
-import { closePublishers, connectPublishers, influxCounter, makePayloads, publishAll, waitForCount } from './load.js';
+import { closeValves, connectValves, measureAlarms, type AlarmLatency } from './latency.js';
 import { startPeer } from './mosquitto.js';
-import { ruleThroughput } from './rules.js';
+import { cpuOf, fdHardLimit, rssBytes } from './proc.js';
 import { formatTable, type Row } from './table.js';
+import { uptimeBench } from './uptime.js';
 
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    messages: { type: 'string' },
-    idle: { type: 'string' },
+    devices: { type: 'string' },
+    'per-device': { type: 'string' },
     window: { type: 'string' },
-    publishers: { type: 'string' },
+    generators: { type: 'string' },
+    idle: { type: 'string' },
+    reconnect: { type: 'string' },
+    samples: { type: 'string' },
+    'rules-off': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
-const MESSAGES = Number(flags.messages ?? (quick ? 4_000 : 20_000));
-const IDLE = Number(flags.idle ?? (quick ? 1_000 : 10_000));
-const WINDOW = Number(flags.window ?? 20);
-const PUBLISHERS = Number(flags.publishers ?? 40);
-const SAMPLES = quick ? 20 : 50;
-const LEVELS = [0, 0.1, 0.5];
+const DEVICES = Number(flags.devices ?? 50);
+const PER_DEVICE = Number(flags['per-device'] ?? (quick ? 200 : 2_000));
+const WINDOW = Number(flags.window ?? 100);
+const GENERATORS = Number(flags.generators ?? 2);
+// every connection is a file descriptor of the broker's process: stay under the hard limit
+const FD_ROOM = fdHardLimit() - 300;
+const IDLE_TARGET = Number(flags.idle ?? (quick ? 2_000 : 20_000));
+const IDLE = Math.min(IDLE_TARGET, FD_ROOM);
+const RECONNECT = Math.min(Number(flags.reconnect ?? (quick ? 1_000 : 10_000)), IDLE);
+const SAMPLES = Number(flags.samples ?? (quick ? 10 : 50));
+const CONNECT_CONCURRENCY = 500; // handshakes in flight per generator
 const ROOT = resolve(import.meta.dirname, '..');
 const DB = 'bench';
+// the hub's warnings and errors (level warn), kept next to the results
+const HUB_LOG = join(ROOT, 'bench/results/hub.log');
+
+interface Throughput { messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number }
+interface Connections { firstConnectMs: number; reconnectMs: number; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
+interface System { qos0?: Throughput; qos1?: Throughput; connections?: Connections; latency?: Record<string, AlarmLatency> }
 
 let seqRun = 0;
-interface Throughput { messages: number; e2eMs: number; perSecond: number; pubackMs?: number }
 
-async function drive(url: string, devices: BenchDevice[], qos: 0 | 1, done: (target: number) => Promise<number>, before: number): Promise<Throughput> {
-  const pubs = await connectPublishers(url, devices);
-  try {
-    const perDevice = Math.ceil(MESSAGES / pubs.length);
-    const payloads = makePayloads(pubs, perDevice, ++seqRun * 10_000_000);
-    const total = perDevice * pubs.length;
-    const load = await publishAll(pubs, payloads, qos, WINDOW);
-    const end = await done(before + total);
-    const e2eMs = end - load.started;
-    return { messages: total, e2eMs: Math.round(e2eMs), perSecond: Math.round((total / e2eMs) * 1000), ...(qos === 1 ? { pubackMs: Math.round(load.publishMs) } : {}) };
-  } finally {
-    await closePublishers(pubs);
+/** Publishes PER_DEVICE readings per load device at `qos`; done when `count()` reaches the total. */
+async function throughput(gen: Generators, qos: 0 | 1, pids: number[], count: () => Promise<number>): Promise<Throughput> {
+  const seqBase = ++seqRun * 10_000_000;
+  await gen.all(() => ({ op: 'prepare', qos, perDevice: PER_DEVICE, seqBase }));
+  const before = await count();
+  const total = PER_DEVICE * DEVICES;
+  const cpu0 = cpuOf(pids);
+  const gcpu0 = cpuOf(gen.pids);
+  const t0 = performance.now();
+  const go = gen.all<{ ms: number }>(() => ({ op: 'go', window: WINDOW }));
+  const end = await waitForCount(count, before + total, 300_000);
+  const published = await go;
+  const ms = end - t0;
+  const cpu = cpuOf(pids) - cpu0;
+  const gcpu = cpuOf(gen.pids) - gcpu0;
+  return {
+    messages: total, e2eMs: Math.round(ms), perSecond: Math.round((total / ms) * 1000),
+    cpuUsPerReading: +(cpu / total).toFixed(1), generatorCpuShare: +(gcpu / 1000 / ms).toFixed(2),
+    publishMs: Math.round(Math.max(...published.map((p) => p.ms))),
+  };
+}
+
+async function waitForCount(count: () => Promise<number>, target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await count();
+    if (n >= target) return performance.now();
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${target} arrived within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 30));
   }
 }
 
-function hubStages(): { rules: boolean; alertsAndLive: boolean } {
-  const hub = readFileSync(join(ROOT, 'src/hub/hub.ts'), 'utf8');
-  return { rules: /attach(Rules|Alerting)\(/.test(hub), alertsAndLive: /attachAlerting\(/.test(hub) && /attach(Live|Api)\(/.test(hub) };
+/** Readings stored in InfluxDB (the four kind measurements) since `sinceMs`. */
+function influxCounter(url: string, db: string, sinceMs: number): () => Promise<number> {
+  return async () => {
+    const params = new URLSearchParams({ db, q: `SELECT count(seq) FROM gas, noise, water, smoke WHERE time >= ${sinceMs}ms` });
+    const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+    const body = (await res.json()) as { results?: { series?: { values: unknown[][] }[] }[] };
+    let n = 0;
+    for (const s of body.results?.[0]?.series ?? []) n += Number(s.values[0]?.[1] ?? 0);
+    return n;
+  };
 }
 
-const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+/** RECONNECT devices connect (timed), drop without DISCONNECT and reconnect (timed); then up to IDLE connections and the broker's RSS. */
+async function connections(gen: Generators, port: number, pid: number, idle: BenchDevice[]): Promise<Connections> {
+  const first = split(idle.slice(0, RECONNECT), GENERATORS);
+  const rest = split(idle.slice(RECONNECT, IDLE), GENERATORS);
+  const rss0 = rssBytes(pid);
+  let t = performance.now();
+  await gen.all((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
+  const firstConnectMs = performance.now() - t;
+  await gen.all(() => ({ op: 'dropIdle' }));
+  t = performance.now();
+  await gen.all(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }));
+  const reconnectMs = performance.now() - t;
+  await gen.all((i) => ({ op: 'idle', port, devices: rest[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
+  await new Promise((r) => setTimeout(r, 2_000)); // let the broker settle (presence writes, GC)
+  const rss1 = rssBytes(pid);
+  await gen.all(() => ({ op: 'closeIdle' }));
+  const mb = (b: number): number => +(b / 2 ** 20).toFixed(1);
+  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
+}
 
 async function main(): Promise<void> {
+  const started = Date.now();
+  mkdirSync(dirname(HUB_LOG), { recursive: true });
+  writeFileSync(HUB_LOG, '');
   const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const influxd = await startInfluxd({ dir: join(work, 'influxdb') });
-  const results: Record<string, unknown> = { startedAt: new Date().toISOString(), quick, messages: MESSAGES, idle: IDLE, window: WINDOW, publishers: PUBLISHERS, cpus: cpus().length, node: process.version };
-  const rows: Row[] = [];
-  const offRes: Record<string, Throughput> = {};
+  const results: Record<string, unknown> = {
+    startedAt: new Date().toISOString(), quick, devices: DEVICES, perDevice: PER_DEVICE, window: WINDOW, generators: GENERATORS,
+    idle: IDLE, reconnect: RECONNECT, samples: SAMPLES, cpus: cpus().length, node: process.version, fdHardLimit: fdHardLimit(),
+  };
+  const bare: System = {};
+  const hub: System = {};
+  const peer: System = {};
+  const gen = await startGenerators(GENERATORS);
   try {
     const mqttPort = await freePort();
     const httpPort = await freePort();
-    const fixture = makeFixture({ loadDevices: PUBLISHERS, idleDevices: IDLE, alarmDevices: SAMPLES * LEVELS.length, database: DB, mqttPort, httpPort, dataDir: join(work, 'hub') });
+    const fixture = makeFixture({ loadDevices: DEVICES, idleDevices: IDLE, alarmDevices: SAMPLES * 2, database: DB, mqttPort, httpPort, dataDir: join(work, 'hub') });
     const configFile = join(work, 'gridwatch.yaml');
     writeConfig(configFile, fixture.config);
-    const kinds = new Map(fixture.load.map((d) => [d.id, d.kind]));
-    const stages = hubStages();
-    results.stages = stages;
+    const load = split(fixture.load, GENERATORS);
+    const kinds = Object.fromEntries(fixture.load.map((d) => [d.id, d.kind]));
 
-    // --- baseline: bare aedes, empty handler ---
-    console.error('bench: baseline (bare aedes)');
-    const bare = await startBareAedes();
-    const base: Record<string, Throughput> = {};
-    let baseIdleMs = 0;
+    // --- bare aedes: an empty handler counting readings, in its own process ---
+    console.error('bench: bare aedes');
+    const b = await startBareAedes();
     try {
-      for (const qos of [0, 1] as const) {
-        base[`qos${qos}`] = await drive(`mqtt://127.0.0.1:${bare.port}`, fixture.load, qos, (n) => waitForCount(() => bare.received(), n, 120_000, 10), await bare.received());
-      }
-      const idle = await connectIdle(bare.port, fixture.idle);
-      baseIdleMs = Math.round(idle.ms);
-      await closeIdle(idle.sockets);
+      await gen.all((i) => ({ op: 'connect', port: b.port, devices: load[i] ?? [], concurrency: 50 }));
+      for (const qos of [0, 1] as const) bare[`qos${qos}`] = await throughput(gen, qos, [b.pid], () => b.received());
+      await gen.all(() => ({ op: 'closeLoad' }));
+      bare.connections = await connections(gen, b.port, b.pid, fixture.idle);
     } finally {
-      await bare.close();
+      await b.close();
     }
-    results.baseline = { ...base, idleConnectMs: baseIdleMs };
 
-    // --- the hub (child process) ---
+    // --- the hub, a child process (`gridwatch serve`) with every stage attached ---
     console.error('bench: gridwatch hub');
-    const hub = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort });
-    const hubRes: Record<string, unknown> = {};
+    const h = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort, logFile: HUB_LOG });
     try {
-      const count = influxCounter(influxd.url, DB);
-      for (const qos of [0, 1] as const) {
-        hubRes[`qos${qos}`] = await drive(`mqtt://127.0.0.1:${mqttPort}`, fixture.load, qos, (n) => waitForCount(count, n), await count());
-      }
-      if (stages.alertsAndLive) {
-        const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
-        try {
-          const max = (hubRes.qos1 as Throughput).perSecond;
-          const lat: Record<string, Latency> = {};
-          for (const [i, level] of LEVELS.entries()) {
-            lat[`${level * 100}%`] = await measureAlertLatency({ mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, socket, alarms: fixture.alarm.slice(i * SAMPLES, (i + 1) * SAMPLES), load: fixture.load, rate: Math.round(max * level) });
-          }
-          hubRes.alertLatency = lat;
-        } finally {
-          socket.close();
+      const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
+      await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
+      for (const qos of [0, 1] as const) hub[`qos${qos}`] = await throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since));
+      console.error('bench: alarm latency');
+      const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
+      const valves = await connectValves(`mqtt://127.0.0.1:${mqttPort}`, fixture.alarm);
+      try {
+        hub.latency = {};
+        const max = hub.qos1?.perSecond ?? 0;
+        for (const [i, level] of [0, 0.5].entries()) {
+          const rate = Math.round(max * level);
+          if (rate > 0) await gen.all(() => ({ op: 'rate', rate: rate / GENERATORS, seqBase: ++seqRun * 10_000_000 }));
+          await new Promise((r) => setTimeout(r, 1_000)); // let the background load settle
+          const m = await measureAlarms(valves.slice(i * SAMPLES, (i + 1) * SAMPLES), socket);
+          const bg = await gen.all<{ perSecond: number }>(() => ({ op: 'stop' }));
+          hub.latency[`${level * 100}%`] = { ...m, backgroundPerSecond: bg.reduce((s, x) => s + x.perSecond, 0) };
         }
+      } finally {
+        socket.close();
+        await closeValves(valves);
       }
-      const rss0 = hub.rssBytes();
-      const idle = await connectIdle(mqttPort, fixture.idle);
-      await new Promise((r) => setTimeout(r, 2_000));
-      const rss1 = hub.rssBytes();
-      hubRes.idle = { devices: IDLE, connectMs: Math.round(idle.ms), rssBeforeMB: +(rss0 / 2 ** 20).toFixed(1), rssAfterMB: +(rss1 / 2 ** 20).toFixed(1), kbPerConnection: +((rss1 - rss0) / 1024 / IDLE).toFixed(1) };
-      await closeIdle(idle.sockets);
+      await gen.all(() => ({ op: 'closeLoad' }));
+      console.error('bench: hub connections');
+      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle);
     } finally {
-      await hub.stop();
+      await h.stop();
     }
-    results.hub = hubRes;
 
-    // --- the same hub with alerting.enabled: false (no rules engine, no cases): ingest only ---
-    console.error('bench: gridwatch hub, rules off');
-    const offHttpPort = await freePort();
-    const offMqttPort = await freePort();
-    const offConfigFile = join(work, 'gridwatch-rules-off.yaml');
-    writeConfig(offConfigFile, rulesOffConfig(fixture.config, { mqttPort: offMqttPort, httpPort: offHttpPort, dataDir: join(work, 'hub-rules-off') }));
-    const hubOff = await startHubProcess({ config: offConfigFile, influxUrl: influxd.url, httpPort: offHttpPort });
-    try {
-      const count = influxCounter(influxd.url, DB);
-      for (const qos of [0, 1] as const) {
-        offRes[`qos${qos}`] = await drive(`mqtt://127.0.0.1:${offMqttPort}`, fixture.load, qos, (n) => waitForCount(count, n), await count());
+    if (flags['rules-off']) {
+      console.error('bench: gridwatch hub, rules off');
+      const offHttp = await freePort();
+      const offMqtt = await freePort();
+      const offConfig = join(work, 'gridwatch-rules-off.yaml');
+      writeConfig(offConfig, rulesOffConfig(fixture.config, { mqttPort: offMqtt, httpPort: offHttp, dataDir: join(work, 'hub-rules-off') }));
+      const off = await startHubProcess({ config: offConfig, influxUrl: influxd.url, httpPort: offHttp });
+      const offRes: System = {};
+      try {
+        const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
+        await gen.all((i) => ({ op: 'connect', port: offMqtt, devices: load[i] ?? [], concurrency: 50 }));
+        for (const qos of [0, 1] as const) offRes[`qos${qos}`] = await throughput(gen, qos, [off.pid], influxCounter(influxd.url, DB, since));
+        await gen.all(() => ({ op: 'closeLoad' }));
+      } finally {
+        await off.stop();
       }
-    } finally {
-      await hubOff.stop();
+      results.hubRulesOff = offRes;
     }
-    results.hubRulesOff = offRes;
-    const onOff = (qos: 0 | 1): number => {
-      const on = (hubRes[`qos${qos}`] as Throughput).perSecond;
-      const off = (offRes[`qos${qos}`] as Throughput).perSecond;
-      return off > 0 ? +(on / off).toFixed(3) : 0;
-    };
-    results.rulesOnOverOff = { qos0: onOff(0), qos1: onOff(1) };
 
-    // --- peer: mosquitto + minimal subscriber writing to InfluxDB ---
+    // --- the DIY peer: mosquitto + one subscriber script writing to InfluxDB ---
     console.error('bench: mosquitto peer');
-    const peerRes: Record<string, Throughput> = {};
     for (const qos of [0, 1] as const) {
       const db = `peer${qos}`;
-      const peer = await startPeer({ dir: work, influxUrl: influxd.url, db, kindOf: (d) => kinds.get(d), qos });
+      const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
       try {
-        peerRes[`qos${qos}`] = await drive(`mqtt://127.0.0.1:${peer.port}`, fixture.load, qos, (n) => waitForCount(influxCounter(influxd.url, db), n), 0);
+        await gen.all((i) => ({ op: 'connect', port: p.port, devices: load[i] ?? [], concurrency: 50 }));
+        peer[`qos${qos}`] = await throughput(gen, qos, [p.brokerPid, p.writerPid ?? 0], influxCounter(influxd.url, db, 0));
+        await gen.all(() => ({ op: 'closeLoad' }));
       } finally {
-        await peer.close();
+        await p.close();
       }
     }
-    results.peer = peerRes;
-
-    for (const qos of [0, 1] as const) {
-      const b = base[`qos${qos}`] as Throughput;
-      const h = hubRes[`qos${qos}`] as Throughput;
-      const p = peerRes[`qos${qos}`] as Throughput;
-      const off = offRes[`qos${qos}`] as Throughput;
-      rows.push({ figure: `ingest QoS ${qos}, publish -> InfluxDB (rules ${stages.rules ? 'on' : 'off: not attached'})`, value: `${h.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(h.perSecond, b.perSecond) });
-      rows.push({ figure: `ingest QoS ${qos}, rules off (alerting.enabled: false)`, value: `${off.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(off.perSecond, b.perSecond) });
-      rows.push({ figure: `ingest QoS ${qos}, rules on / rules off`, value: `${h.perSecond} /s`, baseline: `rules off ${off.perSecond} /s`, ratio: ratio(h.perSecond, off.perSecond) });
-      rows.push({ figure: `peer mosquitto + writer QoS ${qos}`, value: `${p.perSecond} /s`, baseline: `bare aedes ${b.perSecond} /s`, ratio: ratio(p.perSecond, b.perSecond) });
-      if (qos === 1) rows.push({ figure: 'hub vs peer QoS 1 (end to end)', value: `${h.perSecond} /s`, baseline: `mosquitto ${p.perSecond} /s`, ratio: ratio(h.perSecond, p.perSecond) });
-    }
-    const perDevice = Math.ceil(MESSAGES / fixture.load.length);
-    const rules = ruleThroughput(fixture.load, makePayloads(fixture.load.map((device) => ({ device })), perDevice, 1));
-    results.rulesEngine = rules;
-    const h1 = hubRes.qos1 as Throughput;
-    rows.push({ figure: 'rules engine alone, in process (default rules, all kinds)', value: `${rules.perSecond} /s`, baseline: `hub QoS 1 ingest ${h1.perSecond} /s`, ratio: ratio(rules.perSecond, h1.perSecond) });
-    const idle = hubRes.idle as { connectMs: number; rssBeforeMB: number; rssAfterMB: number; kbPerConnection: number };
-    rows.push({ figure: `${IDLE} idle connections: connect time (scrypt N=1024 auth)`, value: `${idle.connectMs} ms`, baseline: `bare aedes ${baseIdleMs} ms`, ratio: ratio(idle.connectMs, baseIdleMs) });
-    rows.push({ figure: `${IDLE} idle connections: hub RSS`, value: `${idle.rssAfterMB} MB (${idle.kbPerConnection} kB/conn)`, baseline: `idle hub ${idle.rssBeforeMB} MB`, ratio: ratio(idle.rssAfterMB, idle.rssBeforeMB) });
-    const lat = hubRes.alertLatency as Record<string, Latency> | undefined;
-    const idleLat = lat?.['0%'];
-    if (lat && idleLat) {
-      for (const level of LEVELS.slice(1)) {
-        const l = lat[`${level * 100}%`];
-        if (!l) continue;
-        rows.push({ figure: `alert latency p50, ${level * 100} % of max QoS 1 load (${l.backgroundPerSecond} /s), n=${l.samples}`, value: `${l.p50Ms} ms`, baseline: `no load ${idleLat.p50Ms} ms`, ratio: ratio(l.p50Ms, idleLat.p50Ms) });
-        rows.push({ figure: `alert latency p99, ${level * 100} % of max QoS 1 load`, value: `${l.p99Ms} ms`, baseline: `no load ${idleLat.p99Ms} ms`, ratio: ratio(l.p99Ms, idleLat.p99Ms) });
-      }
-    } else {
-      rows.push({ figure: 'alert latency', value: 'skipped: alerts/live stages not attached in src/hub/hub.ts', baseline: '-', ratio: '-' });
+    const pc = await startPeer({ dir: work });
+    try {
+      peer.connections = await connections(gen, pc.port, pc.brokerPid, fixture.idle);
+    } finally {
+      await pc.close();
     }
   } finally {
+    await gen.close();
     await influxd.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  // The uptime audit on downsampled vs raw data, on its own influxd (issue: 2,000 devices x 30 days).
+  results.bare = bare;
+  results.hub = hub;
+  results.peer = peer;
+
+  console.error('bench: uptime audit');
   const up = quick ? { devices: 200, days: 7, intervalS: 3600 } : { devices: 2000, days: 30, intervalS: 3600 };
   const audit = await uptimeBench(up);
-  results.uptimeAudit = audit;
-  const label = `uptime audit, ${up.devices} devices x ${up.days} days`;
-  rows.push({ figure: `${label}, 5-min downsampled copy`, value: `${audit.downsampledMs.toFixed(0)} ms`, baseline: `raw ${audit.rawMs.toFixed(0)} ms`, ratio: ratio(audit.downsampledMs, audit.rawMs) });
-  rows.push({ figure: `${label}, gaps (elapsed) source`, value: `${audit.gapsMs.toFixed(0)} ms`, baseline: `raw ${audit.rawMs.toFixed(0)} ms`, ratio: ratio(audit.gapsMs, audit.rawMs) });
+  results.uptimeAudit = { ...up, ...audit };
+
+  const rows = tableRows(bare, hub, peer, audit, up);
   results.finishedAt = new Date().toISOString();
+  results.seconds = Math.round((Date.now() - started) / 1000);
   results.table = rows;
   const outDir = join(ROOT, 'bench/results');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatTable(rows));
-  console.log(`\nresults: ${out}`);
+  console.log(`\n${DEVICES} devices x ${PER_DEVICE} readings, ${GENERATORS} generator processes (window ${WINDOW}), ${IDLE} idle connections (fd hard limit ${fdHardLimit()}), ${SAMPLES} alarms per level; ${results.seconds} s`);
+  console.log(`results: ${out}`);
+}
+
+type Audit = Awaited<ReturnType<typeof uptimeBench>>;
+
+function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { devices: number; days: number }): Row[] {
+  const rows: Row[] = [];
+  const x = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+  const judge = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'PASS' : 'FAIL');
+  for (const qos of [1, 0] as const) {
+    const [hq, bq, pq] = [hub[`qos${qos}`], bare[`qos${qos}`], peer[`qos${qos}`]];
+    const min = qos === 1 ? 1.2 : 0.7;
+    const r = hq && pq ? hq.perSecond / pq.perSecond : undefined;
+    rows.push({
+      figure: `QoS ${qos}: publish -> counted in InfluxDB, readings/s`, hub: `${hq?.perSecond ?? '-'}`,
+      bare: `${bq?.perSecond ?? '-'}`, vsBare: x(hq?.perSecond, bq?.perSecond), peer: `${pq?.perSecond ?? '-'}`, vsPeer: x(hq?.perSecond, pq?.perSecond),
+      target: `>= ${min}x peer`, pass: judge(r === undefined ? undefined : r >= min),
+    });
+  }
+  for (const qos of [1, 0] as const) {
+    const [hq, bq, pq] = [hub[`qos${qos}`], bare[`qos${qos}`], peer[`qos${qos}`]];
+    const r = hq && pq ? hq.cpuUsPerReading / pq.cpuUsPerReading : undefined;
+    rows.push({
+      figure: `QoS ${qos}: CPU per reading, us (hub | aedes | mosquitto + subscriber)`, hub: `${hq?.cpuUsPerReading ?? '-'}`,
+      bare: `${bq?.cpuUsPerReading ?? '-'}`, vsBare: x(hq?.cpuUsPerReading, bq?.cpuUsPerReading), peer: `${pq?.cpuUsPerReading ?? '-'}`, vsPeer: x(hq?.cpuUsPerReading, pq?.cpuUsPerReading),
+      target: '<= 1.3x peer', pass: judge(r === undefined ? undefined : r <= 1.3),
+    });
+  }
+  const lat = hub.latency ?? {};
+  const latRow = (what: string, l: AlarmLatency | undefined, k: 'valve' | 'alert', max?: number): void => {
+    for (const p of ['p50', 'p99'] as const) {
+      const v = l?.[k][`${p}Ms`];
+      rows.push({
+        figure: `${what} ${p}, ms (n=${l?.[k].samples ?? 0}${l && l.backgroundPerSecond > 0 ? `, ${l.backgroundPerSecond}/s background` : ''})`,
+        hub: `${v ?? '-'}`, bare: '-', vsBare: '-', peer: '-', vsPeer: '-',
+        target: p === 'p99' && max !== undefined ? `<= ${max} ms` : '-', pass: p === 'p99' && max !== undefined ? judge(v === undefined || Number.isNaN(v) ? false : v <= max) : '-',
+      });
+    }
+  };
+  latRow('gas reading -> valve cmd, idle,', lat['0%'], 'valve', 15);
+  latRow('gas reading -> valve cmd, 50 % load,', lat['50%'], 'valve', 50);
+  latRow('gas reading -> socket.io alert, idle,', lat['0%'], 'alert', 20);
+  latRow('gas reading -> socket.io alert, 50 % load,', lat['50%'], 'alert');
+  const [hc, bc, pc] = [hub.connections, bare.connections, peer.connections];
+  rows.push({
+    figure: `${RECONNECT} devices connect to a fresh broker (as after a restart), ms`, hub: `${hc?.firstConnectMs ?? '-'}`,
+    bare: `${bc?.firstConnectMs ?? '-'}`, vsBare: x(hc?.firstConnectMs, bc?.firstConnectMs), peer: `${pc?.firstConnectMs ?? '-'}`, vsPeer: x(hc?.firstConnectMs, pc?.firstConnectMs),
+    target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(hc ? hc.firstConnectMs <= 5_000 : undefined) : '-',
+  });
+  rows.push({
+    figure: `${RECONNECT} devices drop and reconnect (all CONNACKed), ms`, hub: `${hc?.reconnectMs ?? '-'}`,
+    bare: `${bc?.reconnectMs ?? '-'}`, vsBare: x(hc?.reconnectMs, bc?.reconnectMs), peer: `${pc?.reconnectMs ?? '-'}`, vsPeer: x(hc?.reconnectMs, pc?.reconnectMs),
+    target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(hc ? hc.reconnectMs <= 5_000 : undefined) : '-',
+  });
+  const scaled = IDLE < IDLE_TARGET ? ` (measured at ${IDLE}: fd limit; scaled)` : '';
+  rows.push({
+    figure: `RSS at ${IDLE_TARGET} idle connections, MB${scaled}`, hub: `${hc?.rssMBAtTarget ?? '-'}`,
+    bare: `${bc?.rssMBAtTarget ?? '-'}`, vsBare: x(hc?.rssMBAtTarget, bc?.rssMBAtTarget), peer: `${pc?.rssMBAtTarget ?? '-'}`, vsPeer: x(hc?.rssMBAtTarget, pc?.rssMBAtTarget),
+    target: IDLE_TARGET >= 20_000 ? '<= 1024 MB' : '-', pass: IDLE_TARGET >= 20_000 ? judge(hc ? hc.rssMBAtTarget <= 1024 : undefined) : '-',
+  });
+  const label = `uptime audit, ${up.devices} devices x ${up.days} days`;
+  const records = (audit as { recordsMs?: number }).recordsMs;
+  rows.push({ figure: `${label}: raw readings, ms`, hub: audit.rawMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
+  rows.push({ figure: `${label}: gaps (elapsed) source, ms`, hub: audit.gapsMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
+  rows.push({ figure: `${label}: 5-min downsampled copy, ms`, hub: audit.downsampledMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
+  rows.push({
+    figure: `${label}: outage records, ms`, hub: records === undefined ? 'not on main' : records.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-',
+    target: up.devices >= 2000 ? '<= 500 ms' : '-', pass: up.devices >= 2000 ? judge(records === undefined ? undefined : records <= 500) : '-',
+  });
+  return rows;
 }
 
 await main();
