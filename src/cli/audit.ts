@@ -1,8 +1,11 @@
 // `gridwatch audit uptime --from T --to T [--grid ID] [--format table|csv|json]`
 import type { Command } from 'commander';
+import { GridwatchError } from '../core/errors.js';
 import { uptimeReportHandler, type DataSource } from '../reports/index.js';
 import { configOption } from './options.js';
 import { formatOption, runReport } from './report-run.js';
+
+const SOURCES: readonly DataSource[] = ['auto', 'raw', 'downsampled', 'gaps', 'records'];
 
 export interface AuditUptimeOptions {
   config?: string;
@@ -19,7 +22,10 @@ export interface AuditUptimeOptions {
 
 /** Runs the audit and returns the text to print (the command writes it to stdout). */
 export async function auditUptimeCommand(opts: AuditUptimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const source = opts.source === 'raw' || opts.source === 'downsampled' ? (opts.source as DataSource) : 'auto';
+  const source = (opts.source ?? 'auto') as DataSource;
+  if (!SOURCES.includes(source)) {
+    throw new GridwatchError('GW_ERR_CLI_USAGE', `--source '${opts.source ?? ''}' is not allowed; allowed: ${SOURCES.join(' | ')}`, { details: { field: '--source', value: opts.source } });
+  }
   return runReport(opts, env, (deps, format) => uptimeReportHandler(deps, {
     from: opts.from, to: opts.to, grid: opts.grid, building: opts.building, device: opts.device,
     community: opts.community, street: opts.street, format,
@@ -40,7 +46,7 @@ export function register(program: Command): void {
     .option('--community <id>', 'only this community')
     .option('--street <id>', 'only this street')
     .addOption(formatOption())
-    .option('--source <source>', 'readings from: auto | raw | downsampled', 'auto')
+    .option('--source <source>', 'judged from: auto (outage records when they cover the period) | records (the hub\'s outage records) | raw (every reading, recomputed) | gaps | downsampled', 'auto')
     .action(async (opts: AuditUptimeOptions) => {
       process.stdout.write(await auditUptimeCommand(opts));
     });

@@ -110,34 +110,63 @@ export type LivenessStep =
   | { ts: number; kind: 'presence'; online: boolean; cause: PresenceCause };
 
 /**
+ * Follows one device through its history, live (the hub's outage records) or replayed from
+ * storage (the audit's raw recomputation): the same code either way. Judging is lazy: an outage
+ * is known to have started when the next step (or `pending(t)`) comes after its deadline, so no
+ * timer is needed; data ends it. `open` is the outage judged but not yet ended.
+ */
+export class OutageFollower {
+  open: { start: number; cause: OutageCause } | undefined;
+
+  constructor(readonly live: Liveness, open?: { start: number; cause: OutageCause }) {
+    this.open = open;
+  }
+
+  /** One step; returns the outage it ended, or a reconnect (a drop cancelled within the grace). */
+  step(st: LivenessStep, j: Judgement): { ended?: OutageInterval; reconnect?: { dropAt: number; at: number } } {
+    this.judge(st.ts, j, st.kind === 'data');
+    const drop = this.live.dropAt;
+    if (st.kind === 'data') {
+      const out = this.open ? { ended: { ...this.open, end: st.ts } } : drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : {};
+      this.open = undefined;
+      noteData(this.live, st.until ?? st.ts);
+      return out;
+    }
+    const out = st.online && !this.open && drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : {};
+    notePresence(this.live, st, st.ts);
+    return out;
+  }
+
+  /** The outage under way at `t`, if any (judged now, not ended). */
+  pending(t: number, j: Judgement): { start: number; cause: OutageCause } | undefined {
+    this.judge(t, j, false);
+    return this.open;
+  }
+
+  // data arriving exactly at the deadline wins over the judgement (as in the live hub)
+  private judge(t: number, j: Judgement, data: boolean): void {
+    if (this.open) return;
+    const o = pendingOutage(this.live, j);
+    if (data ? t > o.judgedAt : t >= o.judgedAt) this.open = { start: o.start, cause: o.cause };
+  }
+}
+
+/**
  * Replays a device's history (sorted by time; at equal times presence first) through the same
  * judgement the hub applies live, and returns its outages, the last one open (end = `to`) when it
  * has not ended by `to`. `s` is the state at the start of the history (mutated).
  */
 export function replayOutages(s: Liveness, steps: readonly LivenessStep[], j: Judgement, to: number): { outages: OutageInterval[]; open: boolean; reconnects: number } {
+  const f = new OutageFollower(s);
   const outages: OutageInterval[] = [];
-  let open: { start: number; cause: OutageCause } | undefined;
   let reconnects = 0;
-  // data arriving exactly at the deadline wins over the judgement (as in the live hub)
-  const judge = (t: number, data: boolean): void => {
-    if (open) return;
-    const o = pendingOutage(s, j);
-    if (data ? t > o.judgedAt : t >= o.judgedAt) open = { start: o.start, cause: o.cause };
-  };
   for (const st of steps) {
     if (st.ts > to) break;
-    judge(st.ts, st.kind === 'data');
-    if (st.kind === 'data') {
-      if (open) outages.push({ ...open, end: st.ts });
-      else if (s.dropAt !== undefined) reconnects++;
-      open = undefined;
-      noteData(s, st.until ?? st.ts);
-    } else {
-      if (st.online && !open && s.dropAt !== undefined) reconnects++;
-      notePresence(s, st, st.ts);
-    }
+    const r = f.step(st, j);
+    if (r.ended) outages.push(r.ended);
+    if (r.reconnect) reconnects++;
   }
-  judge(to, false);
+  const open = f.pending(to, j);
   if (open) outages.push({ ...open, end: to });
   return { outages, open: open !== undefined, reconnects };
 }

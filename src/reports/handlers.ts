@@ -9,6 +9,7 @@ import { SCOPE_KEYS, type Scope } from './influx-query.js';
 import { nightNoise, type NoiseReport } from './noise.js';
 import { CLOCK_RE, DATE_RE, zonedToUtc } from './tz.js';
 import { auditUptime, type DataSource, type SilenceLike, type UptimeReport } from './uptime.js';
+import { recordsFile } from './outage-store.js';
 
 /** What the handlers need from the hub (a HubContext has all of it). */
 export interface ReportDeps {
@@ -91,7 +92,7 @@ export async function uptimeReportHandler(deps: ReportDeps, query: Query, access
   const grids = checkAccess(deps, scope, access);
   const report = await auditUptime(deps.store.influx, deps.store.database, deps.site, {
     from, to, scope, grids, offlineFactor: deps.config.reports.offlineFactor, silences: allSilences(deps),
-    now: deps.clock.now(), source: opts.source,
+    now: deps.clock.now(), source: opts.source, records: recordsFile(deps.config),
   });
   return wrap(format, report, () => uptimeRows(report, deps.config.timezone));
 }

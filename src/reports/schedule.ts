@@ -15,6 +15,7 @@ import { allSilences, type ReportDeps } from './handlers.js';
 import { nightNoise, type NoiseReport } from './noise.js';
 import { localDate, zonedToUtc } from './tz.js';
 import { auditUptime, type UptimeReport } from './uptime.js';
+import { recordsFile } from './outage-store.js';
 
 /** The local day before the one holding `now`: [00:00, 24:00) in `tz`. */
 export function previousDay(now: number, tz: string): { date: string; from: number; to: number } {
@@ -47,7 +48,7 @@ async function save(dir: string, name: string, json: unknown, csv?: string): Pro
 
 async function uptimeFor(deps: ReportDeps, from: number, to: number, now: number): Promise<UptimeReport> {
   return auditUptime(deps.store.influx, deps.store.database, deps.site, {
-    from, to, offlineFactor: deps.config.reports.offlineFactor, silences: allSilences(deps), now,
+    from, to, offlineFactor: deps.config.reports.offlineFactor, silences: allSilences(deps), now, records: recordsFile(deps.config),
   });
 }
 

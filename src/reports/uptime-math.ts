@@ -165,7 +165,26 @@ function splitBySilences(r: Raw, silences: Window[]): Array<{ start: number; end
   return pieces;
 }
 
-function summarise(input: UptimeInput, start: number, firstSeen: number | null, raw: Raw[], reconnects: number,
+/**
+ * The same result from outage records (the hub's own judgement as it happened): `outages` are the
+ * device's intervals overlapping the period (an open one ending at `to`), `firstSeen` / `firstData`
+ * its first sight and first data ever (null: none).
+ */
+export function uptimeFromOutages(input: Pick<UptimeInput, 'from' | 'to' | 'silences'>, firstSeen: number | null, firstData: number | null,
+  outages: ReadonlyArray<{ start: number; end: number; cause: OfflineCause }>, reconnects: number, battery: BatterySample[]): UptimeResult {
+  const { from, to } = input;
+  const b = batteryStats(battery);
+  if (firstSeen === null || firstSeen >= to) {
+    const raw: Raw[] = to > from ? [{ start: from, end: to, cause: 'never_seen', startedBefore: true, rank: 0 }] : [];
+    return summarise(input, from, null, raw, 0, b, true);
+  }
+  const seenBefore = firstSeen < from;
+  const start = seenBefore ? from : firstSeen;
+  const raw = outages.map((o): Raw => ({ start: o.start, end: o.end, cause: o.cause, startedBefore: o.start < start, rank: 0 }));
+  return summarise(input, start, seenBefore ? null : start, raw, reconnects, b, firstData === null || firstData >= to);
+}
+
+function summarise(input: Pick<UptimeInput, 'to' | 'silences'>, start: number, firstSeen: number | null, raw: Raw[], reconnects: number,
   battery: { last: number | null; trend: number | null }, neverReported: boolean): UptimeResult {
   const { to } = input;
   const silences = unionWindows(input.silences, start, to);

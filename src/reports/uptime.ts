@@ -1,5 +1,6 @@
 // The uptime audit: reads presence (raw) and readings (5-min counts where the downsampled copy
 // covers the period, raw elsewhere) from InfluxDB and runs the pure maths per device.
+import { existsSync } from 'node:fs';
 import type { InfluxDB } from 'influx';
 import type { DeviceInfo } from '../core/domain.js';
 import { ValidationError } from '../core/errors.js';
@@ -8,11 +9,12 @@ import { KINDS } from '../kinds/index.js';
 import { BUCKET_5M_MS, READINGS_5M, RP_5M } from '../store/downsample.js';
 import { readGaps, type GapData } from './uptime-gaps.js';
 import { ident, num, querySeries, scopeWhere, seriesRows, SCOPE_KEYS, type Scope } from './influx-query.js';
+import { recordsCover, uptimeFromRecords } from './uptime-records.js';
 import { computeUptime, DEFAULT_GRACE_MS, thresholdMs, type BatterySample, type PresenceSample, type UptimeResult, type Window } from './uptime-math.js';
 
 export interface SilenceLike { scope: { device?: string; building?: string; grid?: string }; from: string | number; until: string | number }
 
-export type DataSource = 'auto' | 'raw' | 'downsampled' | 'gaps';
+export type DataSource = 'auto' | 'raw' | 'downsampled' | 'gaps' | 'records';
 
 export interface AuditOptions {
   from: number;
@@ -26,9 +28,12 @@ export interface AuditOptions {
   /**
    * raw: every reading; gaps: raw gaps found in InfluxDB (elapsed), exact and light;
    * downsampled: 5-min counts (5-min resolution); auto: downsampled where the copy covers the
-   * period and the devices report more often than every 5 min, else gaps
+   * period and the devices report more often than every 5 min, else gaps; records: the hub's
+   * outage records (a few rows per device; auto prefers them when they cover the period)
    */
   source?: DataSource;
+  /** the hub's outage records (`<dataDir>/outages.db`); `auto` reads them when they cover the period */
+  records?: string;
   /** now, for how far the continuous queries are complete (default Date.now()) */
   now?: number;
 }
@@ -43,7 +48,7 @@ export interface UptimeReport {
   scope: Scope;
   offlineFactor: number;
   /** which data the readings came from */
-  source: 'raw' | 'downsampled' | 'mixed' | 'gaps';
+  source: 'raw' | 'downsampled' | 'mixed' | 'gaps' | 'records';
   devices: DeviceUptime[];
   summary: { devices: number; meanUptimePct: number | null; outages: number; unplannedMs: number; neverSeen: number; offlineAtEnd: number };
 }
@@ -156,6 +161,16 @@ export async function auditUptime(influx: InfluxDB, db: string, site: SiteIndex,
   const devices = devicesInScope(site, scope).filter((d) => opts.grids === undefined || opts.grids.includes(d.grid));
   const w = scopeWhere(scope);
   const byDevice = new Map<string, DeviceData>();
+  const silencesOf = (d: DeviceInfo): Window[] => silenceWindows(opts.silences ?? [], d);
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const thresholdOf = (d: DeviceInfo): number => thresholdMs(d.intervalS, opts.offlineFactor);
+  if (opts.source === 'records' || ((opts.source ?? 'auto') === 'auto' && recordsCover(opts.records, from))) {
+    if (opts.records === undefined || !existsSync(opts.records)) {
+      throw new ValidationError('GW_ERR_REPORT_RANGE', 'source', 'records', `needs the hub's outage records (${opts.records ?? '<dataDir>/outages.db'}), which do not exist: run the hub, or use --source raw`);
+    }
+    const res = uptimeFromRecords(opts.records, devices, { from, to, thresholdOf, graceMs, silencesOf });
+    return report(opts, scope, 'records', devices.map((d) => ({ ...placement(d), ...(res.get(d.id) as UptimeResult) })));
+  }
 
   for (const r of seriesRows(await querySeries(influx, db, `SELECT "online", "cause" FROM ${P} WHERE ${range(from, to)}${w} GROUP BY "device"`))) {
     const p = presenceSample(r);
@@ -177,7 +192,6 @@ export async function auditUptime(influx: InfluxDB, db: string, site: SiteIndex,
     useDs = first !== null && first <= Math.floor(from / BUCKET_5M_MS) * BUCKET_5M_MS && cut > a;
   }
   const useGaps = !useDs && opts.source !== 'raw';
-  const thresholdOf = (d: DeviceInfo): number => thresholdMs(d.intervalS, opts.offlineFactor);
   let gapData = new Map<string, GapData>();
   if (useGaps) {
     gapData = await readGaps(influx, db, devices, w, from, to, thresholdOf);
@@ -201,15 +215,22 @@ export async function auditUptime(influx: InfluxDB, db: string, site: SiteIndex,
     dd.readings.sort((x, y) => x - y);
     const g = gapData.get(d.id);
     const res = computeUptime({
-      from, to, thresholdMs: thresholdOf(d), graceMs: opts.graceMs ?? DEFAULT_GRACE_MS,
-      ...dd, spans: g?.spans ?? [], battery: g ? g.battery : dd.battery, silences: silenceWindows(opts.silences ?? [], d),
+      from, to, thresholdMs: thresholdOf(d), graceMs,
+      ...dd, spans: g?.spans ?? [], battery: g ? g.battery : dd.battery, silences: silencesOf(d),
     });
-    return { device: d.id, kind: d.kind, street: d.street, community: d.community, grid: d.grid, building: d.building, intervalS: d.intervalS, ...res };
+    return { ...placement(d), ...res };
   });
+  return report(opts, scope, useDs ? (a > from || cut < to ? 'mixed' : 'downsampled') : useGaps ? 'gaps' : 'raw', results);
+}
+
+function placement(d: DeviceInfo): Omit<DeviceUptime, keyof UptimeResult> {
+  return { device: d.id, kind: d.kind, street: d.street, community: d.community, grid: d.grid, building: d.building, intervalS: d.intervalS };
+}
+
+function report(opts: AuditOptions, scope: Scope, source: UptimeReport['source'], results: DeviceUptime[]): UptimeReport {
   const pcts = results.map((r) => r.uptimePct).filter((p): p is number => p !== null);
   return {
-    from, to, scope, offlineFactor: opts.offlineFactor,
-    source: useDs ? (a > from || cut < to ? 'mixed' : 'downsampled') : useGaps ? 'gaps' : 'raw',
+    from: opts.from, to: opts.to, scope, offlineFactor: opts.offlineFactor, source,
     devices: results,
     summary: {
       devices: results.length,

@@ -59,4 +59,12 @@ describe('gridwatch audit uptime', () => {
     expect(bad).toMatchObject({ code: 2 });
     expect((bad as { stderr: string }).stderr).toMatch(/GW_ERR_CLI_USAGE: --format "xml".*table \| csv \| json/);
   });
+
+  it('--source picks the data: raw recomputes; records without the hub\'s outage records is refused with the reason; an unknown source is a usage error', async () => {
+    const raw = JSON.parse(await auditUptimeCommand({ config, from, to, grid: 'g1', format: 'json', source: 'raw' }, {})) as { source: string; devices: Array<{ device: string; uptimePct: number }> };
+    expect(raw.source).toBe('raw');
+    expect(raw.devices.find((d) => d.device === 'smk-across')?.uptimePct).toBeCloseTo((100 * 15) / 24, 8);
+    await expect(auditUptimeCommand({ config, from, to, format: 'json', source: 'records' }, {})).rejects.toMatchObject({ code: 'GW_ERR_REPORT_RANGE', field: 'source' });
+    await expect(auditUptimeCommand({ config, from, to, format: 'json', source: 'guess' }, {})).rejects.toMatchObject({ code: 'GW_ERR_CLI_USAGE' });
+  });
 });
