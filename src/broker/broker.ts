@@ -116,11 +116,12 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
         packet.payload = Buffer.alloc(0);
         return done(null);
       }
-      if (rate.farOver(device.id, now)) {
-        // its acknowledgements are held and it still sends: not acknowledged, so it re-sends later
-        logger.warn({ device: device.id, ratePerSecond: deps.options.ratePerSecond, maxDebt: rate.maxDebt }, 'device far over its rate: disconnected');
+      const farOver = rate.farOver(device.id, now);
+      if (farOver) {
+        // not acknowledged (nor ingested): the device re-sends it after reconnecting
+        logger.warn({ device: device.id, ratePerSecond: deps.options.ratePerSecond, reason: farOver }, 'device far over its rate: disconnected');
         rateDisconnects?.inc();
-        return done(new GridwatchError('GW_ERR_BROKER_RATE', `${device.id} is more than ${rate.maxDebt} readings over its rate of ${deps.options.ratePerSecond}/s`));
+        return done(new GridwatchError('GW_ERR_BROKER_RATE', `${device.id} ${farOver} (rate ${deps.options.ratePerSecond}/s)`));
       }
       const ack = (): void => {
         qos2.settled(device.id, packet);

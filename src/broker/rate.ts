@@ -1,8 +1,10 @@
 // Per-device token buckets that slow a device down instead of refusing what it sent: `take`
 // spends the tokens of a message (a batch spends one per reading) even when that leaves the
 // bucket in debt, and says how long the device's acknowledgement must be held until the debt is
-// paid back at `ratePerSecond`. A device deeper in debt than `maxDebt` readings is far over its
-// rate for long (its MQTT window is not throttling it); the broker disconnects it.
+// paid back at `ratePerSecond`. A device is far over its rate, and the broker disconnects it,
+// when it owes more than `maxDebt` readings (its MQTT window is not throttling it), or when it
+// has stayed over its rate for `maxOverMs` without once getting back to half its burst (it
+// sends more than its rate all the time, not a backlog flushed after an outage).
 // Bounded memory (LRU over devices). Pure: the time is passed in.
 
 export interface RateOptions {
@@ -10,26 +12,33 @@ export interface RateOptions {
   burst: number;
   /** readings of debt beyond which a device is disconnected; default max(60 s of its rate, 1,000) */
   maxDebt?: number;
+  /** ms a device may stay over its rate without recovering half its burst; default 10 min */
+  maxOverMs?: number;
   maxDevices?: number;
 }
 
 interface Bucket {
   tokens: number;
   at: number;
+  /** when it went into debt; 0 while it is not over its rate */
+  overSince: number;
 }
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   readonly maxDebt: number;
+  readonly maxOverMs: number;
 
   constructor(private readonly opts: RateOptions) {
     this.maxDebt = opts.maxDebt ?? Math.max(60 * opts.ratePerSecond, 1000);
+    this.maxOverMs = opts.maxOverMs ?? 600_000;
   }
 
   /** Spends `n` tokens of `device` at `now` (ms); returns the ms until it is within its rate again (0: at once). */
   take(device: string, n: number, now: number): number {
     const b = this.refill(device, now);
     b.tokens -= n;
+    if (b.tokens < 0 && b.overSince === 0) b.overSince = now;
     return this.waitOf(b);
   }
 
@@ -40,10 +49,13 @@ export class RateLimiter {
     return this.waitOf(this.refill(device, now));
   }
 
-  /** True when `device` owes more than `maxDebt` readings at `now`. */
-  farOver(device: string, now: number): boolean {
-    const b = this.buckets.get(device);
-    return b !== undefined && this.refill(device, now).tokens < -this.maxDebt;
+  /** Why `device` is far over its rate at `now`, or undefined when it is not. */
+  farOver(device: string, now: number): string | undefined {
+    if (!this.buckets.has(device)) return undefined;
+    const b = this.refill(device, now);
+    if (b.tokens < -this.maxDebt) return `owes more than ${this.maxDebt} readings`;
+    if (b.overSince !== 0 && now - b.overSince > this.maxOverMs) return `over its rate for more than ${Math.round(this.maxOverMs / 1000)} s`;
+    return undefined;
   }
 
   private waitOf(b: Bucket): number {
@@ -53,10 +65,11 @@ export class RateLimiter {
   private refill(device: string, now: number): Bucket {
     let b = this.buckets.get(device);
     if (b) this.buckets.delete(device);
-    else b = { tokens: this.opts.burst, at: now };
+    else b = { tokens: this.opts.burst, at: now, overSince: 0 };
     const elapsed = Math.max(0, now - b.at) / 1000;
     b.tokens = Math.min(this.opts.burst, b.tokens + elapsed * this.opts.ratePerSecond);
     b.at = now;
+    if (b.tokens >= this.opts.burst / 2) b.overSince = 0;
     this.buckets.set(device, b);
     if (this.buckets.size > (this.opts.maxDevices ?? 20_000)) {
       const oldest = this.buckets.keys().next();

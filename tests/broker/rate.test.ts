@@ -26,10 +26,27 @@ describe('RateLimiter: slows a device down, never refuses what it sent', () => {
     expect(new RateLimiter({ ratePerSecond: 1, burst: 10 }).maxDebt).toBe(1000);
     const r = new RateLimiter({ ratePerSecond: 1, burst: 10, maxDebt: 100 });
     r.take('a', 110, 0);
-    expect(r.farOver('a', 0)).toBe(false);
+    expect(r.farOver('a', 0)).toBeUndefined();
     r.take('a', 1, 0);
-    expect(r.farOver('a', 0)).toBe(true);
-    expect(r.farOver('a', 2000)).toBe(false);
-    expect(r.farOver('b', 0)).toBe(false);
+    expect(r.farOver('a', 0)).toBe('owes more than 100 readings');
+    expect(r.farOver('a', 2000)).toBeUndefined();
+    expect(r.farOver('b', 0)).toBeUndefined();
+  });
+
+  it('is far over when it stays over its rate for maxOverMs without recovering half its burst; a flushed backlog is not', () => {
+    const r = new RateLimiter({ ratePerSecond: 10, burst: 100, maxOverMs: 60_000 });
+    // a backlog: 1,000 readings at once, then quiet; paid back after 90 s, then refilled
+    r.take('backlog', 1000, 0);
+    expect(r.farOver('backlog', 59_000)).toBeUndefined();
+    expect(r.farOver('backlog', 95_000)).toBeUndefined();
+    r.take('backlog', 1, 95_000);
+    expect(r.farOver('backlog', 200_000)).toBeUndefined();
+    // a device sending 20 readings every second, where 10 are allowed: in debt from 9 s on, for good
+    let t = 0;
+    for (; t <= 69_000; t += 1000) {
+      expect(r.farOver('chatty', t)).toBeUndefined();
+      r.take('chatty', 20, t);
+    }
+    expect(r.farOver('chatty', t)).toBe('over its rate for more than 60 s');
   });
 });
