@@ -90,3 +90,7 @@ export function caseAction(id: string, action: CaseAction, body: { note?: string
 export function getCase(id: string): Promise<{ case: AlertCase; ledger: LedgerEntry[] }> {
   return get(`/alerts/${encodeURIComponent(id)}`);
 }
+
+export async function getBlob(path: string, query?: Query): Promise<Blob> {
+  return (await raw('GET', path, { query })).blob();
+}

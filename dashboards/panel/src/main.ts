@@ -11,6 +11,7 @@ import { isUnackedCritical } from './logic/alerts.js';
 import type { Cleanup, Page } from './page.js';
 import { renderAlertDetail } from './pages/alert-detail.js';
 import { renderAlerts } from './pages/alerts.js';
+import { renderHistory } from './pages/history.js';
 import { renderLogin } from './pages/login.js';
 import { renderNoise } from './pages/noise.js';
 import { renderSensors } from './pages/sensors.js';
@@ -26,6 +27,7 @@ const routes: { name: string; label: MessageKey; page: Page }[] = [
   { name: 'sensors', label: 'nav.sensors', page: renderSensors },
   { name: 'noise', label: 'nav.noise', page: renderNoise },
   { name: 'uptime', label: 'nav.uptime', page: renderUptime },
+  { name: 'history', label: 'nav.history', page: renderHistory },
 ];
 let socket: LiveSocket | undefined;
 let cleanup: Cleanup | void;
