@@ -52,7 +52,9 @@ export type DeviceSubtopic = 'reading' | 'status' | 'event' | 'cmd/ack';
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
+  // metric children looked up once per label value, not per message
   private readonly acceptedByKind = new Map<string, ReturnType<IngestMetrics['accepted']['labels']>>();
+  private readonly messagesIn = new Map<DeviceSubtopic, ReturnType<IngestMetrics['messagesIn']['labels']>>();
 
   constructor(private readonly deps: IngestDeps) {
     this.dedup = deps.dedup ?? new ReadingDedup();
@@ -60,7 +62,12 @@ export class Ingest {
 
   /** Resolves once accepted readings are durable; rejects only when the store failed. */
   async handle(device: DeviceInfo, subtopic: DeviceSubtopic, payload: Buffer, now: number): Promise<IngestOutcome> {
-    this.deps.metrics.messagesIn.inc({ topic: subtopic });
+    let counter = this.messagesIn.get(subtopic);
+    if (!counter) {
+      counter = this.deps.metrics.messagesIn.labels({ topic: subtopic });
+      this.messagesIn.set(subtopic, counter);
+    }
+    counter.inc();
     try {
       switch (subtopic) {
         case 'reading':
