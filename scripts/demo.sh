@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one-command demo (`npm run demo`): builds gridwatch, writes a demo config with fresh secrets
 # (data/demo, once), starts the hub with a managed influxd and the simulator with the gas-leak
-# scenario (a leak passes 25 % LEL about two minutes in), prints the panel URL and the demo
-# logins, and stops both on Ctrl-C.
+# scenario (a leak passes 10 % LEL about 80 s and 25 % LEL about 125 s in), prints the panel URL,
+# the demo logins with role and grids and which of them receives the leak, and stops both on
+# Ctrl-C. Logs are appended to hub.log and sim.log.
 # Environment: GRIDWATCH_DEMO_DIR (default data/demo), GRIDWATCH_HTTP_PORT (8080),
 # GRIDWATCH_MQTT_PORT (1883): a busy port is replaced by a free one. DEMO_SCENARIO (gas-leak).
 set -euo pipefail
@@ -47,7 +48,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-node bin/gridwatch.js serve --config "$CONFIG" >"$DEMO_DIR/hub.log" 2>&1 &
+# logs are appended: a restart keeps what happened before it
+echo "=== gridwatch demo $(date -u +%FT%TZ) ===" >>"$DEMO_DIR/hub.log"
+node bin/gridwatch.js serve --config "$CONFIG" >>"$DEMO_DIR/hub.log" 2>&1 &
 HUB_PID=$!
 echo "gridwatch demo: starting the hub (MQTT :$GRIDWATCH_MQTT_PORT, HTTP :$GRIDWATCH_HTTP_PORT)" >&2
 for _ in $(seq 1 240); do
@@ -63,7 +66,7 @@ for _ in $(seq 1 240); do
 done
 
 node bin/gridwatch.js sim --config "$CONFIG" --scenario "${DEMO_SCENARIO:-gas-leak}" \
-  --url "mqtt://127.0.0.1:$GRIDWATCH_MQTT_PORT" >"$DEMO_DIR/sim.log" 2>&1 &
+  --url "mqtt://127.0.0.1:$GRIDWATCH_MQTT_PORT" >>"$DEMO_DIR/sim.log" 2>&1 &
 SIM_PID=$!
 
 cat <<MSG
@@ -73,11 +76,10 @@ cat <<MSG
   MQTT:         mqtt://127.0.0.1:$GRIDWATCH_MQTT_PORT   (60 simulated sensors, scenario ${DEMO_SCENARIO:-gas-leak})
   logs:         $DEMO_DIR/hub.log, $DEMO_DIR/sim.log
 
-  demo logins (user  password  role):
 MSG
-node -e '
-  const logins = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-  for (const l of logins) console.log(`    ${l.id.padEnd(14)} ${l.password}  ${l.role} ${l.name}`);' "$DEMO_DIR/demo-logins.json"
+# who is who, and which login receives the demo's gas leak and when
+node bin/gridwatch.js demo story --config "$CONFIG" --logins "$DEMO_DIR/demo-logins.json"
+
 echo
 echo "  Ctrl-C stops the hub and the simulator."
 wait "$HUB_PID"
