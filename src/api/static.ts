@@ -43,6 +43,12 @@ a{display:inline-block;margin-top:1rem;padding:.7rem 1rem;border-radius:8px;back
 
 export async function registerPanel(app: FastifyInstance, opts: PanelOptions = {}): Promise<void> {
   const root = resolve(opts.root ?? defaultPanelRoot());
+  // outside /api/v1 (which answers its own JSON 404): a person's browser gets a page, programs JSON
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(path));
+    return reply.code(404).send({ code: 'GW_ERR_API_NOT_FOUND', message: `no route ${req.method} ${path}`, details: { method: req.method } });
+  });
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'panel not built: / answers 503 until `npm run build:panel` is run');
     app.get('/', async (_req, reply) =>

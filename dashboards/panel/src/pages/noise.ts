@@ -1,11 +1,12 @@
 // #/noise: per building, hourly LAeq and Lmax for a chosen night against its zone's night limit.
+// Opens on a building that has a noise sensor.
 import { get } from '../api.js';
 import { lang, t } from '../i18n/index.js';
 import { fmtTime } from '../logic/format.js';
 import { hourlySlots, lastNight, nightLimit, nightWindow, NOISE_IMPULSE_DB } from '../logic/noise.js';
 import { errorText, type Page } from '../page.js';
 import { buildingsOf, loadSites, type BuildingRef } from '../sites.js';
-import type { ReadingRow } from '../types.js';
+import type { DeviceView, ReadingRow } from '../types.js';
 import { noiseChart } from '../ui/chart.js';
 import { h, note } from '../ui/dom.js';
 
@@ -57,10 +58,13 @@ export const renderNoise: Page = (root) => {
     ev.preventDefault();
     void show();
   });
-  loadSites()
-    .then((s) => {
-      refs = buildingsOf(s);
-      building.replaceChildren(...refs.map((b) => h('option', { value: b.id }, `${b.grid.name} · ${b.name}`)));
+  // buildings with a noise sensor come first, and the page opens on the first of them
+  Promise.all([loadSites(), get<DeviceView[]>('/devices').catch(() => [] as DeviceView[])])
+    .then(([s, devices]) => {
+      const heard = new Set(devices.filter((d) => d.kind === 'noise').map((d) => d.building));
+      const all = buildingsOf(s);
+      refs = [...all.filter((b) => heard.has(b.id)), ...all.filter((b) => !heard.has(b.id))];
+      building.replaceChildren(...refs.map((b) => h('option', { value: b.id, 'data-noise': heard.has(b.id) ? 'yes' : 'no' }, `${b.community} · ${b.grid.name} · ${b.name}${heard.has(b.id) ? '' : ` (${t('noise.noSensor')})`}`)));
       void show();
     })
     .catch((err: unknown) => out.replaceChildren(note(errorText(err, t), 'error')));
