@@ -1,6 +1,7 @@
 // The durable side of alerting: cases, ledger, pending escalation deadlines, silences and sent
 // commands in one SQLite file (WAL). Every change is one transaction, so a SIGKILL leaves either
 // the whole change or none of it.
+import { ensurePrivateFile } from '../core/files.js';
 import Database from 'better-sqlite3';
 import type { AlertCase, AlertFilter, LedgerEntry, Silence } from '../core/alert-types.js';
 import type { PlannedStep } from './escalation.js';
@@ -32,6 +33,7 @@ export class AlertStore {
   readonly db: Database.Database;
 
   constructor(file: string) {
+    ensurePrivateFile(file); // cases name people and places: owner-only (0600)
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -2,7 +2,7 @@
 // token check before every non-public route, time parsing, and the audit helper for mutations.
 import AjvModule from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
-import { GridwatchError, ValidationError, formatValue, isGridwatchError, type ErrorCode } from '../core/errors.js';
+import { GridwatchError, HTTP_STATUS, ValidationError, formatValue, isGridwatchError, type ErrorCode } from '../core/errors.js';
 import type { ApiRuntime } from './runtime.js';
 import type { Principal } from './scope.js';
 import { bearerToken } from './sessions.js';
@@ -13,13 +13,9 @@ declare module 'fastify' {
   interface FastifyContextConfig { public?: boolean }
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  GW_ERR_API_AUTH: 401, GW_ERR_API_FORBIDDEN: 403, GW_ERR_API_VALIDATION: 400, GW_ERR_API_NOT_FOUND: 404,
-  GW_ERR_API_RATE: 429, GW_ERR_ALERT_TRANSITION: 409, GW_ERR_ALERT_STILL_ACTIVE: 409, GW_ERR_ALERT_NOT_FOUND: 404, GW_ERR_REPORT_RANGE: 400,
-};
-
+/** The HTTP status of an error code: one table for every stage (core/errors.ts). */
 export function statusOf(code: ErrorCode): number {
-  return STATUS[code] ?? 500;
+  return HTTP_STATUS[code];
 }
 
 interface AjvIssue { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }
@@ -59,6 +55,51 @@ const strictAjv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: fa
  * union such as a rule's condition.
  */
 export const strictValidator: FastifySchemaCompiler<unknown> = ({ schema }) => strictAjv.compile(schema as object);
+
+/** Request bodies: at most this many bytes and this many levels of nested objects / arrays. */
+export const MAX_JSON_BYTES = 256 * 1024;
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of objects and arrays in JSON text, read without parsing it (stops early past `stopAt`). */
+export function jsonDepth(text: string, stopAt = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+      if (max > stopAt) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * JSON bodies are checked for size and depth before they are parsed: a deeply nested body would
+ * otherwise overflow the stack in the parser's prototype-poisoning scan or in validation (a 500,
+ * also on the public login route). Both limits answer 400 naming the rule.
+ */
+export function installJsonLimits(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_JSON_BYTES }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const depth = jsonDepth(text, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) {
+      done(new ValidationError('GW_ERR_API_VALIDATION', 'body', `(nested more than ${MAX_JSON_DEPTH} levels)`, `must nest objects and arrays at most ${MAX_JSON_DEPTH} levels deep`), undefined);
+      return;
+    }
+    parseJson(req, text, done);
+  });
+}
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { GridwatchError } from '../core/errors.js';
 import type { HubContext } from '../hub/context.js';
-import { installAuth, installErrorHandling } from './http.js';
+import { installAuth, installErrorHandling, installJsonLimits } from './http.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { createApiRuntime, type ApiRuntime, type RuntimeOptions } from './runtime.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -29,7 +29,9 @@ export const API_PREFIX = '/api/v1';
 export interface ApiOptions extends RuntimeOptions {
   /** the device status board GET /devices answers from (src/live attachStatusBoard) */
   board: StatusBoard;
-  /** login attempts per address per window (default 10 per minute) */
+  /** login attempts per address per window, failed or not: a flood guard only (default 300 per
+   * minute, so one guesser cannot lock out everyone behind a NAT); guessing is stopped per person
+   * and address by the login throttle (core/throttle.ts) */
   loginRateMax?: number;
   loginRateWindowMs?: number;
   /** serve OpenAPI JSON and the interactive docs at /docs (default true) */
@@ -62,11 +64,12 @@ export async function attachApi(ctx: HubContext, opts: ApiOptions): Promise<ApiR
       errorResponseBuilder: (_req, c) => Object.assign(new GridwatchError('GW_ERR_API_RATE', `too many login attempts: at most ${c.max} per ${c.after}; try again later`, { details: { max: c.max, retryAfter: c.after } }), { statusCode: 429 }),
     });
   }
-  const deps: RouteDeps = { ctx, rt, loginRateMax: opts.loginRateMax ?? 10, loginRateWindowMs: opts.loginRateWindowMs ?? 60_000 };
+  const deps: RouteDeps = { ctx, rt, loginRateMax: opts.loginRateMax ?? 300, loginRateWindowMs: opts.loginRateWindowMs ?? 60_000 };
   await app.register(async (api) => {
     api.addSchema(ErrorBody);
     api.addSchema(AlertCaseT);
     installErrorHandling(api);
+    installJsonLimits(api);
     installAuth(api, rt);
     const typed = api.withTypeProvider<TypeBoxTypeProvider>();
     await authRoutes(typed, deps);

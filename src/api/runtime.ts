@@ -1,13 +1,14 @@
 // The API's state for one hub: its api.db tables (sessions, audit), the login sessions, and what it
 // reads from other stages (the registry, the device status board), handed in by the hub.
 import { join } from 'node:path';
+import { LoginThrottle } from '../core/throttle.js';
 import type { HubContext } from '../hub/context.js';
 import type { StatusBoard } from '../live/status-board.js';
 import type { PersonChange, SiteRegistry } from '../registry/index.js';
 import { ApiDb } from './db.js';
 import { DEFAULT_TOKEN_TTL_MS, Sessions } from './sessions.js';
 
-export interface ApiRuntime { db: ApiDb; sessions: Sessions; board: StatusBoard; registry: SiteRegistry }
+export interface ApiRuntime { db: ApiDb; sessions: Sessions; board: StatusBoard; registry: SiteRegistry; logins: LoginThrottle }
 
 export interface RuntimeOptions { tokenTtlMs?: number }
 
@@ -19,5 +20,5 @@ export function createApiRuntime(ctx: HubContext, board: StatusBoard, opts: Runt
   const onPerson = (c: PersonChange): void => { if (c.revoke) sessions.revokePerson(c.id); };
   registry.on('person', onPerson);
   ctx.onClose(() => { registry.off('person', onPerson); db.close(); });
-  return { db, sessions, board, registry };
+  return { db, sessions, board, registry, logins: new LoginThrottle() };
 }

@@ -1,5 +1,9 @@
 // Serves the live panel (dashboards/panel/dist, built by `npm run build:panel`) at `/`.
-// Without a build, `/` answers 503 with a text saying how to build it.
+// Without a build, `/` answers 503 with a text saying how to build it. Every response of the hub
+// carries nosniff and X-Frame-Options (no framing: clickjacking); the panel's files also a Content
+// Security Policy allowing only its own scripts, styles and same-origin connections (socket.io).
+// Set here by hand rather than with @fastify/helmet: one policy for the panel's files only, while
+// the API's JSON and the /docs UI (inline scripts) keep theirs.
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,7 +45,15 @@ a{display:inline-block;margin-top:1rem;padding:.7rem 1rem;border-radius:8px;back
 `;
 }
 
+export const PANEL_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",
+  "connect-src 'self' ws: wss:", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
 export async function registerPanel(app: FastifyInstance, opts: PanelOptions = {}): Promise<void> {
+  app.addHook('onSend', async (_req, reply) => {
+    void reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin');
+  });
   const root = resolve(opts.root ?? defaultPanelRoot());
   // outside /api/v1 (which answers its own JSON 404): a person's browser gets a page, programs JSON
   app.setNotFoundHandler((req, reply) => {
@@ -64,6 +76,7 @@ export async function registerPanel(app: FastifyInstance, opts: PanelOptions = {
     // hashed bundles never change; index.html must be re-read so a new build is picked up
     setHeaders: (reply, path) => {
       void reply.header('cache-control', path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      void reply.header('content-security-policy', PANEL_CSP);
     },
   });
 }

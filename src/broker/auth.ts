@@ -1,9 +1,16 @@
 // Device authentication: username = client id = device id, password checked against the
 // device's scrypt hash. scrypt costs ~50 ms, so a successful verification is cached per device as
-// SHA-256(per-process salt + hash + password), compared in constant time; the plaintext is never kept.
+// SHA-256(per-process salt + hash + password), compared in constant time; the plaintext is never
+// kept. The cache is bounded (least recently used dropped) and a device's entry goes when its
+// secret is rotated or it is decommissioned (`forget`, called by the broker on the registry's event),
+// so a reconnect storm of known devices costs one scrypt per device, not one per connect.
+// An unknown id costs the same scrypt as a wrong secret (checked against a dummy hash) and gets the
+// same answer, so ids cannot be enumerated by timing or return code. Failed attempts are throttled
+// per (device, address) with backoff, and slowed per device and per address (core/throttle.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DeviceInfo } from '../core/domain.js';
-import { verifySecret } from '../core/secret.js';
+import { hashSecret, verifySecret } from '../core/secret.js';
+import { LoginThrottle } from '../core/throttle.js';
 
 export type AuthOutcome =
   | { ok: true; device: DeviceInfo }
@@ -13,42 +20,63 @@ export interface AuthenticatorOptions {
   lookup(id: string): DeviceInfo | undefined;
   verify?: (plain: string, hash: string) => Promise<boolean>;
   maxCached?: number;
+  throttle?: LoginThrottle;
+  /** wall time for the throttle (attempt rates are real time, whatever clock the hub runs on) */
+  now?: () => number;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 export class Authenticator {
   private readonly salt = randomBytes(32);
   private readonly cache = new Map<string, Buffer>();
   private readonly verify: (plain: string, hash: string) => Promise<boolean>;
+  private readonly throttle: LoginThrottle;
+  private readonly now: () => number;
+  /** a hash of nothing, with the default scrypt cost, to spend the same work on an unknown id */
+  private readonly dummyHash: Promise<string> = hashSecret(randomBytes(16).toString('hex'));
   /** how many full scrypt verifications ran (the cache avoids most) */
   scryptRuns = 0;
 
   constructor(private readonly opts: AuthenticatorOptions) {
     this.verify = opts.verify ?? verifySecret;
+    this.throttle = opts.throttle ?? new LoginThrottle();
+    this.now = opts.now ?? Date.now;
   }
 
-  async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthOutcome> {
+  async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, address = 'unknown'): Promise<AuthOutcome> {
     // [MQTT-3.1.3-8]: return code 2 "identifier rejected" for a client id we do not serve
     if (username !== undefined && username !== clientId) {
       return { ok: false, returnCode: 2, code: 'GW_ERR_BROKER_CLIENT_ID', reason: 'client id must equal the username (the device id)' };
     }
-    const device = this.opts.lookup(clientId);
-    if (!device) return { ok: false, returnCode: 2, code: 'GW_ERR_BROKER_CLIENT_ID', reason: 'no device has this id' };
     if (username === undefined || password === undefined) {
       return { ok: false, returnCode: 4, code: 'GW_ERR_BROKER_AUTH', reason: 'username and password are required' };
     }
-    const fingerprint = this.fingerprint(device, password);
-    const cached = this.cache.get(device.id);
-    if (cached && timingSafeEqual(cached, fingerprint)) {
-      this.cache.delete(device.id);
-      this.cache.set(device.id, cached);
-      return { ok: true, device };
+    const device = this.opts.lookup(clientId);
+    if (device) {
+      const fingerprint = this.fingerprint(device, password);
+      const cached = this.cache.get(device.id);
+      if (cached && timingSafeEqual(cached, fingerprint)) {
+        this.cache.delete(device.id);
+        this.cache.set(device.id, cached);
+        return { ok: true, device };
+      }
     }
+    const started = this.now();
+    const verdict = this.throttle.check(clientId, address, started);
+    if (verdict.refuseMs > 0) {
+      return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: `too many failed attempts for this device from this address; retry in ${Math.ceil(verdict.refuseMs / 1000)} s` };
+    }
+    if (verdict.delayMs > 0) await sleep(verdict.delayMs);
     this.scryptRuns++;
-    if (!(await this.verify(password.toString('utf8'), device.secretHash))) {
-      return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: 'bad password' };
+    const ok = await this.verify(password.toString('utf8'), device?.secretHash ?? (await this.dummyHash));
+    if (!device || !ok) {
+      this.throttle.failed(clientId, address, this.now());
+      return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: 'unknown device or bad password' };
     }
+    this.throttle.succeeded(clientId, address);
     this.cache.delete(device.id);
-    this.cache.set(device.id, fingerprint);
+    this.cache.set(device.id, this.fingerprint(device, password));
     if (this.cache.size > (this.opts.maxCached ?? 50_000)) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
@@ -56,9 +84,13 @@ export class Authenticator {
     return { ok: true, device };
   }
 
-  /** Forget a device's cached verification (e.g. its secret changed). */
+  /** Forget a device's cached verification (its secret changed, or it was decommissioned). */
   forget(device: string): void {
     this.cache.delete(device);
+  }
+
+  get cached(): number {
+    return this.cache.size;
   }
 
   private fingerprint(device: DeviceInfo, password: Buffer): Buffer {

@@ -87,7 +87,9 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     id: 'gridwatch',
     maxClientsIdLength: 64,
     authenticate(client, username, password, done) {
-      auth.authenticate(client.id, username, password).then((r) => {
+      // the peer's address (set on the connection by listeners.ts) keys the failed-login throttle
+      const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+      auth.authenticate(client.id, username, password, address).then((r) => {
         if (r.ok) {
           devices.set(client, r.device);
           return done(null, true);

@@ -3,6 +3,9 @@
 // passes the bytes through untouched; a packet declaring more than `maxFrameBytes` ends the
 // connection. Payloads between config.mqtt.maxPacketBytes and this bound still get a
 // GW_ERR_PAYLOAD_TOO_LARGE answer on the error topic (broker.ts).
+// Before the connection is authenticated it is held to a much smaller budget (`preAuthBytes`: the
+// CONNECT packet and little else), so an unauthenticated client cannot make the hub buffer
+// large half-sent packets; the broker lifts it once the device is known (`authenticated()`).
 import { Duplex, Transform, type TransformCallback } from 'node:stream';
 import { GridwatchError } from '../core/errors.js';
 
@@ -17,12 +20,26 @@ export class MqttFrameGuard extends Transform {
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
+  private preAuthSeen = 0;
+  private authed = false;
 
-  constructor(private readonly maxFrameBytes: number) {
+  constructor(private readonly maxFrameBytes: number, private readonly preAuthBytes = Infinity) {
     super();
   }
 
+  /** The device authenticated: from now on only the per-packet bound applies. */
+  authenticated(): void {
+    this.authed = true;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (!this.authed) {
+      this.preAuthSeen += chunk.length;
+      if (this.preAuthSeen > this.preAuthBytes) {
+        done(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', `${this.preAuthSeen} bytes before authentication exceed the limit of ${this.preAuthBytes}; connection closed`));
+        return;
+      }
+    }
     let i = 0;
     while (i < chunk.length) {
       if (this.state === 'body') {
@@ -42,8 +59,9 @@ export class MqttFrameGuard extends Transform {
         this.multiplier *= 128;
         this.lengthBytes++;
         if ((byte & 0x80) !== 0 && this.lengthBytes < 4) continue;
-        if (this.length > this.maxFrameBytes) {
-          done(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', `an MQTT packet of ${this.length} bytes exceeds the hard limit of ${this.maxFrameBytes} bytes; connection closed`));
+        const limit = this.authed ? this.maxFrameBytes : Math.min(this.maxFrameBytes, this.preAuthBytes);
+        if (this.length > limit) {
+          done(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', `an MQTT packet of ${this.length} bytes exceeds the ${limit === this.maxFrameBytes ? 'hard' : 'before-authentication'} limit of ${limit} bytes; connection closed`));
           return;
         }
         this.remaining = this.length;
@@ -54,11 +72,23 @@ export class MqttFrameGuard extends Transform {
   }
 }
 
+/** What aedes sees as a client's `conn`: the peer's address and the hook that lifts the pre-auth budget. */
+export interface GuardedStream extends Duplex {
+  remoteAddress?: string;
+  authenticated(): void;
+}
+
+/** Bytes a connection may send before it is authenticated (a CONNECT with a small will, and margin). */
+export const PRE_AUTH_BYTES = 16_384;
+
 /** The stream aedes reads from: `conn`'s bytes through the guard; writes go straight to `conn`. */
-export function guarded(conn: Duplex, maxFrameBytes: number): Duplex {
-  const guard = new MqttFrameGuard(maxFrameBytes);
+export function guarded(conn: Duplex, maxFrameBytes: number, opts: { preAuthBytes?: number; remoteAddress?: string } = {}): GuardedStream {
+  const guard = new MqttFrameGuard(maxFrameBytes, opts.preAuthBytes ?? PRE_AUTH_BYTES);
   conn.pipe(guard);
-  const stream = Duplex.from({ readable: guard, writable: conn });
+  const stream = Object.assign(Duplex.from({ readable: guard, writable: conn }), {
+    remoteAddress: opts.remoteAddress,
+    authenticated: () => guard.authenticated(),
+  });
   guard.on('error', () => {
     conn.destroy();
     stream.destroy();

@@ -5,7 +5,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { guarded } from './frame-guard.js';
+import { guarded, type GuardedStream } from './frame-guard.js';
 
 export const MQTT_WS_PATH = '/mqtt';
 
@@ -15,12 +15,21 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
+/** Lifts a connection's pre-authentication byte budget once aedes accepted the device (once per broker). */
+const tracked = new WeakSet<Aedes>();
+function liftBudgetOnAuth(aedes: Aedes): void {
+  if (tracked.has(aedes)) return;
+  tracked.add(aedes);
+  aedes.on('clientReady', (client) => (client.conn as Partial<GuardedStream>).authenticated?.());
+}
+
 export async function listenTcp(aedes: Aedes, port: number, host: string, maxFrameBytes: number): Promise<TcpListener> {
+  liftBudgetOnAuth(aedes);
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    aedes.handle(guarded(socket, maxFrameBytes));
+    aedes.handle(guarded(socket, maxFrameBytes, { remoteAddress: socket.remoteAddress }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -43,14 +52,16 @@ export async function listenTcp(aedes: Aedes, port: number, host: string, maxFra
 
 /** Takes HTTP upgrades for `/mqtt` and hands each WebSocket to aedes as a stream. */
 export function attachWebSocket(aedes: Aedes, http: HttpServer, maxFrameBytes: number): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.values().next().value ?? false) });
+  liftBudgetOnAuth(aedes);
+  // maxPayload bounds a message ws reassembles from fragments (its default is 100 MiB)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.values().next().value ?? false) });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname !== MQTT_WS_PATH) return; // someone else's upgrade (socket.io)
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());
-      aedes.handle(guarded(stream, maxFrameBytes), req);
+      aedes.handle(guarded(stream, maxFrameBytes, { remoteAddress: req.socket.remoteAddress }), req);
     });
   };
   http.on('upgrade', onUpgrade);

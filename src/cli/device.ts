@@ -67,7 +67,8 @@ export function register(program: Command): void {
       }
       const out = await addDevice(text, file, { id: opts.id, kind: opts.kind, building: opts.building, unit: opts.unit, intervalS: opts.interval });
       const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, out.text);
+      // the config holds secret hashes and people: written owner-only (0600), like api.db
+      writeFileSync(tmp, out.text, { mode: 0o600 });
       renameSync(tmp, file);
       process.stdout.write(`device ${opts.id} added to ${file}\nsecret: ${out.secret}\n(shown once: put it in the device; the config keeps only its hash)\n`);
     });

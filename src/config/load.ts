@@ -91,6 +91,7 @@ function applyEnv(data: Record<string, unknown>, env: NodeJS.ProcessEnv, file: s
   if (env.GRIDWATCH_INFLUX_URL) obj('influx').url = env.GRIDWATCH_INFLUX_URL;
   if (env.GRIDWATCH_INFLUX_DB) obj('influx').database = env.GRIDWATCH_INFLUX_DB;
   if (env.GRIDWATCH_DATA_DIR) data.dataDir = env.GRIDWATCH_DATA_DIR;
+  if (env.GRIDWATCH_METRICS_TOKEN) obj('metrics').token = env.GRIDWATCH_METRICS_TOKEN;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {

@@ -132,6 +132,12 @@ export const ConfigSchema = Type.Object({
   streetDuty: Type.Array(Id, { default: [] }),
   rules: Type.Array(RuleSpecSchema, { default: [] }),
   silences: Type.Array(Silence, { default: [] }),
+  metrics: Type.Object({
+    /** GET /metrics needs "Authorization: Bearer <token>" when set (env GRIDWATCH_METRICS_TOKEN overrides); unset: open */
+    token: Type.Optional(Type.String({ minLength: 16 })),
+    /** label rejection counters with device ids (off: /metrics names no device) */
+    deviceLabels: Type.Boolean({ default: false }),
+  }, { additionalProperties: false, default: {} }),
   alerting: Type.Object({
     enabled: Type.Boolean({ default: true, description: 'attach the rules engine and alert cases (and the /alerts and /silences API); false: readings and presence are still stored, no rules run, no cases open (e.g. to measure ingest without rules)' }),
   }, { additionalProperties: false, default: {} }),

@@ -117,7 +117,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     stopStore.push(() => journal.close());
     const ingest = new Ingest({
       dedup, journal,
-      sink: writer, bus, logger, metrics: createIngestMetrics(metrics),
+      sink: writer, bus, logger, metrics: createIngestMetrics(metrics, { deviceLabels: config.metrics.deviceLabels }),
       points: { reading: readingPoint, presence: presencePoint },
       answer: (device, answer) => answerTo(device, answer),
       maxBytes: config.mqtt.maxPacketBytes,
@@ -135,7 +135,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     registry.on('device', onDeviceChange);
     // InfluxDB slower than the devices: stop reading their sockets until the writer drains
     stopListening.push(pauseWhileSaturated(broker.aedes, writer, logger.child({ stage: 'broker' })));
-    registerHubRoutes(app, metrics, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
+    registerHubRoutes(app, metrics, { metricsToken: config.metrics.token }, { brokerUp: () => !broker.aedes.closed, connectedDevices: () => broker.connectedDevices(), writer });
 
     const ctx: HubContext = {
       config, registry, site, bus, clock, logger, app, dataDir, metrics,

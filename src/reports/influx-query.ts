@@ -32,11 +32,11 @@ export async function querySeries(influx: InfluxDB, db: string, q: string): Prom
   try {
     body = await influx.queryRaw(q, { database: db, precision: 'ms' });
   } catch (e) {
-    throw new GridwatchError('GW_ERR_STORE_QUERY', `InfluxDB query failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e, retryable: true, details: { query: q } });
+    throw new GridwatchError('GW_ERR_STORE_QUERY', `InfluxDB query failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e, retryable: true });
   }
   const results = asRecord(body).results;
   const first = asRecord(Array.isArray(results) ? results[0] : undefined);
-  if (typeof first.error === 'string') throw new GridwatchError('GW_ERR_STORE_QUERY', `InfluxDB query failed: ${first.error}`, { details: { query: q } });
+  if (typeof first.error === 'string') throw new GridwatchError('GW_ERR_STORE_QUERY', `InfluxDB query failed: ${first.error}`);
   const series = Array.isArray(first.series) ? first.series : [];
   return series.map((s): Series => {
     const r = asRecord(s);

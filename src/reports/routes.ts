@@ -2,14 +2,11 @@
 // caller may see (and throws GW_ERR_API_AUTH when there is no caller). Errors answer with the
 // API's body `{code, message, details}` whether or not the API's error handler is installed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isGridwatchError, type ErrorCode } from '../core/errors.js';
+import { HTTP_STATUS, isGridwatchError } from '../core/errors.js';
 import { noiseReportHandler, uptimeReportHandler, type Access, type ReportDeps, type ReportResult } from './handlers.js';
 
 export type AuthHook = (req: FastifyRequest) => Access | Promise<Access>;
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  GW_ERR_REPORT_RANGE: 400, GW_ERR_API_VALIDATION: 400, GW_ERR_API_AUTH: 401, GW_ERR_API_FORBIDDEN: 403, GW_ERR_API_NOT_FOUND: 404, GW_ERR_STORE_QUERY: 503,
-};
 
 function send<T>(reply: FastifyReply, r: ReportResult<T>, name: string): FastifyReply {
   if (r.format === 'json') return reply.send(r.body);
@@ -32,7 +29,7 @@ function route<T>(deps: ReportDeps, authHook: AuthHook, handler: Handler<T>, nam
     try {
       return send(reply, await handler(deps, query(req), await authHook(req)), name);
     } catch (e) {
-      const status = isGridwatchError(e) ? STATUS[e.code] : undefined;
+      const status = isGridwatchError(e) ? HTTP_STATUS[e.code] : undefined;
       if (!isGridwatchError(e) || status === undefined) throw e;
       return reply.status(status).send(e.toJSON());
     }

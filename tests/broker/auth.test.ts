@@ -31,8 +31,8 @@ describe('broker authentication and ACL', () => {
     expect(await refusedWith({ clientId: 'gas-a', username: 'gas-a', password: 'wrong' })).toBe(5);
   });
 
-  it('refuses an unknown device (CONNACK 2)', async () => {
-    expect(await refusedWith({ clientId: 'gas-zz', username: 'gas-zz', password: 'pw-gas-zz' })).toBe(2);
+  it('refuses an unknown device like a wrong secret (CONNACK 5: ids cannot be enumerated)', async () => {
+    expect(await refusedWith({ clientId: 'gas-zz', username: 'gas-zz', password: 'pw-gas-zz' })).toBe(5);
   });
 
   it('refuses a client id that is not the device id (CONNACK 2)', async () => {

@@ -37,7 +37,8 @@ describe('Authenticator', () => {
     const a = new Authenticator({ lookup: (id) => devices.get(id) });
     expect(await a.authenticate('gas-1', 'gas-1', pw('s3cret'))).toMatchObject({ ok: true, device: { id: 'gas-1' } });
     expect(await a.authenticate('gas-1', 'gas-1', pw('wrong'))).toMatchObject({ ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH' });
-    expect(await a.authenticate('gas-9', 'gas-9', pw('s3cret'))).toMatchObject({ ok: false, returnCode: 2, code: 'GW_ERR_BROKER_CLIENT_ID' });
+    // an unknown id: the same answer as a wrong secret (ids cannot be enumerated)
+    expect(await a.authenticate('gas-9', 'gas-9', pw('s3cret'))).toMatchObject({ ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH' });
     expect(await a.authenticate('gas-1', 'gas-2', pw('other'))).toMatchObject({ ok: false, returnCode: 2, code: 'GW_ERR_BROKER_CLIENT_ID' });
     expect(await a.authenticate('gas-1', undefined, undefined)).toMatchObject({ ok: false, returnCode: 4 });
   });

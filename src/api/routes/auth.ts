@@ -1,4 +1,5 @@
-// POST /auth/login (public, rate-limited), POST /auth/logout, GET /me.
+// POST /auth/login (public; failed attempts throttled per person + address with backoff, slowed
+// per person and per address; a coarse per-address flood limit), POST /auth/logout, GET /me.
 import { Type } from '@sinclair/typebox';
 import { GridwatchError } from '../../core/errors.js';
 import { audit, who } from '../http.js';
@@ -14,14 +15,25 @@ export async function authRoutes(app: Api, { ctx, rt, loginRateMax, loginRateWin
       body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.Number(), user: User }), ...errors },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const at = ctx.clock.now();
+    const { username } = req.body;
+    // attempt rates are wall time, whatever clock the hub runs on
+    const verdict = rt.logins.check(username, req.ip, Date.now());
+    if (verdict.refuseMs > 0) {
+      const retryAfter = Math.ceil(verdict.refuseMs / 1000);
+      void reply.header('retry-after', String(retryAfter));
+      throw new GridwatchError('GW_ERR_API_RATE', `too many failed logins for '${username}' from this address; try again in ${retryAfter} s`, { details: { retryAfter } });
+    }
+    if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs));
     try {
-      const res = await rt.sessions.login(req.body.username, req.body.password);
+      const res = await rt.sessions.login(username, req.body.password);
+      rt.logins.succeeded(username, req.ip);
       rt.db.audit({ ts: at, actor: res.user.id, action: 'login', target: `person:${res.user.id}`, details: { ip: req.ip } });
       return res;
     } catch (e) {
-      rt.db.audit({ ts: at, actor: 'anonymous', action: 'login_failed', target: `person:${req.body.username}`, details: { ip: req.ip } });
+      rt.logins.failed(username, req.ip, Date.now());
+      rt.db.audit({ ts: at, actor: 'anonymous', action: 'login_failed', target: `person:${username}`, details: { ip: req.ip } });
       throw e;
     }
   });
