@@ -1,7 +1,9 @@
 // `node --import tsx bench/uptime.ts [--devices 2000] [--days 30] [--interval 3600]`
 // The uptime audit of N devices over D days on raw readings vs the 5-min downsampled copy, on a
 // fresh managed influxd. Generates the history (readings every `interval` s, ~1 % of hours lost
-// to outages with lwt/connect presence), backfills the downsampled copy, runs both, prints the ratio.
+// to outages with lwt/connect presence), backfills the downsampled copy, and keeps the outage
+// records the hub would have kept (the same OutageTracker fed the same history); runs every
+// source, prints the timings and whether the records agree with the raw recomputation.
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,9 @@ import { runUptimeBenchmark } from '../src/reports/bench.js';
 import { createInfluxClient, ensureDatabase } from '../src/store/client.js';
 import { backfillDownsampling } from '../src/store/downsample.js';
 import { startInfluxd } from '../src/store/influxd.js';
+import { ManualClock } from '../src/core/clock.js';
+import { OutageStore } from '../src/reports/outage-store.js';
+import { OutageTracker } from '../src/reports/outage-tracker.js';
 
 const DB = 'bench_uptime';
 const HASH = 'scrypt$16384$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNo';
@@ -66,32 +71,43 @@ export async function uptimeBench(opts: UptimeBenchOptions): Promise<Awaited<Ret
       batch = [];
     };
     const t0 = Date.now();
+    const recordsFile = join(dir, 'outages.db');
+    const records = new OutageStore(recordsFile);
+    const tracker = new OutageTracker(records, new ManualClock(from - 6 * step), 3);
     for (const d of s.devices.values()) {
       const tags = `device=${d.id},street=${d.street},community=${d.community},grid=${d.grid},building=${d.building}`;
       let down = 0;
       for (let t = from - 6 * step; t < to; t += step) {
         if (down > 0) {
           down--;
-          if (down === 0) batch.push(`presence,${tags} online=true,cause="connect" ${t - 1000}`);
+          if (down === 0) {
+            batch.push(`presence,${tags} online=true,cause="connect" ${t - 1000}`);
+            tracker.presence(d, { device: d.id, ts: t - 1000, online: true, cause: 'connect' });
+          }
           continue;
         }
         if (random() < 0.002) {
           down = 1 + Math.floor(random() * 12);
           batch.push(`presence,${tags} online=false,cause="lwt" ${t + 1000}`);
+          tracker.presence(d, { device: d.id, ts: t + 1000, online: false, cause: 'lwt' });
           continue;
         }
-        batch.push(`smoke,${tags} alarm=false,battery=${(95 - (t - from) / 86_400_000 * 0.05).toFixed(2)} ${t}`);
+        const battery = Number((95 - (t - from) / 86_400_000 * 0.05).toFixed(2));
+        batch.push(`smoke,${tags} alarm=false,battery=${battery} ${t}`);
+        tracker.data(d, t, battery);
         if (batch.length >= 10_000) await flush();
       }
     }
     if (batch.length > 0) await flush();
+    tracker.close();
+    records.close();
     console.log(`wrote ${points} points for ${DEVICES} devices x ${DAYS} days in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const t1 = Date.now();
     await backfillDownsampling(influx, DB, from - 7 * step, to);
     console.log(`backfilled the downsampled copy in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-    const r = await runUptimeBenchmark(influx, DB, s, { from, to, offlineFactor: 3, now: to + 86_400_000 });
+    const r = await runUptimeBenchmark(influx, DB, s, { from, to, offlineFactor: 3, now: to + 86_400_000, records: recordsFile });
     console.log(JSON.stringify(r, null, 2));
-    console.log(`uptime audit, ${r.devices} devices x ${DAYS} days: raw ${r.rawMs.toFixed(0)} ms, downsampled ${r.downsampledMs.toFixed(0)} ms, raw/downsampled = ${r.ratio.toFixed(2)}; gaps ${r.gapsMs.toFixed(0)} ms, raw/gaps = ${r.gapsRatio.toFixed(2)}`);
+    console.log(`uptime audit, ${r.devices} devices x ${DAYS} days: raw ${r.rawMs.toFixed(0)} ms, downsampled ${r.downsampledMs.toFixed(0)} ms, raw/downsampled = ${r.ratio.toFixed(2)}; gaps ${r.gapsMs.toFixed(0)} ms, raw/gaps = ${r.gapsRatio.toFixed(2)}; outage records ${r.recordsMs?.toFixed(1) ?? '-'} ms (devices disagreeing with raw: ${r.recordsMismatches ?? '-'})`);
     return r;
   } finally {
     await influxd.stop();

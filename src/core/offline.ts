@@ -154,9 +154,10 @@ export class OutageFollower {
 /**
  * Replays a device's history (sorted by time; at equal times presence first) through the same
  * judgement the hub applies live, and returns its outages, the last one open (end = `to`) when it
- * has not ended by `to`. `s` is the state at the start of the history (mutated).
+ * has not ended by `to`. `s` is the state at the start of the history (mutated); reconnects are
+ * counted from `countFrom` (steps before it only lead into the period).
  */
-export function replayOutages(s: Liveness, steps: readonly LivenessStep[], j: Judgement, to: number): { outages: OutageInterval[]; open: boolean; reconnects: number } {
+export function replayOutages(s: Liveness, steps: readonly LivenessStep[], j: Judgement, to: number, countFrom = -Infinity): { outages: OutageInterval[]; open: boolean; reconnects: number } {
   const f = new OutageFollower(s);
   const outages: OutageInterval[] = [];
   let reconnects = 0;
@@ -164,7 +165,7 @@ export function replayOutages(s: Liveness, steps: readonly LivenessStep[], j: Ju
     if (st.ts > to) break;
     const r = f.step(st, j);
     if (r.ended) outages.push(r.ended);
-    if (r.reconnect) reconnects++;
+    if (r.reconnect && r.reconnect.at >= countFrom) reconnects++;
   }
   const open = f.pending(to, j);
   if (open) outages.push({ ...open, end: to });

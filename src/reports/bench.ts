@@ -1,5 +1,5 @@
-// Benchmark hook: the same uptime audit on raw readings, on the 5-min downsampled copy, and with
-// server-side gap detection (elapsed) on raw readings.
+// Benchmark hook: the same uptime audit on raw readings, on the 5-min downsampled copy, with
+// server-side gap detection (elapsed) on raw readings, and (given `records`) from outage records.
 // Timing belongs here (benchmarks), never in tests.
 import { performance } from 'node:perf_hooks';
 import type { InfluxDB } from 'influx';
@@ -19,6 +19,11 @@ export interface UptimeBenchResult {
   meanUptimeRaw: number | null;
   meanUptimeDownsampled: number | null;
   meanUptimeGaps: number | null;
+  /** from the outage records (when a records file was given) */
+  recordsMs?: number;
+  meanUptimeRecords?: number | null;
+  /** devices whose intervals from the records differ from the raw recomputation (should be 0) */
+  recordsMismatches?: number;
 }
 
 export async function runUptimeBenchmark(influx: InfluxDB, db: string, site: SiteIndex, opts: Omit<AuditOptions, 'source'>): Promise<UptimeBenchResult> {
@@ -29,7 +34,16 @@ export async function runUptimeBenchmark(influx: InfluxDB, db: string, site: Sit
   const t2 = performance.now();
   const gaps = await auditUptime(influx, db, site, { ...opts, source: 'gaps' });
   const t3 = performance.now();
+  let rec: Partial<UptimeBenchResult> = {};
+  if (opts.records !== undefined) {
+    const r = await auditUptime(influx, db, site, { ...opts, source: 'records' });
+    const recordsMs = performance.now() - t3;
+    const rawBy = new Map(raw.devices.map((d) => [d.device, JSON.stringify(d.intervals)]));
+    const recordsMismatches = r.devices.filter((d) => rawBy.get(d.device) !== JSON.stringify(d.intervals)).length;
+    rec = { recordsMs, meanUptimeRecords: r.summary.meanUptimePct, recordsMismatches };
+  }
   return {
+    ...rec,
     devices: raw.summary.devices, rawMs: t1 - t0, downsampledMs: t2 - t1, gapsMs: t3 - t2,
     ratio: (t1 - t0) / Math.max(t2 - t1, 1e-6), gapsRatio: (t1 - t0) / Math.max(t3 - t2, 1e-6),
     meanUptimeRaw: raw.summary.meanUptimePct, meanUptimeDownsampled: ds.summary.meanUptimePct, meanUptimeGaps: gaps.summary.meanUptimePct,

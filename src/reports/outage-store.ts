@@ -99,6 +99,16 @@ export class OutageStore {
     return this.db.prepare('SELECT device, count(*) AS n FROM reconnect WHERE at >= ? AND at < ? GROUP BY device').all(from, to) as Array<{ device: string; n: number }>;
   }
 
+  /**
+   * Per device, the least-squares sums of its daily battery means over [from, to) (x in days at
+   * mid-day), so the trend comes back as one row per device.
+   */
+  batteryFits(from: number, to: number): Array<{ device: string; n: number; sx: number; sy: number; sxy: number; sxx: number }> {
+    return this.db.prepare(`SELECT device, count(*) AS n, sum(x) AS sx, sum(y) AS sy, sum(x * y) AS sxy, sum(x * x) AS sxx
+      FROM (SELECT device, (day - ?) / 86400000.0 + 0.5 AS x, sum * 1.0 / n AS y FROM battery_day WHERE day >= ? AND day < ? AND n > 0) GROUP BY device`)
+      .all(from, from, to) as Array<{ device: string; n: number; sx: number; sy: number; sxy: number; sxx: number }>;
+  }
+
   batteryDays(from: number, to: number): BatteryDay[] {
     return this.db.prepare('SELECT device, day, sum, n FROM battery_day WHERE day >= ? AND day < ?').all(from, to) as BatteryDay[];
   }

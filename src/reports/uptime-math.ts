@@ -8,7 +8,7 @@
 // inside silences (maintenance windows) is left out of the uptime denominator and its offline
 // time is reported apart.
 import type { PresenceCause } from '../core/domain.js';
-import { liveness, notePresence, offlinePolicy, replayOutages, silenceThresholdMs, type LivenessStep } from '../core/offline.js';
+import { liveness, offlinePolicy, replayOutages, silenceThresholdMs, type LivenessStep } from '../core/offline.js';
 
 export type OfflineCause = 'lwt' | 'timeout' | 'disconnect' | 'never_seen' | 'silent';
 
@@ -25,6 +25,8 @@ export interface UptimeInput {
   graceMs: number;
   /** the last presence event before `from`, if any */
   presenceBefore: PresenceSample | null;
+  /** presence events shortly before `from` (one threshold + grace), for the state the period starts in */
+  presenceLead?: PresenceSample[];
   /** presence events in [from, to) */
   presence: PresenceSample[];
   /** the last reading time before `from`, if any */
@@ -114,17 +116,21 @@ export function computeUptime(input: UptimeInput): UptimeResult {
 
 /** The history as the live hub would have seen it, through the one judgement (core/offline.ts). */
 function replay(input: UptimeInput, readings: number[], spans: Window[], presence: PresenceSample[], start: number): { raw: Raw[]; reconnects: number } {
-  const s = liveness(input.lastReadingBefore ?? input.presenceBefore?.ts ?? start);
   const pb = input.presenceBefore;
-  if (pb && (input.lastReadingBefore === null || input.lastReadingBefore < pb.ts)) notePresence(s, pb, pb.ts);
+  // presence after the last reading before the period leads into it (earlier ones were cleared by that reading)
+  const after = (p: PresenceSample): boolean => p.ts < input.from && (input.lastReadingBefore === null || p.ts > input.lastReadingBefore);
+  const lead = (input.presenceLead ?? []).filter(after).sort((a, b) => a.ts - b.ts);
+  if (pb && after(pb) && !lead.some((p) => p.ts === pb.ts)) lead.push(pb);
+  const s = liveness(input.lastReadingBefore ?? lead[0]?.ts ?? start);
   const steps: LivenessStep[] = [
+    ...lead.map((p): LivenessStep => ({ ts: p.ts, kind: 'presence', online: p.online, cause: p.cause })),
     ...readings.map((ts): LivenessStep => ({ ts, kind: 'data' })),
     ...spans.map((w): LivenessStep => ({ ts: w.from, kind: 'data', until: w.until })),
     ...presence.map((p): LivenessStep => ({ ts: p.ts, kind: 'presence', online: p.online, cause: p.cause })),
   ];
   // at equal times a presence event goes first, so a reading at the same instant ends it
   steps.sort((a, b) => a.ts - b.ts || (a.kind === 'presence' ? -1 : b.kind === 'presence' ? 1 : 0));
-  const r = replayOutages(s, steps, { silenceMs: input.thresholdMs, graceMs: input.graceMs }, input.to);
+  const r = replayOutages(s, steps, { silenceMs: input.thresholdMs, graceMs: input.graceMs }, input.to, input.from);
   return { raw: r.outages.map((o) => ({ start: o.start, end: o.end, cause: o.cause, startedBefore: o.start < start, rank: 0 })), reconnects: r.reconnects };
 }
 
@@ -171,9 +177,8 @@ function splitBySilences(r: Raw, silences: Window[]): Array<{ start: number; end
  * its first sight and first data ever (null: none).
  */
 export function uptimeFromOutages(input: Pick<UptimeInput, 'from' | 'to' | 'silences'>, firstSeen: number | null, firstData: number | null,
-  outages: ReadonlyArray<{ start: number; end: number; cause: OfflineCause }>, reconnects: number, battery: BatterySample[]): UptimeResult {
+  outages: ReadonlyArray<{ start: number; end: number; cause: OfflineCause }>, reconnects: number, b: { last: number | null; trend: number | null }): UptimeResult {
   const { from, to } = input;
-  const b = batteryStats(battery);
   if (firstSeen === null || firstSeen >= to) {
     const raw: Raw[] = to > from ? [{ start: from, end: to, cause: 'never_seen', startedBefore: true, rank: 0 }] : [];
     return summarise(input, from, null, raw, 0, b, true);

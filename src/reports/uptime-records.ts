@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { DeviceInfo } from '../core/domain.js';
 import { OutageFollower, type OutageCause } from '../core/offline.js';
 import { OutageStore } from './outage-store.js';
-import { uptimeFromOutages, type BatterySample, type UptimeResult, type Window } from './uptime-math.js';
+import { uptimeFromOutages, type UptimeResult, type Window } from './uptime-math.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,13 +44,12 @@ export function uptimeFromRecords(file: string, devices: DeviceInfo[], a: Record
       l.push({ start: o.start, end: Math.min(o.end, to), cause: o.cause });
     }
     const reconnects = new Map(store.reconnects(from, to).map((r) => [r.device, r.n]));
-    const battery = new Map<string, BatterySample[]>();
-    for (const b of store.batteryDays(Math.floor(from / DAY_MS) * DAY_MS, to)) {
-      if (!wanted.has(b.device) || b.n === 0) continue;
-      let l = battery.get(b.device);
-      if (!l) battery.set(b.device, (l = []));
-      l.push({ ts: Math.min(b.day + DAY_MS / 2, to - 1), value: b.sum / b.n });
-    }
+    // the battery trend from daily means, fitted in SQLite: one row per device
+    const day0 = Math.floor(from / DAY_MS) * DAY_MS;
+    const trend = new Map(store.batteryFits(day0, to).map((f) => {
+      const den = f.n * f.sxx - f.sx * f.sx;
+      return [f.device, f.n >= 2 && den > 0 ? (f.n * f.sxy - f.sx * f.sy) / den : null];
+    }));
     const states = new Map(store.states().map((s) => [s.device, s]));
     const out = new Map<string, UptimeResult>();
     for (const d of devices) {
@@ -63,12 +62,8 @@ export function uptimeFromRecords(file: string, devices: DeviceInfo[], a: Record
         const open = f.pending(to, { silenceMs: a.thresholdOf(d), graceMs: a.graceMs });
         if (open && open.start < to) list.push({ start: open.start, end: to, cause: open.cause });
       }
-      const bat = battery.get(d.id) ?? [];
-      // the last value itself comes last (the daily means stand at mid-day)
-      if (s && s.battery !== null && s.battery_ts !== null && s.battery_ts >= from && s.battery_ts < to) {
-        bat.push({ ts: Math.max(s.battery_ts, ...bat.map((b) => b.ts)) + 1, value: s.battery });
-      }
-      out.set(d.id, uptimeFromOutages({ from, to, silences: a.silencesOf(d) }, s?.first_seen ?? null, s?.first_data ?? null, list, reconnects.get(d.id) ?? 0, bat));
+      const last = s && s.battery !== null && s.battery_ts !== null && s.battery_ts >= from && s.battery_ts < to ? s.battery : null;
+      out.set(d.id, uptimeFromOutages({ from, to, silences: a.silencesOf(d) }, s?.first_seen ?? null, s?.first_data ?? null, list, reconnects.get(d.id) ?? 0, { last, trend: trend.get(d.id) ?? null }));
     }
     return out;
   } finally {

@@ -81,12 +81,12 @@ export function silenceWindows(silences: SilenceLike[], d: DeviceInfo): Window[]
     .map((s) => ({ from: ms(s.from), until: ms(s.until) })).filter((w) => Number.isFinite(w.from) && Number.isFinite(w.until));
 }
 
-interface DeviceData { presenceBefore: PresenceSample | null; presence: PresenceSample[]; lastReadingBefore: number | null; readings: number[]; battery: BatterySample[] }
+interface DeviceData { presenceBefore: PresenceSample | null; presenceLead: PresenceSample[]; presence: PresenceSample[]; lastReadingBefore: number | null; readings: number[]; battery: BatterySample[] }
 
 function data(map: Map<string, DeviceData>, id: string): DeviceData {
   let d = map.get(id);
   if (!d) {
-    d = { presenceBefore: null, presence: [], lastReadingBefore: null, readings: [], battery: [] };
+    d = { presenceBefore: null, presenceLead: [], presence: [], lastReadingBefore: null, readings: [], battery: [] };
     map.set(id, d);
   }
   return d;
@@ -179,6 +179,13 @@ export async function auditUptime(influx: InfluxDB, db: string, site: SiteIndex,
   for (const r of seriesRows(await querySeries(influx, db, `SELECT "online", "cause" FROM ${P} WHERE time < ${from}ms${w} GROUP BY "device" ORDER BY time DESC LIMIT 1`))) {
     const p = presenceSample(r);
     if (p && typeof r.device === 'string') data(byDevice, r.device).presenceBefore = p;
+  }
+  // the presence just before the period decides the state it starts in (a drop still in grace,
+  // an outage already judged): one silence threshold of lead is all that can matter
+  const lead = Math.max(0, ...devices.map(thresholdOf)) + graceMs;
+  for (const r of seriesRows(await querySeries(influx, db, `SELECT "online", "cause" FROM ${P} WHERE ${range(from - lead, from)}${w} GROUP BY "device"`))) {
+    const p = presenceSample(r);
+    if (p && typeof r.device === 'string') data(byDevice, r.device).presenceLead.push(p);
   }
 
   // Which data for the readings: 5-min buckets in [a, cut) when the copy covers it, raw elsewhere.

@@ -135,6 +135,16 @@ describe('computeUptime', () => {
     expect(r.uptimePct).toBeCloseTo((100 * (1440 - 30)) / 1440, 10);
   });
 
+  it('a drop just before the period, judged before it, is an outage from the period start until the next reading (a connect alone does not end it)', () => {
+    const r = computeUptime(input({
+      lastReadingBefore: at(-2), readings: hourly(1, 23),
+      presenceBefore: { ts: at(0) - 1000, online: true, cause: 'connect' },
+      presenceLead: [{ ts: at(-1) + 1000, online: false, cause: 'lwt' }, { ts: at(0) - 1000, online: true, cause: 'connect' }],
+    }));
+    expect(r.intervals).toEqual([{ start: at(0), end: at(1), durationMs: H, cause: 'lwt', planned: false, ongoing: false, startedBefore: true }]);
+    expect(r.reconnects).toBe(0);
+  });
+
   it('a clean disconnect is never an outage: between hourly reports nothing, before a long silence only the silence counts', () => {
     const nbiot = computeUptime(input({
       readings: hourly(0, 23),
