@@ -94,3 +94,9 @@ export function getCase(id: string): Promise<{ case: AlertCase; ledger: LedgerEn
 export async function getBlob(path: string, query?: Query): Promise<Blob> {
   return (await raw('GET', path, { query })).blob();
 }
+
+export async function send<T>(method: 'PATCH' | 'DELETE' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await raw(method, path, body === undefined ? {} : { body });
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}

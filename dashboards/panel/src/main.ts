@@ -16,6 +16,7 @@ import { renderLogin } from './pages/login.js';
 import { renderNoise } from './pages/noise.js';
 import { renderSensors } from './pages/sensors.js';
 import { renderUptime } from './pages/uptime.js';
+import { renderWork } from './pages/work.js';
 import { forgetSites } from './sites.js';
 import { unlockAudio } from './ui/alarm.js';
 import { h } from './ui/dom.js';
@@ -28,6 +29,7 @@ const routes: { name: string; label: MessageKey; page: Page }[] = [
   { name: 'noise', label: 'nav.noise', page: renderNoise },
   { name: 'uptime', label: 'nav.uptime', page: renderUptime },
   { name: 'history', label: 'nav.history', page: renderHistory },
+  { name: 'work', label: 'nav.work', page: renderWork },
 ];
 let socket: LiveSocket | undefined;
 let cleanup: Cleanup | void;
