@@ -42,17 +42,44 @@ export function timestamp(ts: number, ns = 0): string {
   return `${Math.trunc(ts)}${ns === 0 ? '000000' : String(ns).padStart(6, '0')}`;
 }
 
+// Escaped series keys (measurement + sorted tags) by tag object: points of one device share a
+// frozen tag object (points.ts), so the key is built once per device and measurement.
+const seriesKeys = new WeakMap<object, Map<string, string>>();
+// Escaped field keys: a small closed set (FIELD_TYPES), bounded anyway.
+const fieldKeys = new Map<string, string>();
+
+function seriesKey(p: StorePoint): string {
+  let byMeasurement = Object.isFrozen(p.tags) ? seriesKeys.get(p.tags) : undefined;
+  const hit = byMeasurement?.get(p.measurement);
+  if (hit !== undefined) return hit;
+  let key = escapeMeasurement(p.measurement);
+  for (const tag of Object.keys(p.tags).sort()) key += `,${escapeKey(tag)}=${escapeKey(p.tags[tag] as string)}`;
+  if (Object.isFrozen(p.tags)) {
+    if (!byMeasurement) seriesKeys.set(p.tags, (byMeasurement = new Map()));
+    byMeasurement.set(p.measurement, key);
+  }
+  return key;
+}
+
+function fieldKey(name: string): string {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    if (fieldKeys.size > 10_000) fieldKeys.clear();
+    key = escapeKey(name);
+    fieldKeys.set(name, key);
+  }
+  return key;
+}
+
 /** One point as a line (no trailing newline). */
 export function encodePoint(p: StorePoint): string {
-  let line = escapeMeasurement(p.measurement);
-  for (const key of Object.keys(p.tags).sort()) {
-    line += `,${escapeKey(key)}=${escapeKey(p.tags[key] as string)}`;
-  }
   const types = FIELD_TYPES[p.measurement];
+  let line = seriesKey(p);
   let sep = ' ';
-  for (const [key, value] of Object.entries(p.fields)) {
+  for (const name in p.fields) {
+    const value = p.fields[name];
     if (value === undefined) continue;
-    line += `${sep}${escapeKey(key)}=${fieldValue(value, types?.[key])}`;
+    line += `${sep}${fieldKey(name)}=${fieldValue(value, types?.[name])}`;
     sep = ',';
   }
   return `${line} ${timestamp(p.ts, p.ns)}`;

@@ -64,8 +64,17 @@ function nonEmpty(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== ''));
 }
 
+// One frozen tag object per device, rebuilt when its placement changes: every point of a device
+// shares it, so the line-protocol encoder escapes its series key once (line-protocol.ts).
+const tagCache = new WeakMap<DeviceInfo, { of: string[]; tags: Readonly<Record<string, string>> }>();
+
 function placementTags(device: DeviceInfo): Record<string, string> {
-  return nonEmpty({ device: device.id, street: device.street, community: device.community, grid: device.grid, building: device.building });
+  const of = [device.id, device.street, device.community, device.grid, device.building];
+  const hit = tagCache.get(device);
+  if (hit && hit.of.every((v, i) => v === of[i])) return hit.tags;
+  const tags = Object.freeze(nonEmpty({ device: device.id, street: device.street, community: device.community, grid: device.grid, building: device.building }));
+  tagCache.set(device, { of, tags });
+  return tags;
 }
 
 function fitsType(value: FieldValue, type: StoreFieldType): boolean {

@@ -39,6 +39,26 @@ describe('line protocol escaping', () => {
   });
 });
 
+describe('line protocol caches', () => {
+  it('a device moved to another building is written with its new tags (the series key cache follows the registry)', () => {
+    const d = device('gas-move');
+    const before = encodePoint(readingPoint({ device: d.id, kind: 'gas', ts: BASE_TS, seq: 1, values: { lel: 1 } }, d));
+    expect(before).toContain(',building=lty-3,');
+    d.building = 'lty-9';
+    const after = encodePoint(readingPoint({ device: d.id, kind: 'gas', ts: BASE_TS, seq: 2, values: { lel: 1 } }, d));
+    expect(after).toContain(',building=lty-9,');
+    const presence = encodePoint(presencePoint({ device: d.id, online: true, cause: 'connect', ts: BASE_TS }, d));
+    expect(presence).toMatch(/^presence,building=lty-9,/);
+  });
+
+  it('unfrozen tag objects are encoded as they are at each call', () => {
+    const p: StorePoint = { measurement: 'm', tags: { a: 'x' }, fields: { v: 1 }, ts: BASE_TS };
+    expect(encodePoint(p)).toBe(`m,a=x v=1 ${BASE_TS}000000`);
+    p.tags.a = 'y';
+    expect(encodePoint(p)).toBe(`m,a=y v=1 ${BASE_TS}000000`);
+  });
+});
+
 describe('line protocol against a real influxd', () => {
   let influx: TestInflux;
   beforeAll(async () => {
