@@ -173,6 +173,16 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
+/** True when nothing listens on 127.0.0.1:port (we could bind it). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 export async function waitForPing(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
@@ -209,6 +219,8 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<ManagedInfluxd
   let retryTimer: NodeJS.Timeout | undefined;
 
   const launch = async (): Promise<ChildProcess> => {
+    // Another server on our port would answer our /ping while our influxd dies on bind.
+    if (!(await portIsFree(port))) throw new GridwatchError('GW_ERR_STORE_INFLUXD_START', `cannot start influxd on ${url}: another process listens on port ${port}`, { retryable: true });
     const child = spawn(binary, ['-config', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });

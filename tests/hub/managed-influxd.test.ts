@@ -85,6 +85,33 @@ describe('startHub without an InfluxDB url', () => {
     }
   }, 120_000);
 
+  it('a stalled influxd (SIGSTOP) delays a PUBACK only until the stall probe answers for it: the reading is spooled, then stored once after SIGCONT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gw-managed-'));
+    // timeoutMs is longer than the test timeout: only the stall probe can release the PUBACK
+    const site = testSite([{ id: 'gas-st1', kind: 'gas' }], { dataDir, influx: { database: 'stalled', timeoutMs: 120_000 }, mqtt: NO_RATE_LIMIT });
+    const hub = await startHub(parseConfig(site.raw, '(test)', { env: {} }), { logger: silentLogger() });
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { clientId: 'gas-st1', username: 'gas-st1', password: site.secrets.get('gas-st1'), reconnectPeriod: 0 });
+    const pid = hub.influxd?.child.pid as number;
+    try {
+      const base = Date.now() - 600_000;
+      const publish = (seq: number): Promise<unknown> => c.publishAsync('gridwatch/v1/gas-st1/reading', JSON.stringify({ lel: 1, seq, ts: base + seq }), { qos: 1 });
+      await publish(1);
+      process.kill(pid, 'SIGSTOP');
+      await publish(2); // PUBACKed: the stall probe sent it to the spool
+      expect(hub.ctx.store.writer.stats()).toMatchObject({ spooling: true, influxUp: false });
+      await publish(3);
+      process.kill(pid, 'SIGCONT');
+      await until(() => !hub.ctx.store.writer.stats().spooling || undefined, 60_000, 'the spool to drain');
+      expect(await countSeq(hub.influxUrl, 'stalled', 'gas')).toBe(3);
+      expect(hub.influxd?.restarts).toBe(0); // stalled is not dead: the supervisor left it alone
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      c.end(true);
+      await hub.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('a hub killed with SIGKILL leaves its influxd running; the restarted hub stops it and runs exactly one influxd on the data dir, and the counts agree', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-orphan-'));
     dirs.push(dir);

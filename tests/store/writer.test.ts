@@ -215,11 +215,13 @@ describe('InfluxWriter against a real influxd', () => {
   it('a stalled influxd (SIGSTOP) is detected by the /ping probe: the pending write goes to the spool long before timeoutMs, and lands after SIGCONT', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gw-writer-'));
     dirs.push(dataDir);
-    await ensureDatabase(createInfluxClient({ url: influx.url, database: 'stalled' }), 'stalled');
+    // its own influxd: the shared one has been stopped and restarted by the tests above
+    const own = await startTestInflux();
+    await ensureDatabase(createInfluxClient({ url: own.url, database: 'stalled' }), 'stalled');
     // timeoutMs is longer than the test timeout: only the stall probe can release the write
-    const w = await InfluxWriter.open({ url: influx.url, database: 'stalled', dataDir, timeoutMs: 120_000, retry: { replayMaxMs: 200 } });
+    const w = await InfluxWriter.open({ url: own.url, database: 'stalled', dataDir, timeoutMs: 120_000, retry: { replayMaxMs: 200 } });
     await w.write([gasPoint(0)]);
-    const pid = influx.child.pid as number;
+    const pid = own.child.pid as number;
     process.kill(pid, 'SIGSTOP');
     try {
       await w.write([gasPoint(1), gasPoint(2)]);
@@ -228,8 +230,9 @@ describe('InfluxWriter against a real influxd', () => {
       process.kill(pid, 'SIGCONT');
     }
     await until(() => !w.stats().spooling, 30_000, 'the spool to drain');
-    expect((await seqRows('stalled')).sort((a, b) => a - b)).toEqual([0, 1, 2]);
+    expect(rows(await own.query('SELECT seq FROM gas', 'stalled')).map((r) => r.seq)).toEqual([0, 1, 2]);
     await w.close();
+    await own.cleanup();
   });
 
   it('close() sends what is pending at once, or spools it when InfluxDB is down; a new writer replays it', async () => {
