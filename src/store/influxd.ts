@@ -173,6 +173,21 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
+class PortTakenError extends GridwatchError {
+  constructor(url: string, why: string) {
+    super('GW_ERR_STORE_INFLUXD_START', `cannot start influxd on ${url}: ${why}`, { retryable: true });
+  }
+}
+
+/** The server answering on `url` must be the influxd started with our config, not another one. */
+async function assertOurs(url: string, confPath: string): Promise<void> {
+  const res = await fetch(`${url}/debug/vars`, { signal: AbortSignal.timeout(5000) });
+  const vars = (await res.json()) as { cmdline?: unknown };
+  if (!Array.isArray(vars.cmdline) || !vars.cmdline.includes(confPath)) {
+    throw new PortTakenError(url, `another influxd answers there (${JSON.stringify(vars.cmdline)})`);
+  }
+}
+
 /** True when nothing listens on 127.0.0.1:port (we could bind it). */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -205,10 +220,15 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<ManagedInfluxd
   mkdirSync(dir, { recursive: true });
   const confPath = join(dir, 'influxd.conf');
   await reclaimDataDir(dir, confPath, opts.logger);
-  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
-  const rpcPort = await freePort();
-  writeFileSync(confPath, configText(dir, port, rpcPort, opts.cqRunInterval ?? '1m'));
-  const url = `http://127.0.0.1:${port}`;
+  const fixedPort = opts.port && opts.port > 0 ? opts.port : undefined;
+  let port = 0;
+  let url = '';
+  const configure = async (): Promise<void> => {
+    port = fixedPort ?? (await freePort());
+    url = `http://127.0.0.1:${port}`;
+    writeFileSync(confPath, configText(dir, port, await freePort(), opts.cqRunInterval ?? '1m'));
+  };
+  await configure();
   const log = createWriteStream(join(dir, 'influxd.log'), { flags: 'a' });
   const pidPath = join(dir, 'influxd.pid');
   const log$ = opts.logger;
@@ -220,13 +240,14 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<ManagedInfluxd
 
   const launch = async (): Promise<ChildProcess> => {
     // Another server on our port would answer our /ping while our influxd dies on bind.
-    if (!(await portIsFree(port))) throw new GridwatchError('GW_ERR_STORE_INFLUXD_START', `cannot start influxd on ${url}: another process listens on port ${port}`, { retryable: true });
+    if (!(await portIsFree(port))) throw new PortTakenError(url, 'another process listens on it');
     const child = spawn(binary, ['-config', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     if (child.pid) writeFileSync(pidPath, JSON.stringify({ pid: child.pid, owner: process.pid, config: confPath } satisfies PidFile));
     try {
       await waitForPing(url, opts.startTimeoutMs ?? 30_000, child);
+      await assertOurs(url, confPath);
     } catch (e) {
       child.kill('SIGKILL');
       throw e;
@@ -268,7 +289,16 @@ export async function startInfluxd(opts: InfluxdOptions): Promise<ManagedInfluxd
     });
   };
 
-  const first = await launch();
+  // A free port can be taken by another process before influxd binds it: try fresh ports.
+  let first: ChildProcess | undefined;
+  for (let attempt = 1; !first; attempt++) {
+    try {
+      first = await launch();
+    } catch (e) {
+      if (fixedPort !== undefined || attempt >= 3 || !(e instanceof PortTakenError)) throw e;
+      await configure();
+    }
+  }
   const handle: ManagedInfluxd = {
     url,
     port,
