@@ -100,7 +100,10 @@ export class Ingest {
 
   /** Stores a presence change and announces it. */
   async presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
-    await this.store([this.deps.points.presence(event, device)]);
+    const point = this.deps.points.presence(event, device);
+    // a connect and a clean disconnect in the same millisecond must stay two points
+    point.ns = this.dedup.device(device.id).receiveNs(event.ts);
+    await this.store([point]);
     this.emit('presence', event, device);
   }
 
