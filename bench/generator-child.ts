@@ -22,7 +22,7 @@ export type Request =
   | { op: 'go'; window: number }
   | { op: 'rate'; rate: number; seqBase: number }
   | { op: 'stop' }
-  | { op: 'idle'; port: number; devices: BenchDevice[]; concurrency: number }
+  | { op: 'idle'; port: number; devices: BenchDevice[]; concurrency: number; spread?: boolean }
   | { op: 'dropIdle' }
   | { op: 'reconnectIdle'; port: number; concurrency: number }
   | { op: 'closeIdle' }
@@ -34,9 +34,9 @@ let prepared: { qos: 0 | 1; runs: PacketRun[] } | undefined;
 let background: { timer: NodeJS.Timeout; sent: number; begin: number } | undefined;
 
 /** Opens a socket, sends CONNECT, resolves on CONNACK 0 (the socket then feeds `reader`). */
-function open(port: number, d: BenchDevice, localAddress: string, onPacket?: (type: number) => void): Promise<Socket> {
+function open(port: number, d: BenchDevice, localAddress: string | undefined, onPacket?: (type: number) => void): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ port, host: '127.0.0.1', localAddress });
+    const sock = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     sock.setNoDelay(true);
     let connected = false;
     const fail = (e: Error): void => {
@@ -60,6 +60,21 @@ function open(port: number, d: BenchDevice, localAddress: string, onPacket?: (ty
   });
 }
 
+let retries = 0;
+
+/** Like a device: a connection refused or reset before CONNACK is tried again (at most 10 times). */
+async function openRetrying(port: number, d: BenchDevice, localAddress: string | undefined, onPacket?: (type: number) => void): Promise<Socket> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open(port, d, localAddress, onPacket);
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      retries++;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
 async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -71,8 +86,10 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number)
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
 }
 
-// loopback source addresses rotate so 20,000 sockets (and their TIME_WAIT twins) never run out of ports
-const source = (i: number): string => `127.0.0.${2 + (i % 16)}`;
+// With `spread`, loopback source addresses rotate so 20,000 sockets and the TIME_WAIT twins of
+// earlier ones never run out of ephemeral ports; without, the kernel picks ports at connect(),
+// which is cheaper than bind() on a busy address (used for the timed storms).
+const source = (i: number, spread: boolean): string | undefined => (spread ? `127.0.0.${2 + (i % 16)}` : undefined);
 
 function readingsFor(device: BenchDevice, count: number, seqBase: number, qos: 0 | 1): PacketRun {
   const now = Date.now();
@@ -165,7 +182,7 @@ async function handle(req: Request): Promise<unknown> {
       const conns: Conn[] = new Array(req.devices.length);
       await pool(req.devices, req.concurrency, async (device, i) => {
         const conn: Conn = { device, sock: undefined as unknown as Socket, acks: 0 };
-        conn.sock = await open(req.port, device, '127.0.0.1', (type) => {
+        conn.sock = await openRetrying(req.port, device, '127.0.0.1', (type) => {
           if (type === 4) {
             conn.acks++;
             conn.onAck?.(conn.acks);
@@ -197,13 +214,14 @@ async function handle(req: Request): Promise<unknown> {
     }
     case 'idle': {
       const t0 = performance.now();
+      retries = 0;
       const start = idle.length;
       const socks: Socket[] = new Array(req.devices.length);
       await pool(req.devices, req.concurrency, async (device, i) => {
-        socks[i] = await open(req.port, device, source(start + i));
+        socks[i] = await openRetrying(req.port, device, source(start + i, req.spread ?? false));
       });
       idle.push(...req.devices.map((device, i) => ({ device, sock: socks[i] as Socket })));
-      return { ms: performance.now() - t0, count: idle.length };
+      return { ms: performance.now() - t0, count: idle.length, retries };
     }
     case 'dropIdle':
       // like a hub restart or a network cut seen from the devices: no DISCONNECT
@@ -211,10 +229,11 @@ async function handle(req: Request): Promise<unknown> {
       return { count: idle.length };
     case 'reconnectIdle': {
       const t0 = performance.now();
+      retries = 0;
       await pool(idle, req.concurrency, async (c, i) => {
-        c.sock = await open(req.port, c.device, source(i));
+        c.sock = await openRetrying(req.port, c.device, source(i, false));
       });
-      return { ms: performance.now() - t0, count: idle.length };
+      return { ms: performance.now() - t0, count: idle.length, retries };
     }
     case 'closeIdle':
       await endAll(idle.map((c) => c.sock));

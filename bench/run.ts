@@ -44,17 +44,20 @@ const IDLE_TARGET = Number(flags.idle ?? (quick ? 2_000 : 20_000));
 const IDLE = Math.min(IDLE_TARGET, FD_ROOM);
 const RECONNECT = Math.min(Number(flags.reconnect ?? (quick ? 1_000 : 10_000)), IDLE);
 const SAMPLES = Number(flags.samples ?? (quick ? 10 : 50));
-const CONNECT_CONCURRENCY = 500; // handshakes in flight per generator
+const CONNECT_CONCURRENCY = 500;
+const WARMUP = 3; // untimed alarms first: the first case pays for cold code paths and statements // handshakes in flight per generator
 const ROOT = resolve(import.meta.dirname, '..');
 const DB = 'bench';
 // the hub's warnings and errors (level warn), kept next to the results
 const HUB_LOG = join(ROOT, 'bench/results/hub.log');
 
 interface Throughput { messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number }
-interface Connections { firstConnectMs: number; reconnectMs: number; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
+interface Connections { firstConnectMs: number; reconnectMs: number; /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number }; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
 interface System { qos0?: Throughput; qos1?: Throughput; connections?: Connections; latency?: Record<string, AlarmLatency> }
 
 let seqRun = 0;
+const T0 = Date.now();
+const phase = (what: string): void => console.error(`bench: ${what} (${Math.round((Date.now() - T0) / 1000)} s)`);
 
 /** Publishes PER_DEVICE readings per load device at `qos`; done when `count()` reaches the total. */
 async function throughput(gen: Generators, qos: 0 | 1, pids: number[], count: () => Promise<number>): Promise<Throughput> {
@@ -106,18 +109,19 @@ async function connections(gen: Generators, port: number, pid: number, idle: Ben
   const rest = split(idle.slice(RECONNECT, IDLE), GENERATORS);
   const rss0 = rssBytes(pid);
   let t = performance.now();
-  await gen.all((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
+  const r1 = await gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
   const firstConnectMs = performance.now() - t;
   await gen.all(() => ({ op: 'dropIdle' }));
   t = performance.now();
-  await gen.all(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }));
+  const r2 = await gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }));
   const reconnectMs = performance.now() - t;
-  await gen.all((i) => ({ op: 'idle', port, devices: rest[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
+  const retries = { first: r1.reduce((n, r) => n + r.retries, 0), reconnect: r2.reduce((n, r) => n + r.retries, 0) };
+  await gen.all((i) => ({ op: 'idle', port, devices: rest[i] ?? [], concurrency: CONNECT_CONCURRENCY, spread: true }));
   await new Promise((r) => setTimeout(r, 2_000)); // let the broker settle (presence writes, GC)
   const rss1 = rssBytes(pid);
   await gen.all(() => ({ op: 'closeIdle' }));
   const mb = (b: number): number => +(b / 2 ** 20).toFixed(1);
-  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
+  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), retries, idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
 }
 
 async function main(): Promise<void> {
@@ -137,42 +141,44 @@ async function main(): Promise<void> {
   try {
     const mqttPort = await freePort();
     const httpPort = await freePort();
-    const fixture = makeFixture({ loadDevices: DEVICES, idleDevices: IDLE, alarmDevices: SAMPLES * 2, database: DB, mqttPort, httpPort, dataDir: join(work, 'hub') });
+    const fixture = makeFixture({ loadDevices: DEVICES, idleDevices: IDLE, alarmDevices: WARMUP + SAMPLES * 2, database: DB, mqttPort, httpPort, dataDir: join(work, 'hub') });
     const configFile = join(work, 'gridwatch.yaml');
     writeConfig(configFile, fixture.config);
     const load = split(fixture.load, GENERATORS);
     const kinds = Object.fromEntries(fixture.load.map((d) => [d.id, d.kind]));
 
     // --- bare aedes: an empty handler counting readings, in its own process ---
-    console.error('bench: bare aedes');
+    phase('bare aedes');
     const b = await startBareAedes();
     try {
       await gen.all((i) => ({ op: 'connect', port: b.port, devices: load[i] ?? [], concurrency: 50 }));
       for (const qos of [0, 1] as const) bare[`qos${qos}`] = await throughput(gen, qos, [b.pid], () => b.received());
       await gen.all(() => ({ op: 'closeLoad' }));
+      phase('bare aedes connections');
       bare.connections = await connections(gen, b.port, b.pid, fixture.idle);
     } finally {
       await b.close();
     }
 
     // --- the hub, a child process (`gridwatch serve`) with every stage attached ---
-    console.error('bench: gridwatch hub');
+    phase('gridwatch hub');
     const h = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort, logFile: HUB_LOG });
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
       for (const qos of [0, 1] as const) hub[`qos${qos}`] = await throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since));
-      console.error('bench: alarm latency');
+      phase('alarm latency');
       const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
       const valves = await connectValves(`mqtt://127.0.0.1:${mqttPort}`, fixture.alarm);
       try {
+        await measureAlarms(valves.slice(0, WARMUP), socket);
         hub.latency = {};
         const max = hub.qos1?.perSecond ?? 0;
         for (const [i, level] of [0, 0.5].entries()) {
           const rate = Math.round(max * level);
           if (rate > 0) await gen.all(() => ({ op: 'rate', rate: rate / GENERATORS, seqBase: ++seqRun * 10_000_000 }));
           await new Promise((r) => setTimeout(r, 1_000)); // let the background load settle
-          const m = await measureAlarms(valves.slice(i * SAMPLES, (i + 1) * SAMPLES), socket);
+          const m = await measureAlarms(valves.slice(WARMUP + i * SAMPLES, WARMUP + (i + 1) * SAMPLES), socket);
           const bg = await gen.all<{ perSecond: number }>(() => ({ op: 'stop' }));
           hub.latency[`${level * 100}%`] = { ...m, backgroundPerSecond: bg.reduce((s, x) => s + x.perSecond, 0) };
         }
@@ -181,14 +187,14 @@ async function main(): Promise<void> {
         await closeValves(valves);
       }
       await gen.all(() => ({ op: 'closeLoad' }));
-      console.error('bench: hub connections');
+      phase('hub connections');
       hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle);
     } finally {
       await h.stop();
     }
 
     if (flags['rules-off']) {
-      console.error('bench: gridwatch hub, rules off');
+      phase('gridwatch hub, rules off');
       const offHttp = await freePort();
       const offMqtt = await freePort();
       const offConfig = join(work, 'gridwatch-rules-off.yaml');
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     }
 
     // --- the DIY peer: mosquitto + one subscriber script writing to InfluxDB ---
-    console.error('bench: mosquitto peer');
+    phase('mosquitto peer');
     for (const qos of [0, 1] as const) {
       const db = `peer${qos}`;
       const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
@@ -219,6 +225,7 @@ async function main(): Promise<void> {
         await p.close();
       }
     }
+    phase('mosquitto connections');
     const pc = await startPeer({ dir: work });
     try {
       peer.connections = await connections(gen, pc.port, pc.brokerPid, fixture.idle);
@@ -234,7 +241,7 @@ async function main(): Promise<void> {
   results.hub = hub;
   results.peer = peer;
 
-  console.error('bench: uptime audit');
+  phase('uptime audit');
   const up = quick ? { devices: 200, days: 7, intervalS: 3600 } : { devices: 2000, days: 30, intervalS: 3600 };
   const audit = await uptimeBench(up);
   results.uptimeAudit = { ...up, ...audit };
@@ -293,14 +300,19 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { 
   latRow('gas reading -> socket.io alert, idle,', lat['0%'], 'alert', 20);
   latRow('gas reading -> socket.io alert, 50 % load,', lat['50%'], 'alert');
   const [hc, bc, pc] = [hub.connections, bare.connections, peer.connections];
+  const ms = (c: Connections | undefined, k: 'first' | 'reconnect'): string => {
+    if (!c) return '-';
+    const v = k === 'first' ? c.firstConnectMs : c.reconnectMs;
+    return c.retries[k] > 0 ? `${v} (${c.retries[k]} retried)` : `${v}`;
+  };
   rows.push({
-    figure: `${RECONNECT} devices connect to a fresh broker (as after a restart), ms`, hub: `${hc?.firstConnectMs ?? '-'}`,
-    bare: `${bc?.firstConnectMs ?? '-'}`, vsBare: x(hc?.firstConnectMs, bc?.firstConnectMs), peer: `${pc?.firstConnectMs ?? '-'}`, vsPeer: x(hc?.firstConnectMs, pc?.firstConnectMs),
+    figure: `${RECONNECT} devices connect to a fresh broker (as after a restart), ms`, hub: ms(hc, 'first'),
+    bare: ms(bc, 'first'), vsBare: x(hc?.firstConnectMs, bc?.firstConnectMs), peer: ms(pc, 'first'), vsPeer: x(hc?.firstConnectMs, pc?.firstConnectMs),
     target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(hc ? hc.firstConnectMs <= 5_000 : undefined) : '-',
   });
   rows.push({
-    figure: `${RECONNECT} devices drop and reconnect (all CONNACKed), ms`, hub: `${hc?.reconnectMs ?? '-'}`,
-    bare: `${bc?.reconnectMs ?? '-'}`, vsBare: x(hc?.reconnectMs, bc?.reconnectMs), peer: `${pc?.reconnectMs ?? '-'}`, vsPeer: x(hc?.reconnectMs, pc?.reconnectMs),
+    figure: `${RECONNECT} devices drop and reconnect (all CONNACKed), ms`, hub: ms(hc, 'reconnect'),
+    bare: ms(bc, 'reconnect'), vsBare: x(hc?.reconnectMs, bc?.reconnectMs), peer: ms(pc, 'reconnect'), vsPeer: x(hc?.reconnectMs, pc?.reconnectMs),
     target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(hc ? hc.reconnectMs <= 5_000 : undefined) : '-',
   });
   const scaled = IDLE < IDLE_TARGET ? ` (measured at ${IDLE}: fd limit; scaled)` : '';
@@ -310,13 +322,13 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { 
     target: IDLE_TARGET >= 20_000 ? '<= 1024 MB' : '-', pass: IDLE_TARGET >= 20_000 ? judge(hc ? hc.rssMBAtTarget <= 1024 : undefined) : '-',
   });
   const label = `uptime audit, ${up.devices} devices x ${up.days} days`;
-  const records = (audit as { recordsMs?: number }).recordsMs;
-  rows.push({ figure: `${label}: raw readings, ms`, hub: audit.rawMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
+  const same = audit.recordsMismatches === undefined ? '' : audit.recordsMismatches === 0 ? '; every device same as raw' : `; ${audit.recordsMismatches} devices differ from raw`;
+  rows.push({ figure: `${label}: raw readings (--source raw), ms`, hub: audit.rawMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
   rows.push({ figure: `${label}: gaps (elapsed) source, ms`, hub: audit.gapsMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
   rows.push({ figure: `${label}: 5-min downsampled copy, ms`, hub: audit.downsampledMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
   rows.push({
-    figure: `${label}: outage records, ms`, hub: records === undefined ? 'not on main' : records.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-',
-    target: up.devices >= 2000 ? '<= 500 ms' : '-', pass: up.devices >= 2000 ? judge(records === undefined ? undefined : records <= 500) : '-',
+    figure: `${label}: outage records${same}, ms`, hub: audit.recordsMs === undefined ? 'n/a' : audit.recordsMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-',
+    target: up.devices >= 2000 ? '<= 500 ms' : '-', pass: up.devices >= 2000 ? judge(audit.recordsMs === undefined ? undefined : audit.recordsMs <= 500) : '-',
   });
   return rows;
 }
