@@ -1,18 +1,16 @@
 // Combustible gas (methane, % LEL) with optional CO and valve state. Set points: shared/domain.md
 // (GB/T 50493-2019, GB 15322.2-2019 practice; EN 50291 for CO).
 import { Type } from '@sinclair/typebox';
+import { gasMeta } from './gas-meta.js';
 import { defineKind } from './types.js';
 
 export default defineKind({
-  name: 'gas',
-  label: { zh: '燃气', en: 'Gas' },
-  defaultIntervalS: 600,
+  ...gasMeta, // name, label, report interval, headline field: gas-meta.ts
   measurement: 'gas',
-  primaryField: 'lel',
   fields: {
-    lel: { schema: Type.Number({ minimum: 0, maximum: 100 }), unit: '%LEL', required: true, label: { zh: '可燃气浓度', en: 'Methane' } },
-    co_ppm: { schema: Type.Number({ minimum: 0, maximum: 2000 }), unit: 'ppm', label: { zh: '一氧化碳', en: 'CO' } },
-    valve: { schema: Type.Union([Type.Literal('open'), Type.Literal('closed')]), label: { zh: '阀门', en: 'Valve' } },
+    lel: { ...gasMeta.fields.lel, schema: Type.Number({ minimum: 0, maximum: 100 }), required: true },
+    co_ppm: { ...gasMeta.fields.co_ppm, schema: Type.Number({ minimum: 0, maximum: 2000 }) },
+    valve: { ...gasMeta.fields.valve, schema: Type.Union([Type.Literal('open'), Type.Literal('closed')]) },
   },
   defaultRules: [
     { id: 'gas-warning', kind: 'gas', severity: 'warning', condition: { type: 'threshold', field: 'lel', op: 'gte', raise: 10, clear: 5 }, minHold: '60s', hazard: 'gas', title: { zh: '燃气浓度偏高', en: 'Gas level elevated' } },

@@ -3,20 +3,18 @@
 // shared/domain.md (lmax above the night limit + 15 dB, or lmax - laeq >= 15 dB).
 import { Type } from '@sinclair/typebox';
 import { NOISE_IMPULSE_DB } from './noise-limits.js';
+import { noiseMeta } from './noise-meta.js';
 import { defineKind } from './types.js';
 
 export * from './noise-limits.js';
 
 export default defineKind({
-  name: 'noise',
-  label: { zh: '噪声', en: 'Noise' },
-  defaultIntervalS: 60,
+  ...noiseMeta, // name, label, report interval, headline field: noise-meta.ts
   measurement: 'noise',
-  primaryField: 'laeq',
   fields: {
-    laeq: { schema: Type.Number({ minimum: 20, maximum: 140 }), unit: 'dB(A)', required: true, label: { zh: '等效声级', en: 'LAeq' } },
-    lmax: { schema: Type.Number({ minimum: 20, maximum: 160 }), unit: 'dB(A)', label: { zh: '最大声级', en: 'Lmax' } },
-    interval_s: { schema: Type.Integer({ minimum: 1, maximum: 86400 }), unit: 's', label: { zh: '统计时长', en: 'Interval' } },
+    laeq: { ...noiseMeta.fields.laeq, schema: Type.Number({ minimum: 20, maximum: 140 }), required: true },
+    lmax: { ...noiseMeta.fields.lmax, schema: Type.Number({ minimum: 20, maximum: 160 }) },
+    interval_s: { ...noiseMeta.fields.interval_s, schema: Type.Integer({ minimum: 1, maximum: 86400 }) },
   },
   check: (v) => {
     const { laeq, lmax } = v;

@@ -1,17 +1,15 @@
 // Smoke alarms: the alarm decides (GB 20517); obscuration >= 4.5 %/m without alarm is a warning.
 import { Type } from '@sinclair/typebox';
+import { smokeMeta } from './smoke-meta.js';
 import { defineKind } from './types.js';
 
 export default defineKind({
-  name: 'smoke',
-  label: { zh: '烟感', en: 'Smoke' },
-  defaultIntervalS: 3600,
+  ...smokeMeta, // name, label, report interval, headline field: smoke-meta.ts
   measurement: 'smoke',
-  primaryField: 'alarm',
   fields: {
-    alarm: { schema: Type.Boolean(), required: true, label: { zh: '报警', en: 'Alarm' } },
-    obscuration: { schema: Type.Number({ minimum: 0, maximum: 30 }), unit: '%/m', label: { zh: '减光率', en: 'Obscuration' } },
-    temp_c: { schema: Type.Number({ minimum: -40, maximum: 125 }), unit: '°C', label: { zh: '温度', en: 'Temperature' } },
+    alarm: { ...smokeMeta.fields.alarm, schema: Type.Boolean(), required: true },
+    obscuration: { ...smokeMeta.fields.obscuration, schema: Type.Number({ minimum: 0, maximum: 30 }) },
+    temp_c: { ...smokeMeta.fields.temp_c, schema: Type.Number({ minimum: -40, maximum: 125 }) },
   },
   defaultRules: [
     { id: 'smoke-alarm', kind: 'smoke', hazard: 'smoke', severity: 'critical', condition: { type: 'state', field: 'alarm', equals: true }, minHold: '30s', title: { zh: '烟雾报警', en: 'Smoke alarm' } },

@@ -1,16 +1,14 @@
 // Water leak: leak held 30 s -> warning; level >= 20 mm or still wet after 10 min -> critical.
 import { Type } from '@sinclair/typebox';
+import { waterMeta } from './water-meta.js';
 import { defineKind } from './types.js';
 
 export default defineKind({
-  name: 'water',
-  label: { zh: '水浸', en: 'Water leak' },
-  defaultIntervalS: 7200,
+  ...waterMeta, // name, label, report interval, headline field: water-meta.ts
   measurement: 'water',
-  primaryField: 'leak',
   fields: {
-    leak: { schema: Type.Boolean(), required: true, label: { zh: '漏水', en: 'Leak' } },
-    level_mm: { schema: Type.Number({ minimum: 0, maximum: 10000 }), unit: 'mm', label: { zh: '水位', en: 'Level' } },
+    leak: { ...waterMeta.fields.leak, schema: Type.Boolean(), required: true },
+    level_mm: { ...waterMeta.fields.level_mm, schema: Type.Number({ minimum: 0, maximum: 10000 }) },
   },
   defaultRules: [
     { id: 'water-leak', kind: 'water', severity: 'warning', condition: { type: 'state', field: 'leak', equals: true }, for: '30s', title: { zh: '漏水', en: 'Water leak' } },

@@ -6,16 +6,17 @@
 // missed during a short drop.
 import { Server, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
-import type { DeviceInfo, FieldValue, Reading } from '../core/domain.js';
+import type { DeviceInfo, Reading } from '../core/domain.js';
 import { isGridwatchError } from '../core/errors.js';
 import type { HubContext } from '../hub/context.js';
 import { toPrincipal, type PersonChange, type Principal } from '../registry/index.js';
+import type { LiveReading } from '../core/live-types.js';
 import { Coalescer } from './coalescer.js';
 import type { DeviceView, StatusBoard } from './status-board.js';
 
 export { attachStatusBoard } from './board.js';
 
-export interface LiveReading { device: string; ts: number; values: Record<string, FieldValue>; battery?: number; rssi?: number }
+export type { LiveReading } from '../core/live-types.js';
 
 export interface ServerToClient {
   alert: (change: AlertChange) => void;

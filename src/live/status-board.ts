@@ -6,12 +6,14 @@
 import { EventEmitter } from 'node:events';
 import type { AlertCase, AlertChange, AlertService } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
-import type { DeviceInfo, FieldValue, KindName, PresenceEvent, Reading } from '../core/domain.js';
+import type { DeviceInfo, FieldValue, PresenceEvent, Reading } from '../core/domain.js';
 import type { HubBus } from '../core/events.js';
 import type { SiteIndex } from '../config/site.js';
 import { isOffline, liveness, noteData, notePresence, offlineDeadline, offlinePolicy, type OfflinePolicy, type Liveness } from '../core/offline.js';
 
-export type DeviceStatus = 'ok' | 'alarm' | 'offline' | 'low_battery' | 'unknown';
+import type { DeviceStatus, DeviceView } from '../core/live-types.js';
+
+export type { DeviceStatus, DeviceView } from '../core/live-types.js';
 
 export interface DeviceState {
   /** last presence said online (true) / offline (false); null: no presence seen */
@@ -24,12 +26,6 @@ export interface DeviceState {
   last: { ts: number; values: Record<string, FieldValue> } | null;
   /** open or acknowledged warning/critical cases (other than offline/battery) by case id */
   alarms: Set<string>;
-}
-
-export interface DeviceView {
-  id: string; kind: KindName; street: string; community: string; grid: string; building: string;
-  unit: string | null; intervalS: number; status: DeviceStatus; online: boolean | null;
-  lastSeen: number | null; battery: number | null; last: { ts: number; values: Record<string, FieldValue> } | null;
 }
 
 export const LOW_BATTERY = 20;

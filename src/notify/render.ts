@@ -1,5 +1,6 @@
 // Pure rendering of a notification into people's words (Chinese by default, English on request).
 // No clock, no I/O: everything it shows comes in through the arguments.
+import { fieldMeta } from '../kinds/meta.js';
 import type { AlertCase, Notification, Person } from '../core/alert-types.js';
 import type { Severity } from '../core/domain.js';
 import type { Lang, RenderedMessage } from './types.js';
@@ -36,21 +37,6 @@ const REASON: Record<string, Record<Lang, string>> = {
   resolved: { zh: '已恢复', en: 'resolved' },
 };
 
-/** Field labels and units of the kinds' payload fields (shared/contract.md "Reading payload"). */
-const FIELDS: Record<string, { zh: string; en: string; unit?: string }> = {
-  alarm: { zh: '烟雾报警', en: 'smoke alarm' },
-  obscuration: { zh: '减光率', en: 'obscuration', unit: '%/m' },
-  temp_c: { zh: '温度', en: 'temperature', unit: '°C' },
-  lel: { zh: '可燃气体浓度', en: 'methane', unit: '%LEL' },
-  co_ppm: { zh: '一氧化碳', en: 'CO', unit: 'ppm' },
-  valve: { zh: '阀门', en: 'valve' },
-  laeq: { zh: '等效声级', en: 'LAeq', unit: 'dB(A)' },
-  lmax: { zh: '最大声级', en: 'Lmax', unit: 'dB(A)' },
-  leak: { zh: '漏水', en: 'leak' },
-  level_mm: { zh: '水位', en: 'water level', unit: 'mm' },
-  battery: { zh: '电量', en: 'battery', unit: '%' },
-  rssi: { zh: '信号', en: 'signal', unit: 'dBm' },
-};
 
 const LABELS = {
   place: { zh: '位置', en: 'Place' },
@@ -107,8 +93,8 @@ export function formatReading(trigger: Record<string, unknown>, lang: Lang): str
     if (skip.has(key)) continue;
     const v = formatValue(raw, lang);
     if (v === undefined) continue;
-    const f = FIELDS[key];
-    const label = f ? f[lang] : key;
+    const f = fieldMeta(key); // labels and units: the kinds' own (src/kinds/meta.ts)
+    const label = f ? f.label[lang] : key;
     out.push(f?.unit ? `${label} ${v} ${f.unit}` : `${label} ${v}`);
   }
   return out.length > 0 ? out.join(LABELS.comma[lang]) : LABELS.none[lang];

@@ -10,6 +10,6 @@ describe('gas kind', () => {
     expect(byId['gas-critical']?.actions).toEqual(['closeValve']);
   });
   it('reports methane in % LEL', () => {
-    expect(gas.fields.lel?.unit).toBe('%LEL');
+    expect(gas.fields.lel?.unit).toBe('% LEL');
   });
 });

@@ -40,3 +40,18 @@ describe('sensor kind registry', () => {
     }
   });
 });
+
+describe('kind metadata (labels, units, report intervals: one source)', () => {
+  it('each kind module takes its label, interval, headline field and field labels and units from its pure meta', async () => {
+    const { KIND_META, fieldMeta } = await import('../../src/kinds/meta.js');
+    for (const name of KIND_NAMES) {
+      const kind = KINDS[name];
+      const meta = KIND_META[name];
+      expect(kind).toMatchObject({ name: meta.name, label: meta.label, defaultIntervalS: meta.defaultIntervalS, primaryField: meta.primaryField });
+      expect(Object.keys(kind.fields).sort()).toEqual(Object.keys(meta.fields).sort());
+      for (const [f, spec] of Object.entries(kind.fields)) expect({ label: spec.label, unit: spec.unit }).toEqual({ label: meta.fields[f]?.label, unit: meta.fields[f]?.unit });
+    }
+    expect(fieldMeta('lel')?.label.zh).toBe('可燃气体浓度');
+    expect(fieldMeta('battery')?.unit).toBe('%');
+  });
+});

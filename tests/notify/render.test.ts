@@ -14,7 +14,7 @@ describe('render (zh, default)', () => {
 
   it('shows the whole place, the reading, severity, local time, reason and recipients', () => {
     expect(m.text).toContain('位置：柳林街道 / 龙天园社区 / 第一网格 / 3号楼 / 1单元101');
-    expect(m.text).toContain('读数：可燃气体浓度 23.46 %LEL，一氧化碳 12 ppm，阀门 open');
+    expect(m.text).toContain('读数：可燃气体浓度 23.46 % LEL，一氧化碳 12 ppm，阀门 open');
     expect(m.text).toContain('级别：严重');
     expect(m.text).toContain('时间：2026-11-23 21:03:05');
     expect(m.text).toContain('原因：新告警 (第 1 级通知)');
@@ -40,7 +40,7 @@ describe('render (en)', () => {
 
   it('is English throughout', () => {
     expect(m.title).toBe('[WARNING] Gas concentration high · 3号楼');
-    expect(m.text).toContain('Reading: methane 23.46 %LEL, CO 12 ppm, valve open');
+    expect(m.text).toContain('Reading: methane 23.46 % LEL, CO 12 ppm, valve open');
     expect(m.text).toContain('Severity: WARNING');
     expect(m.text).toContain('Time: 2026-11-23 21:03:05 (Asia/Shanghai)');
     expect(m.text).toContain('Reason: escalated (step 2)');

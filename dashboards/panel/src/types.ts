@@ -22,24 +22,6 @@ export interface SiteGrid { id: string; name: string; noiseZone: string; buildin
 export interface SiteCommunity { id: string; name: string; grids: SiteGrid[] }
 export interface SiteStreet { id: string; name: string; communities: SiteCommunity[] }
 
-export type DeviceStatus = 'ok' | 'alarm' | 'offline' | 'low_battery' | 'unknown';
-
-export interface DeviceView {
-  id: string;
-  kind: string;
-  street: string;
-  community: string;
-  grid: string;
-  building: string;
-  unit?: string;
-  intervalS: number;
-  status: DeviceStatus;
-  online: boolean | null;
-  lastSeen: number | null;
-  battery: number | null;
-  last: { ts: number; values: Record<string, unknown> } | null;
-}
-
-export interface LiveReading { device: string; ts: number; values: Record<string, unknown>; battery?: number; rssi?: number }
+export type { DeviceStatus, DeviceView, LiveReading } from '../../../src/core/live-types.js';
 
 export interface ReadingRow { time: number | string; device: string; [field: string]: unknown }

@@ -1,4 +1,5 @@
 // How times, readings and report cells are written on screen (pure; language passed in).
+import { fieldMeta } from '../../../../src/kinds/meta.js'; // units: the kinds' own (pure data)
 import type { Lang } from '../i18n/lang.js';
 
 export const TIME_ZONE = 'Asia/Shanghai';
@@ -14,7 +15,6 @@ export function fmtTime(ms: number | null | undefined, lang: Lang, withDate = tr
   }).format(ms);
 }
 
-const UNITS: Record<string, string> = { lel: '% LEL', co_ppm: 'ppm', laeq: 'dB(A)', lmax: 'dB(A) max', obscuration: '%/m', temp_c: '°C', level_mm: 'mm' };
 const FLAGS: Record<string, { zh: [string, string]; en: [string, string] }> = {
   alarm: { zh: ['烟雾报警', '无烟'], en: ['smoke alarm', 'clear'] },
   leak: { zh: ['漏水', '无漏水'], en: ['leak', 'dry'] },
@@ -30,7 +30,7 @@ export function fmtValues(values: Record<string, unknown> | undefined, lang: Lan
     const flag = FLAGS[k];
     if (flag && typeof v === 'boolean') parts.push(flag[lang][v ? 0 : 1]);
     else if (k === 'valve' && typeof v === 'string') parts.push(VALVE[v]?.[lang] ?? v);
-    else if (typeof v === 'number') parts.push(`${Math.round(v * 10) / 10} ${UNITS[k] ?? k}`);
+    else if (typeof v === 'number') parts.push(`${Math.round(v * 10) / 10} ${fieldMeta(k)?.unit ?? k}`);
   }
   return parts.length ? parts.join(' · ') : '—';
 }
