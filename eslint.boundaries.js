@@ -16,7 +16,7 @@ export const BOUNDARIES = {
   broker: { may: ['core', 'config', 'ingest'], types: ['store'] },
   alerts: { may: ['core', 'kinds', 'config', 'store', 'rules', 'registry'], types: ['hub'] },
   notify: { may: ['core', 'kinds'], types: ['config', 'hub'] },
-  live: { may: ['core', 'config', 'kinds', 'registry'], types: ['hub'] },
+  live: { may: ['core', 'config', 'kinds', 'registry'], types: [] },
   api: { may: ['core', 'kinds', 'config', 'rules', 'store', 'registry', 'reports'], types: ['live', 'hub'] },
   reports: { may: ['core', 'kinds', 'config', 'store'], types: ['hub'] },
 };

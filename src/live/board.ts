@@ -1,11 +1,11 @@
 // The device status board as a stage: fed by the bus and the alerting stage, seeded from InfluxDB,
 // and following the registry (a decommissioned device leaves it at once).
 import type { DeviceChange } from '../registry/index.js';
-import type { HubContext } from '../hub/context.js';
+import type { LiveDeps } from './deps.js';
 import { seedFromInflux } from './seed.js';
 import { StatusBoard } from './status-board.js';
 
-export function attachStatusBoard(ctx: HubContext): StatusBoard {
+export function attachStatusBoard(ctx: LiveDeps): StatusBoard {
   const board = new StatusBoard(ctx.site, ctx.clock, ctx.config.reports.offlineFactor);
   board.attach(ctx.bus, ctx.alerts);
   const onDevice = (c: DeviceChange): void => { if (c.type === 'removed') board.forget(c.device.id); };

@@ -8,13 +8,14 @@ import { Server, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
 import type { DeviceInfo, Reading } from '../core/domain.js';
 import { isGridwatchError } from '../core/errors.js';
-import type { HubContext } from '../hub/context.js';
 import { toPrincipal, type PersonChange, type Principal } from '../registry/index.js';
 import type { LiveReading } from '../core/live-types.js';
 import { Coalescer } from './coalescer.js';
+import type { LiveDeps } from './deps.js';
 import type { DeviceView, StatusBoard } from './status-board.js';
 
 export { attachStatusBoard } from './board.js';
+export type { LiveDeps } from './deps.js';
 
 export type { LiveReading } from '../core/live-types.js';
 
@@ -50,7 +51,7 @@ export interface LiveOptions {
 
 export const gridRoom = (grid: string): string => `grid:${grid}`;
 
-export function attachLive(ctx: HubContext, opts: LiveOptions): LiveServer {
+export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
   const { board, auth: sessions } = opts;
   const io: LiveServer = new Server(ctx.app.server, {
     path: '/socket.io',
