@@ -3,35 +3,19 @@
 // (which disconnects sockets server-side) the panel reconnects by itself and a case opened after
 // the restart appears without a reload, on a phone and on a desk.
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { ARTIFACTS, PHONE, launchChromium } from './browser.js';
-import { signIn, startPanelHub, type PanelHub } from './real-hub.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, PHONE } from './browser.js';
+import { DESK, signIn, usePanelRig } from './real-hub.js';
 
-const DESK = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
-let influx: TestInflux;
-let t: PanelHub;
-let browser: Browser;
-
-beforeAll(async () => {
-  influx = await startTestInflux();
-  t = await startPanelHub(influx.url);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-  await influx?.cleanup();
-});
+const rig = usePanelRig();
 
 describe('the panel never looks calm when it cannot know', () => {
   it('phone: a page load while the hub cannot be reached shows a loud banner and "cannot tell", never "暂无告警"; it recovers by itself', async () => {
-    const ctx = await browser.newContext(PHONE);
+    const ctx = await rig.browser.newContext(PHONE);
     const page = await ctx.newPage();
     try {
-      await signIn(page, t.base, 'chenjing');
+      await signIn(page, rig.t.base, 'chenjing');
       await page.waitForSelector('[data-empty=known]');
       // the phone's network drops for the API and the live link (the page itself is cached)
       let offline = true;
@@ -54,25 +38,25 @@ describe('the panel never looks calm when it cannot know', () => {
   });
 
   it('hub restart: phone and desk show the outage, reconnect by themselves and show a case opened after the restart without a reload', async () => {
-    const phoneCtx = await browser.newContext(PHONE);
-    const deskCtx = await browser.newContext(DESK);
+    const phoneCtx = await rig.browser.newContext(PHONE);
+    const deskCtx = await rig.browser.newContext(DESK);
     const phone = await phoneCtx.newPage();
     const desk = await deskCtx.newPage();
     try {
-      await signIn(phone, t.base, 'chenjing');
-      await signIn(desk, t.base, 'street');
+      await signIn(phone, rig.t.base, 'chenjing');
+      await signIn(desk, rig.t.base, 'street');
       const mark = async (p: Page): Promise<void> => { await p.evaluate(() => { (globalThis as unknown as { gwMark: number }).gwMark = 1; }); };
       await mark(phone);
       await mark(desk);
-      await t.stop();
+      await rig.t.stop();
       for (const p of [phone, desk]) {
         await p.waitForSelector('[data-conn=down]', { state: 'visible', timeout: 30_000 });
         await p.waitForSelector('[data-live=off]');
       }
       await phone.screenshot({ path: join(ARTIFACTS, 'live-hub-down-phone.png') });
-      await t.start();
+      await rig.t.start();
       for (const p of [phone, desk]) await p.waitForSelector('[data-conn=ok]', { state: 'attached', timeout: 60_000 });
-      await t.publish('gas-lty8-0201', { lel: 30, battery: 88 });
+      await rig.t.publish('gas-lty8-0201', { lel: 30, battery: 88 });
       for (const p of [phone, desk]) {
         const card = p.locator('.case[data-severity=critical]', { hasText: '8号楼' });
         await card.waitFor({ timeout: 30_000 });

@@ -8,13 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { hashSecretSync } from '../../src/core/secret.js';
 import { startHub, type Hub } from '../../src/hub/hub.js';
 import { FAST_SCRYPT } from '../helpers/hub.js';
-import { buildPanel } from './browser.js';
+import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { buildPanel, launchChromium } from './browser.js';
 
 export const PASSWORD = 'pass-word-1';
 
@@ -144,4 +146,37 @@ export async function signIn(page: Page, base: string, user: string): Promise<vo
   await page.waitForSelector('.page-alerts');
   await page.waitForSelector('[data-live=on]', { timeout: 30_000 });
   await page.waitForSelector('[data-conn=ok]', { state: 'attached', timeout: 30_000 });
+}
+
+/** The 1440 × 900 desk of a street duty officer. */
+export const DESK: BrowserContextOptions = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+
+export interface PanelRig {
+  readonly t: PanelHub;
+  readonly browser: Browser;
+}
+
+/** One real influxd, panel hub and Chromium for a test file: started before its tests, closed after. */
+export function usePanelRig(): PanelRig {
+  let influx: TestInflux | undefined;
+  let t: PanelHub | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    influx = await startTestInflux();
+    t = await startPanelHub(influx.url);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await influx?.cleanup();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the panel rig is used before its beforeAll ran');
+    return v;
+  };
+  return {
+    get t() { return started(t); },
+    get browser() { return started(browser); },
+  };
 }

@@ -3,37 +3,20 @@
 // person (password shown once, it logs in), changes her grids, resets and disables her; registers
 // a device (secret shown once, it connects over MQTT), rotates its secret and decommissions it.
 import mqtt from 'mqtt';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerEntry, AlertCase } from '../../src/core/alert-types.js';
-import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { until } from '../helpers/hub.js';
-import { PHONE, launchChromium } from './browser.js';
-import { signIn, startPanelHub, type PanelHub } from './real-hub.js';
+import { PHONE } from './browser.js';
+import { DESK, signIn, usePanelRig } from './real-hub.js';
 
-const DESK = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
-let influx: TestInflux;
-let t: PanelHub;
-let browser: Browser;
-
-beforeAll(async () => {
-  influx = await startTestInflux();
-  t = await startPanelHub(influx.url);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-  await influx?.cleanup();
-});
+const rig = usePanelRig();
 
 const loginStatus = async (user: string, password: string): Promise<number> =>
-  (await fetch(`${t.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password }) })).status;
+  (await fetch(`${rig.t.base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password }) })).status;
 
 async function mqttConnects(id: string, secret: string): Promise<boolean> {
   try {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.hub.mqttPort}`, { clientId: id, username: id, password: secret, reconnectPeriod: 0, connectTimeout: 5000 });
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${rig.t.hub.mqttPort}`, { clientId: id, username: id, password: secret, reconnectPeriod: 0, connectTimeout: 5000 });
     await c.endAsync(true);
     return true;
   } catch {
@@ -43,10 +26,10 @@ async function mqttConnects(id: string, secret: string): Promise<boolean> {
 
 describe('work screens', () => {
   it('desk (grid leader): a silence for 8号楼 mutes a real case; ended early it is gone', async () => {
-    const ctx = await browser.newContext(DESK);
+    const ctx = await rig.browser.newContext(DESK);
     const page = await ctx.newPage();
     try {
-      await signIn(page, t.base, 'wangli');
+      await signIn(page, rig.t.base, 'wangli');
       await page.click('nav a[href="#/work"]');
       await page.selectOption('select[name=scope]', 'building');
       await page.selectOption('select[name=target]', 'lty-8');
@@ -54,13 +37,13 @@ describe('work screens', () => {
       await page.click('.work-silences button[type=submit]');
       await page.waitForSelector('.work-silences li[data-silence] >> text=燃气管道检修');
       expect(await page.textContent('.work-silences li[data-silence]')).toContain('王丽');
-      await t.publish('gas-lty8-0201', { lel: 30, battery: 90 });
-      const c = await until(async () => (await t.api<AlertCase[]>('wangli', '/alerts?device=gas-lty8-0201')).body[0], 30_000, 'case');
-      const ledger = (await t.api<{ ledger: LedgerEntry[] }>('wangli', `/alerts/${c.id}`)).body.ledger;
+      await rig.t.publish('gas-lty8-0201', { lel: 30, battery: 90 });
+      const c = await until(async () => (await rig.t.api<AlertCase[]>('wangli', '/alerts?device=gas-lty8-0201')).body[0], 30_000, 'case');
+      const ledger = (await rig.t.api<{ ledger: LedgerEntry[] }>('wangli', `/alerts/${c.id}`)).body.ledger;
       expect(ledger.map((e) => e.action)).toContain('silenced');
       await page.click('[data-action=end-silence]');
       await page.waitForSelector('.work-silences li.muted');
-      const left = (await t.api<{ until: number }[]>('wangli', '/silences')).body.filter((s) => s.until > Date.now());
+      const left = (await rig.t.api<{ until: number }[]>('wangli', '/silences')).body.filter((s) => s.until > Date.now());
       expect(left).toEqual([]);
       // a leader manages no people
       expect(await page.locator('.work-people').count()).toBe(0);
@@ -70,12 +53,12 @@ describe('work screens', () => {
   });
 
   it('desk (admin): people added, changed, reset and disabled; a device registered, rotated and decommissioned', async () => {
-    const ctx = await browser.newContext(DESK);
+    const ctx = await rig.browser.newContext(DESK);
     const page = await ctx.newPage();
     page.on('dialog', (d) => void d.accept());
     try {
-      await signIn(page, t.base, 'admin');
-      await page.goto(`${t.base}/#/work`);
+      await signIn(page, rig.t.base, 'admin');
+      await page.goto(`${rig.t.base}/#/work`);
       const people = page.locator('.work-people');
       await people.locator('input[name=id]').fill('zhaomin');
       await people.locator('input[name=name]').fill('赵敏');
@@ -87,7 +70,7 @@ describe('work screens', () => {
       await row.locator('select[name=grids]').selectOption(['lty-2']);
       await row.locator('[data-action=save-person]').click();
       await until(async () => {
-        const p = (await t.api<{ id: string; grids: string[] }[]>('admin', '/people')).body.find((x) => x.id === 'zhaomin');
+        const p = (await rig.t.api<{ id: string; grids: string[] }[]>('admin', '/people')).body.find((x) => x.id === 'zhaomin');
         return p?.grids.join(',') === 'lty-2';
       }, 15_000, 'grids changed');
       await people.locator('tr[data-person=zhaomin] [data-action=reset-password]').click();
@@ -119,11 +102,11 @@ describe('work screens', () => {
   });
 
   it('phone (grid worker): the silence screen fits and the admin screens are not offered', async () => {
-    const ctx = await browser.newContext(PHONE);
+    const ctx = await rig.browser.newContext(PHONE);
     const page = await ctx.newPage();
     try {
-      await signIn(page, t.base, 'chenjing');
-      await page.goto(`${t.base}/#/work`);
+      await signIn(page, rig.t.base, 'chenjing');
+      await page.goto(`${rig.t.base}/#/work`);
       await page.waitForSelector('.work-silences');
       expect(await page.locator('.work-people, .work-devices').count()).toBe(0);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
