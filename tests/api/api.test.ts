@@ -163,7 +163,7 @@ describe('alert cases', () => {
     expect(d.status).toBe('alarm');
   });
 
-  it('ack, then a second ack is 409; close needs a note; reassign needs a person covering the grid', async () => {
+  it('ack, then a second ack is 409; close needs a note; reassign needs a person covering the grid, from the config or added over the API', async () => {
     const ack = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/ack`, as: 'wang', payload: { note: '到场' } });
     expect(ack.status).toBe(200);
     expect(json<AlertCase>(ack.body)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'wang' });
@@ -175,6 +175,11 @@ describe('alert cases', () => {
     expect(json<{ details: { field: string } }>(noNote.body).details.field).toBe('body.note');
     const far = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/reassign`, as: 'wang', payload: { person: 'zhao' } });
     expect(far.status).toBe(400);
+    const added = await call({ method: 'POST', url: '/api/v1/people', as: 'root', payload: { id: 'zhou', name: '周敏', role: 'grid_worker', grids: ['g1'] } });
+    expect(added.status).toBe(201);
+    const toAdded = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/reassign`, as: 'wang', payload: { person: 'zhou' } });
+    expect(toAdded.status).toBe(200);
+    expect(json<AlertCase>(toAdded.body).assignee).toBe('zhou');
     const re = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/reassign`, as: 'wang', payload: { person: 'li' } });
     expect(json<AlertCase>(re.body).assignee).toBe('li');
     // the gas still reads above the clear level: resolving needs an override with a reason
@@ -185,7 +190,7 @@ describe('alert cases', () => {
     const closed = await call({ method: 'POST', url: `/api/v1/alerts/${g1.id}/close`, as: 'li', payload: { note: '阀门松动，已紧固', override: '传感器故障，已现场确认无泄漏' } });
     expect(json<AlertCase>(closed.body)).toMatchObject({ state: 'closed', closeNote: '阀门松动，已紧固' });
     const audit = json<{ actor: string; action: string; target: string }[]>((await call({ method: 'GET', url: '/api/v1/audit', as: 'root' })).body);
-    expect(audit.filter((a) => a.target === `alert:${g1.id}`).map((a) => `${a.actor}:${a.action}`)).toEqual(['li:alert.close', 'li:alert.resolve', 'wang:alert.reassign', 'wang:alert.ack', 'wang:alert.seen']);
+    expect(audit.filter((a) => a.target === `alert:${g1.id}`).map((a) => `${a.actor}:${a.action}`)).toEqual(['li:alert.close', 'li:alert.resolve', 'wang:alert.reassign', 'wang:alert.reassign', 'wang:alert.ack', 'wang:alert.seen']);
   });
 
   it('silences: scoped to the person\'s grids', async () => {

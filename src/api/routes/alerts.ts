@@ -73,8 +73,8 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
   action('close', closeBody, (id, p, b) => alerts.close(id, p.id, b.note as string, b.override));
   action('comment', needNote, (id, p, b) => alerts.comment(id, p.id, b.note as string));
   action('reassign', Type.Object({ person: Type.String({ minLength: 1 }) }, { additionalProperties: false }), (id, p, b) => {
-    const person = ctx.config.people.find((x) => x.id === b.person);
-    if (!person) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.person', b.person, 'must be a person id from the config');
+    const person = rt.registry.people().find((x) => x.id === b.person);
+    if (!person) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.person', b.person, 'must be the id of an enabled person');
     const grid = (alerts.get(id) as { case: AlertCase }).case.grid;
     if (!visibleGrids(person, ctx.site).includes(grid)) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.person', b.person, `must be a person covering grid '${grid}'`);
     return alerts.reassign(id, p.id, person.id);
