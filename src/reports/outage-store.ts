@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import type { DropCause, OutageCause, OutageInterval } from '../core/offline.js';
+import { ensurePrivateFile } from '../core/files.js';
 
 export const OUTAGES_DB = 'outages.db';
 
@@ -48,6 +49,7 @@ export class OutageStore {
   readonly db: Database.Database;
 
   constructor(file: string, opts: { readonly?: boolean } = {}) {
+    if (!opts.readonly) ensurePrivateFile(file); // which device was away when: owner-only (0600), like every hub database
     this.db = opts.readonly ? new Database(file, { readonly: true, fileMustExist: true }) : new Database(file);
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');

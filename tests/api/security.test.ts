@@ -95,8 +95,8 @@ describe('panel and files', () => {
     expect((await h.t.hub.ctx.app.inject({ method: 'GET', url: '/healthz' })).headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('api.db and alerts.db are owner-only (0600)', () => {
-    for (const f of ['api.db', 'alerts.db']) expect(statSync(join(h.t.dataDir, f)).mode & 0o777, f).toBe(0o600);
+  it('api.db, alerts.db and outages.db are owner-only (0600)', () => {
+    for (const f of ['api.db', 'alerts.db', 'outages.db']) expect(statSync(join(h.t.dataDir, f)).mode & 0o777, f).toBe(0o600);
   });
 
   it('a failed query names the problem but carries no query text', async () => {
