@@ -280,45 +280,60 @@ describe('admin-only and docs', () => {
 });
 
 describe('sessions', () => {
+  // a hub and clock of their own: these tests lock people out, change a person and move the clock
+  // past every token's expiry, which must not reach the tests above whatever order they run in
+  let s: ApiHarness;
+  beforeAll(async () => {
+    s = await startApiHarness([{ id: 'gas-1', kind: 'gas' }, { id: 'gas-2', kind: 'gas', building: 'b2' }]);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
   it('throttles failed logins per person and address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push((await call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: 'wang', password: 'guess' } })).status);
+      statuses.push((await s.call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: 'wang', password: 'guess' } })).status);
     }
-    expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
-    const last = await call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: 'wang', password: password('wang') } });
+    expect(statuses.slice(0, 5).every((st) => st === 401)).toBe(true);
+    const last = await s.call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.9.9.9', payload: { username: 'wang', password: password('wang') } });
     expect(last.status).toBe(429);
     expect(json<{ code: string }>(last.body).code).toBe('GW_ERR_API_RATE');
   });
 
   it('logout revokes the token', async () => {
-    const r = await call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.0.0.7', payload: { username: 'li', password: password('li') } });
+    const r = await s.call({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.0.0.7', payload: { username: 'li', password: password('li') } });
     const tok = json<{ token: string }>(r.body).token;
-    tokens.set('li2', tok);
-    expect((await call({ method: 'POST', url: '/api/v1/auth/logout', as: 'li2' })).status).toBe(200);
-    const after = await call({ method: 'GET', url: '/api/v1/me', as: 'li2' });
+    s.tokens.set('li2', tok);
+    expect((await s.call({ method: 'POST', url: '/api/v1/auth/logout', as: 'li2' })).status).toBe(200);
+    const after = await s.call({ method: 'GET', url: '/api/v1/me', as: 'li2' });
     expect(after.status).toBe(401);
     expect(json<{ message: string }>(after.body).message).toMatch(/revoked/);
-    expect((await call({ method: 'GET', url: '/api/v1/me', as: 'li' })).status).toBe(200);
+    expect((await s.call({ method: 'GET', url: '/api/v1/me', as: 'li' })).status).toBe(200);
   });
 
   it('a person whose config changes keeps their session with the new rights; a removed person is locked out', async () => {
-    const people = t.hub.ctx.config.people;
+    const people = s.t.hub.ctx.config.people;
     const zhao = people.find((p) => p.id === 'zhao')!;
     zhao.grids = ['g1', 'g2'];
-    expect(json<{ grids: string[] }>((await call({ method: 'GET', url: '/api/v1/me', as: 'zhao' })).body).grids).toEqual(['g1', 'g2']);
-    expect((await call({ method: 'GET', url: '/api/v1/devices?grid=g1', as: 'zhao' })).status).toBe(200);
+    expect(json<{ grids: string[] }>((await s.call({ method: 'GET', url: '/api/v1/me', as: 'zhao' })).body).grids).toEqual(['g1', 'g2']);
+    expect((await s.call({ method: 'GET', url: '/api/v1/devices?grid=g1', as: 'zhao' })).status).toBe(200);
     people.splice(people.indexOf(zhao), 1);
-    const r = await call({ method: 'GET', url: '/api/v1/me', as: 'zhao' });
+    const r = await s.call({ method: 'GET', url: '/api/v1/me', as: 'zhao' });
     expect(r.status).toBe(401);
     expect(json<{ message: string }>(r.body).message).toMatch(/no longer exists/);
   });
 
   it('a token expires after 12 hours', async () => {
-    expect((await call({ method: 'GET', url: '/api/v1/me', as: 'root' })).status).toBe(200);
-    clock.advance(12 * 3600_000 + 1);
-    const r = await call({ method: 'GET', url: '/api/v1/me', as: 'root' });
-    expect(r.status).toBe(401);
-    expect(json<{ message: string }>(r.body).message).toMatch(/expired/);
+    expect((await s.call({ method: 'GET', url: '/api/v1/me', as: 'root' })).status).toBe(200);
+    const before = s.clock.now();
+    s.clock.advance(12 * 3600_000 + 1);
+    try {
+      const r = await s.call({ method: 'GET', url: '/api/v1/me', as: 'root' });
+      expect(r.status).toBe(401);
+      expect(json<{ message: string }>(r.body).message).toMatch(/expired/);
+    } finally {
+      s.clock.set(before); // the other tokens of this hub stay valid for any test run after this one
+    }
   });
 });

@@ -94,11 +94,17 @@ describe('broker transports and limits', () => {
   });
 
   it('closes gracefully while devices are still connected', async () => {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.hub.mqttPort}`, { clientId: 'gas-cmd', username: 'gas-cmd', password: t.secrets.get('gas-cmd'), reconnectPeriod: 0 });
-    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${t.hub.httpPort}/mqtt`, { clientId: 'noise-ws', username: 'noise-ws', password: t.secrets.get('noise-ws'), reconnectPeriod: 0 });
-    const closed = Promise.all([c, ws].map((x) => new Promise<void>((resolve) => x.once('close', () => resolve()))));
-    await t.hub.close();
-    await closed;
-    expect([c.connected, ws.connected]).toEqual([false, false]);
+    // a hub of its own: closing the shared one would break any test that runs after this one
+    const own = await startTestHub({ influxUrl: influx.url, devices: [{ id: 'gas-close', kind: 'gas' }, { id: 'noise-close', kind: 'noise' }] });
+    try {
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${own.hub.mqttPort}`, { clientId: 'gas-close', username: 'gas-close', password: own.secrets.get('gas-close'), reconnectPeriod: 0 });
+      const ws = await mqtt.connectAsync(`ws://127.0.0.1:${own.hub.httpPort}/mqtt`, { clientId: 'noise-close', username: 'noise-close', password: own.secrets.get('noise-close'), reconnectPeriod: 0 });
+      const closed = Promise.all([c, ws].map((x) => new Promise<void>((resolve) => x.once('close', () => resolve()))));
+      await own.hub.close();
+      await closed;
+      expect([c.connected, ws.connected]).toEqual([false, false]);
+    } finally {
+      await own.close();
+    }
   });
 });

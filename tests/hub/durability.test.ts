@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
-import { freePort } from '../../src/store/influxd.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { startTestHub, testSite, until, type TestDevice } from '../helpers/hub.js';
 
@@ -30,6 +29,33 @@ afterAll(async () => {
 async function seqsIn(db: string, measurement: string): Promise<number[]> {
   const s = await influx.query(`SELECT seq FROM ${measurement}`, db);
   return (s[0]?.values ?? []).map((v) => v[1] as number);
+}
+
+/**
+ * Starts `gridwatch serve` as a child on fresh ports (MQTT and HTTP port 0) and resolves with the
+ * MQTT port it logs once listening. A restarted hub gets a new port rather than re-binding the old
+ * one, which another process may have taken meanwhile; the device simply connects to the new one.
+ */
+async function serveChild(file: string, onLog: (text: string) => void = () => {}): Promise<{ child: ChildProcess; mqttPort: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GRIDWATCH_INFLUX_URL: influx.url, GRIDWATCH_MQTT_PORT: '0', GRIDWATCH_HTTP_PORT: '0', GRIDWATCH_LOG_LEVEL: 'info' },
+  });
+  children.push(child);
+  let out = '';
+  let mqttPort: number | undefined;
+  child.stdout?.on('data', (d: Buffer) => {
+    onLog(d.toString());
+    if (mqttPort !== undefined) return;
+    out += d.toString();
+    mqttPort = Number(/"mqttPort":(\d+)[^\n]*"gridwatch hub listening"/.exec(out)?.[1]) || undefined;
+  });
+  child.stderr?.on('data', (d: Buffer) => onLog(d.toString()));
+  const port = await until(() => {
+    if (child.exitCode !== null) throw new Error(`gridwatch serve exited with ${child.exitCode}: ${out.slice(-2000)}`);
+    return mqttPort;
+  }, 60_000, 'the hub process to log its MQTT port');
+  return { child, mqttPort: port };
 }
 
 /** Publishes QoS 1 readings one after another until stopped; returns the seqs that were PUBACKed. */
@@ -142,26 +168,14 @@ describe('durability: a PUBACKed reading is never lost', () => {
     writeFileSync(file, stringify(site.raw));
     await influx.createDb('killed');
     await influx.stop();
-    const mqttPort = await freePort();
     let logs = '';
-    const serve = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
-        cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, GRIDWATCH_INFLUX_URL: influx.url, GRIDWATCH_MQTT_PORT: String(mqttPort), GRIDWATCH_HTTP_PORT: '0', GRIDWATCH_LOG_LEVEL: 'info' },
-      });
-      children.push(child);
-      child.stdout?.on('data', (d: Buffer) => {
-        logs += d.toString();
-      });
-      child.stderr?.on('data', (d: Buffer) => {
-        logs += d.toString();
-      });
-      return child;
+    const log = (text: string): void => {
+      logs += text;
     };
-    const connect = (): Promise<MqttClient> => until(() => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: device.id, username: device.id, password: site.secrets.get(device.id), reconnectPeriod: 0, connectTimeout: 2000 }), 60_000, 'the hub process to accept MQTT');
+    const connect = (mqttPort: number): Promise<MqttClient> => until(() => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: device.id, username: device.id, password: site.secrets.get(device.id), reconnectPeriod: 0, connectTimeout: 2000 }), 60_000, 'the hub process to accept MQTT');
 
-    const first = await serve();
-    const c = await connect();
+    const { child: first, mqttPort } = await serveChild(file, log);
+    const c = await connect(mqttPort);
     const base = Date.now() - 60_000;
     const N = 120;
     for (let seq = 0; seq < N; seq++) {
@@ -174,7 +188,7 @@ describe('durability: a PUBACKed reading is never lost', () => {
     c.end(true);
 
     await influx.restart();
-    const second = await serve();
+    const { child: second } = await serveChild(file, log);
     const seqs = await until(async () => {
       const s = await seqsIn('killed', 'water');
       return s.length >= N ? s : undefined;
@@ -204,16 +218,7 @@ describe('durability: a PUBACKed reading is never lost', () => {
       const file = join(dir, 'gridwatch.yaml');
       writeFileSync(file, stringify(site.raw));
       await influx.createDb(db);
-      const mqttPort = await freePort();
-      const serve = (): ChildProcess => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
-          cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'],
-          env: { ...process.env, GRIDWATCH_INFLUX_URL: influx.url, GRIDWATCH_MQTT_PORT: String(mqttPort), GRIDWATCH_HTTP_PORT: '0', GRIDWATCH_LOG_LEVEL: 'warn' },
-        });
-        children.push(child);
-        return child;
-      };
-      const connect = (): Promise<MqttClient> => until(() => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: device.id, username: device.id, password: site.secrets.get(device.id), reconnectPeriod: 0, connectTimeout: 2000 }), 60_000, 'the hub process to accept MQTT');
+      const connect = (mqttPort: number): Promise<MqttClient> => until(() => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: device.id, username: device.id, password: site.secrets.get(device.id), reconnectPeriod: 0, connectTimeout: 2000 }), 60_000, 'the hub process to accept MQTT');
       const N = 60;
       const base = Date.now() - 60_000;
       const payload = (seq: number): string => JSON.stringify(stamped ? { lel: seq % 9, seq, ts: base + seq } : { lel: seq % 9, seq });
@@ -225,8 +230,8 @@ describe('durability: a PUBACKed reading is never lost', () => {
       };
       const countStored = async (): Promise<number> => Number((await influx.query('SELECT count(seq) FROM gas', db))[0]?.values[0]?.[1] ?? 0);
 
-      const first = serve();
-      const c1 = await connect();
+      const { child: first, mqttPort } = await serveChild(file);
+      const c1 = await connect(mqttPort);
       for (let seq = 0; seq < N; seq++) send(c1, seq);
       await until(async () => (await countStored()) >= N || undefined, 60_000, 'all readings stored');
       const exited = new Promise((r) => first.once('exit', r));
@@ -236,8 +241,8 @@ describe('durability: a PUBACKed reading is never lost', () => {
       const resend = Array.from({ length: N }, (_, i) => i).filter((i) => !acked.has(i));
       expect(resend.length).toBeGreaterThan(20); // the precondition: many stored, not acknowledged
 
-      const second = serve();
-      const c2 = await connect();
+      const { child: second, mqttPort: again } = await serveChild(file);
+      const c2 = await connect(again);
       for (const seq of resend) send(c2, seq);
       await until(() => acked.size === N || undefined, 60_000, 'every re-send acknowledged');
       c2.end(true);
