@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { startHub } from '../../src/hub/hub.js';
 import { freePort, influxdsUsing } from '../../src/store/influxd.js';
 import { testSite, until } from '../helpers/hub.js';
+import { stopProcess } from '../helpers/process.js';
 import { password, peopleConfig } from '../api/people.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -96,7 +97,7 @@ describe('startHub without an InfluxDB url', () => {
       const base = Date.now() - 600_000;
       const publish = (seq: number): Promise<unknown> => c.publishAsync('gridwatch/v1/gas-st1/reading', JSON.stringify({ lel: 1, seq, ts: base + seq }), { qos: 1 });
       await publish(1);
-      process.kill(pid, 'SIGSTOP');
+      await stopProcess(pid);
       await publish(2); // PUBACKed: the stall probe sent it to the spool
       expect(hub.ctx.store.writer.stats()).toMatchObject({ spooling: true, influxUp: false });
       await publish(3);

@@ -7,6 +7,7 @@ import type { StorePoint } from '../../src/core/domain.js';
 import { createInfluxClient, ensureDatabase } from '../../src/store/client.js';
 import { InfluxWriter, type InfluxWriterOptions } from '../../src/store/writer.js';
 import { rows, startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { stopProcess } from '../helpers/process.js';
 import { BASE_TS, gasPoint, sleep, until } from './fixtures/points.js';
 import { startProxy, type TestProxy } from './http-proxy.js';
 
@@ -222,7 +223,7 @@ describe('InfluxWriter against a real influxd', () => {
     const w = await InfluxWriter.open({ url: own.url, database: 'stalled', dataDir, timeoutMs: 120_000, retry: { replayMaxMs: 200 } });
     await w.write([gasPoint(0)]);
     const pid = own.child.pid as number;
-    process.kill(pid, 'SIGSTOP');
+    await stopProcess(pid);
     try {
       await w.write([gasPoint(1), gasPoint(2)]);
       expect(w.stats()).toMatchObject({ spooling: true, pointsSpooled: 2, influxUp: false });
