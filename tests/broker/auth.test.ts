@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import mqtt, { type ErrorWithReasonCode } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { startTestHub, until, type TestHub } from '../helpers/hub.js';
+import { connectRefusal, startTestHub, until, type TestHub } from '../helpers/hub.js';
 
 let influx: TestInflux;
 let t: TestHub;
@@ -16,15 +16,7 @@ afterAll(async () => {
   await influx?.cleanup();
 }, 60_000);
 
-async function refusedWith(opts: mqtt.IClientOptions): Promise<number | undefined> {
-  try {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.hub.mqttPort}`, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
-    c.end(true);
-    return undefined;
-  } catch (e) {
-    return (e as ErrorWithReasonCode).code;
-  }
-}
+const refusedWith = (opts: IClientOptions): Promise<number | undefined> => connectRefusal(t.hub.mqttPort, opts);
 
 describe('broker authentication and ACL', () => {
   it('refuses a wrong password (CONNACK 5)', async () => {

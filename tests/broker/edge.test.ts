@@ -4,12 +4,12 @@
 // unauthenticated connection cannot make the hub buffer more than a CONNECT's worth of bytes.
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mqtt, { type ErrorWithReasonCode } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import WebSocket from 'ws';
 import { generate } from 'mqtt-packet';
 import { PRE_AUTH_BYTES } from '../../src/broker/frame-guard.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { connectRefusal, startTestHub, type TestHub } from '../helpers/hub.js';
 
 let influx: TestInflux;
 let t: TestHub;
@@ -24,15 +24,7 @@ afterAll(async () => {
   await influx?.cleanup();
 }, 60_000);
 
-async function refusedWith(opts: mqtt.IClientOptions): Promise<number | undefined> {
-  try {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.hub.mqttPort}`, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
-    c.end(true);
-    return undefined;
-  } catch (e) {
-    return (e as ErrorWithReasonCode).code;
-  }
-}
+const refusedWith = (opts: IClientOptions): Promise<number | undefined> => connectRefusal(t.hub.mqttPort, opts);
 
 describe('unknown device ids', () => {
   it('are refused like a wrong secret (CONNACK 5), after a scrypt verification against a dummy hash', async () => {

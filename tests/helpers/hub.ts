@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock } from '../../src/core/clock.js';
 import type { KindName } from '../../src/core/domain.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
@@ -97,5 +97,16 @@ export async function until<T>(fn: () => Promise<T | undefined | false> | T | un
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The CONNACK return code a broker on 127.0.0.1:`port` refuses `opts` with (undefined when it accepts). */
+export async function connectRefusal(port: number, opts: IClientOptions): Promise<number | undefined> {
+  try {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
+    c.end(true);
+    return undefined;
+  } catch (e) {
+    return (e as ErrorWithReasonCode).code;
   }
 }
