@@ -60,33 +60,23 @@ export class AlertStore {
     return row ? (JSON.parse(row.body) as AlertCase) : undefined;
   }
 
-  /** The open or acknowledged case of (device, rule), if any. */
-  activeCase(device: string, rule: string): AlertCase | undefined {
-    const row = this.db.prepare("SELECT body FROM cases WHERE device = ? AND rule = ? AND state IN ('open', 'acknowledged')").get(device, rule) as CaseRow | undefined;
-    return row ? (JSON.parse(row.body) as AlertCase) : undefined;
-  }
-
-  /** The latest resolved (not closed) case of (device, rule) resolved at or after `since`. */
-  recentlyResolved(device: string, rule: string, since: number): AlertCase | undefined {
-    const row = this.db.prepare("SELECT body FROM cases WHERE device = ? AND rule = ? AND state = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1").get(device, rule, since) as CaseRow | undefined;
-    return row ? (JSON.parse(row.body) as AlertCase) : undefined;
-  }
-
   /** The open or acknowledged case of (device, incident): the rules' hazard, or the rule id for cases before incidents. */
   activeIncident(device: string, incident: string): AlertCase | undefined {
-    const row = this.db.prepare("SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND state IN ('open', 'acknowledged') ORDER BY opened_at DESC LIMIT 1").get(device, incident) as CaseRow | undefined;
-    return row ? (JSON.parse(row.body) as AlertCase) : undefined;
+    return this.incidentCase(device, incident, "state IN ('open', 'acknowledged') ORDER BY opened_at DESC");
   }
 
   /** The latest resolved (not closed) case of (device, incident) resolved at or after `since`. */
   recentlyResolvedIncident(device: string, incident: string, since: number): AlertCase | undefined {
-    const row = this.db.prepare("SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND state = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC LIMIT 1").get(device, incident, since) as CaseRow | undefined;
-    return row ? (JSON.parse(row.body) as AlertCase) : undefined;
+    return this.incidentCase(device, incident, "state = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC", since);
   }
 
   /** The latest case of (device, incident) in any state but closed (a case resolved by hand while its condition held). */
   latestIncident(device: string, incident: string): AlertCase | undefined {
-    const row = this.db.prepare("SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND state != 'closed' ORDER BY updated_at DESC LIMIT 1").get(device, incident) as CaseRow | undefined;
+    return this.incidentCase(device, incident, "state != 'closed' ORDER BY updated_at DESC");
+  }
+
+  private incidentCase(device: string, incident: string, where: string, ...args: unknown[]): AlertCase | undefined {
+    const row = this.db.prepare(`SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND ${where} LIMIT 1`).get(device, incident, ...args) as CaseRow | undefined;
     return row ? (JSON.parse(row.body) as AlertCase) : undefined;
   }
 
