@@ -3,7 +3,7 @@
 // run downwards; src/hub (the composition root) and src/cli (the outermost layer) may import anything.
 // eslint.config.js turns this into a per-folder rule; tests/lint/boundaries.test.ts checks that the
 // rule fails on a crossing and that every README names what its stage may import.
-export const STAGES = ['core', 'kinds', 'config', 'registry', 'rules', 'store', 'ingest', 'broker', 'alerts', 'notify', 'live', 'api', 'reports', 'hub', 'cli'];
+export const STAGES = ['core', 'kinds', 'config', 'registry', 'rules', 'store', 'cluster', 'ingest', 'broker', 'alerts', 'notify', 'live', 'api', 'reports', 'hub', 'cli'];
 
 export const BOUNDARIES = {
   core: { may: [], types: [] },
@@ -12,6 +12,7 @@ export const BOUNDARIES = {
   registry: { may: ['core', 'config', 'kinds', 'rules'], types: [] },
   rules: { may: ['core', 'kinds'], types: ['config'] },
   store: { may: ['core', 'kinds', 'config'], types: [] },
+  cluster: { may: ['core', 'kinds', 'config'], types: ['rules', 'store'] },
   ingest: { may: ['core', 'kinds', 'config', 'store'], types: [] },
   broker: { may: ['core', 'config', 'ingest'], types: ['store'] },
   alerts: { may: ['core', 'kinds', 'config', 'store', 'rules', 'registry'], types: ['hub'] },

@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/require.sh
 require_node
-require_os_packages influxd:influxdb influx:influxdb-client mosquitto_pub:mosquitto-clients /usr/bin/chromium:chromium
+require_os_packages influxd:influxdb influx:influxdb-client mosquitto_pub:mosquitto-clients /usr/bin/chromium:chromium \
+  redis-server:redis-server pg_ctlcluster:postgresql /usr/sbin/haproxy:haproxy
 require_npm_deps
 npm run build:panel --if-present
 set +e

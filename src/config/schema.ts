@@ -142,6 +142,17 @@ export const ConfigSchema = Type.Object({
     enabled: Type.Boolean({ default: true, description: 'attach the rules engine and alert cases (and the /alerts and /silences API); false: readings and presence are still stored, no rules run, no cases open (e.g. to measure ingest without rules)' }),
   }, { additionalProperties: false, default: {} }),
   channels: Type.Array(Channel, { default: [] }),
+  /** cluster mode (docs/deploy.md): N identical hubs on one Redis and one PostgreSQL behind HAProxy; omitted: single mode (embedded aedes, SQLite) */
+  cluster: Type.Optional(Type.Object({
+    /** this hub's name, unique in the cluster (logs, leases, the HAProxy server name) */
+    hubId: Id,
+    /** redis://[:password@]host:port[/db] shared by every hub (broker emitter + persistence, reading stream, last-seen, socket.io adapter) */
+    redisUrl: Type.String({ pattern: '^rediss?://' }),
+    /** postgres://user[:password]@host:port/db shared by every hub (cases, ledger, registry, sessions, the rules leader's lease); not behind a transaction-mode pooler */
+    postgresUrl: Type.String({ pattern: '^postgres(ql)?://' }),
+    /** a leader that stops answering loses the rules lease after about this long */
+    leaseMs: Type.Integer({ minimum: 1000, maximum: 60_000, default: 3000 }),
+  }, { additionalProperties: false })),
   reports: Type.Object({
     /** a device is offline after k x its report interval without data */
     offlineFactor: Type.Number({ minimum: 1, default: 3 }),
@@ -156,3 +167,4 @@ export type DeviceConfig = Static<typeof Device>;
 export type PersonConfig = Static<typeof Person>;
 export type ChannelConfig = Static<typeof Channel>;
 export type SilenceConfig = Static<typeof Silence>;
+export type ClusterConfig = NonNullable<Config['cluster']>;

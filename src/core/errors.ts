@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   GW_ERR_API_INTERNAL: 'The API failed unexpectedly (see the hub log)',
   GW_ERR_REPORT_RANGE: 'A report period or scope is invalid',
   GW_ERR_CLI_USAGE: 'A command line argument is invalid',
+  GW_ERR_LEASE_LOST: 'A write made on behalf of the rules leader was refused: another hub holds the lease now (cluster mode)',
+  GW_ERR_CLUSTER_UNAVAILABLE: 'Redis or PostgreSQL of the cluster cannot be reached',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -51,6 +53,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   GW_ERR_RULE_INVALID: 400, GW_ERR_ALERT_NOT_FOUND: 404, GW_ERR_ALERT_TRANSITION: 409, GW_ERR_ALERT_STILL_ACTIVE: 409, GW_ERR_NOTIFY_DELIVERY: 502,
   GW_ERR_API_AUTH: 401, GW_ERR_API_FORBIDDEN: 403, GW_ERR_API_VALIDATION: 400, GW_ERR_API_NOT_FOUND: 404,
   GW_ERR_API_RATE: 429, GW_ERR_API_INTERNAL: 500, GW_ERR_REPORT_RANGE: 400, GW_ERR_CLI_USAGE: 400,
+  GW_ERR_LEASE_LOST: 409, GW_ERR_CLUSTER_UNAVAILABLE: 503,
 };
 
 export class GridwatchError extends Error {

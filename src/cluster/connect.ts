@@ -1,0 +1,56 @@
+// The shared engines of cluster mode: one pg pool per hub and ioredis clients made on demand
+// (a subscriber connection cannot run commands, so the broker, the stream and socket.io each take
+// their own). Connection URLs can carry passwords: only redacted forms reach the logs.
+import pg from 'pg';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ClusterConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+
+export interface ClusterConnections {
+  hubId: string;
+  config: ClusterConfig;
+  pool: pg.Pool;
+  /** a new Redis connection, closed by close() */
+  redis(name: string, extra?: RedisOptions): Redis;
+  close(): Promise<void>;
+}
+
+/** `redis://:secret@h:6379/0` -> `redis://***@h:6379/0` */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password || u.username) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+export function openClusterConnections(config: ClusterConfig, logger: Logger): ClusterConnections {
+  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, application_name: `gridwatch-${config.hubId}` });
+  pool.on('error', (err) => logger.warn({ err: { message: err.message }, postgres: redactUrl(config.postgresUrl) }, 'postgres pool connection error'));
+  const clients: Redis[] = [];
+  const redis = (name: string, extra: RedisOptions = {}): Redis => {
+    const client = new Redis(config.redisUrl, { connectionName: `gridwatch-${config.hubId}-${name}`, ...extra });
+    client.on('error', (err: Error) => logger.warn({ err: { message: err.message }, redis: redactUrl(config.redisUrl), connection: name }, 'redis connection error'));
+    clients.push(client);
+    return client;
+  };
+  logger.info({ hubId: config.hubId, redis: redactUrl(config.redisUrl), postgres: redactUrl(config.postgresUrl) }, 'cluster mode');
+  return {
+    hubId: config.hubId,
+    config,
+    pool,
+    redis,
+    close: async () => {
+      await Promise.allSettled(clients.map(async (c) => {
+        await c.quit().catch(() => undefined);
+        c.disconnect();
+      }));
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { openClusterConnections, redactUrl, type ClusterConnections } from './connect.js';
