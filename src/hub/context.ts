@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
 import type { SiteRegistry } from '../registry/index.js';
 import type { PointSink, WriterStats } from '../store/types.js';
+import type { ClusterConnections } from '../cluster/index.js';
 
 export interface HubContext {
   config: Config;
@@ -35,6 +36,8 @@ export interface HubContext {
   commands: CommandSender;
   /** set by the alerting stage */
   alerts?: AlertService;
+  /** cluster mode only (config.cluster): the shared Redis and PostgreSQL connections */
+  cluster?: ClusterConnections;
   /** run on shutdown, in reverse order of registration */
   onClose(fn: () => Promise<void> | void): void;
 }

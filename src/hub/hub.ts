@@ -30,6 +30,7 @@ import { attachLive, attachStatusBoard } from '../live/index.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
+import { openClusterConnections, type ClusterConnections } from '../cluster/index.js';
 import type { HubContext } from './context.js';
 import { registerHubRoutes } from './http.js';
 
@@ -83,6 +84,13 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   };
 
   try {
+    // --- cluster mode: the shared Redis and PostgreSQL (closed after everything else) ---
+    let cluster: ClusterConnections | undefined;
+    if (config.cluster) {
+      const conn = openClusterConnections(config.cluster, logger.child({ stage: 'cluster' }));
+      cluster = conn;
+      stopStore.unshift(() => conn.close());
+    }
     // --- store ---
     let influxd: ManagedInfluxd | undefined;
     let url = opts.influxUrl ?? config.influx.url;
@@ -142,6 +150,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       store: { writer, influx, database, url },
       commands: { send: (device, payload, opts) => broker.send(device, payload, opts) },
       onClose: (fn) => hooks.push(fn),
+      ...(cluster ? { cluster } : {}),
     };
 
     // --- stages attached by other modules (alerts, api/live, reports), in data-path order ---
