@@ -92,6 +92,11 @@ function applyEnv(data: Record<string, unknown>, env: NodeJS.ProcessEnv, file: s
   if (env.GRIDWATCH_INFLUX_DB) obj('influx').database = env.GRIDWATCH_INFLUX_DB;
   if (env.GRIDWATCH_DATA_DIR) data.dataDir = env.GRIDWATCH_DATA_DIR;
   if (env.GRIDWATCH_METRICS_TOKEN) obj('metrics').token = env.GRIDWATCH_METRICS_TOKEN;
+  // cluster mode: every hub shares one config file; its id and the engines' URLs (which can carry
+  // passwords, better kept out of the file) come from the environment
+  if (env.GRIDWATCH_HUB_ID) obj('cluster').hubId = env.GRIDWATCH_HUB_ID;
+  if (env.GRIDWATCH_REDIS_URL) obj('cluster').redisUrl = env.GRIDWATCH_REDIS_URL;
+  if (env.GRIDWATCH_POSTGRES_URL) obj('cluster').postgresUrl = env.GRIDWATCH_POSTGRES_URL;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {

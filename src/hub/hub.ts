@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
+import { GridwatchError } from '../core/errors.js';
 import { HubBus } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
@@ -94,6 +95,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // --- store ---
     let influxd: ManagedInfluxd | undefined;
     let url = opts.influxUrl ?? config.influx.url;
+    if (!url && cluster) {
+      // a managed influxd per hub would split the readings over N servers
+      throw new GridwatchError('GW_ERR_CONFIG_INVALID', 'cluster mode needs one InfluxDB shared by every hub: set influx.url in the config or GRIDWATCH_INFLUX_URL (docs/deploy.md, "Cluster mode")', { details: { path: '/influx/url' } });
+    }
     if (!url) {
       const managed = await startInfluxd({ dir: join(dataDir, 'influxdb'), port: config.influx.managedPort, supervise: true, logger: logger.child({ stage: 'influxd' }) });
       influxd = managed;

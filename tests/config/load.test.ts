@@ -84,6 +84,17 @@ describe('loadConfigFile', () => {
     expect([c.mqtt.port, c.http.port, c.influx.url, c.influx.database, c.dataDir]).toEqual([0, 9999, 'http://127.0.0.1:1', 'x', '/tmp/gw']);
   });
 
+  it('cluster mode comes from the environment: hub id and engine URLs, all three or a named error', () => {
+    const env = { GRIDWATCH_HUB_ID: 'hub-a', GRIDWATCH_REDIS_URL: 'redis://127.0.0.1:6379', GRIDWATCH_POSTGRES_URL: 'postgres://gw@127.0.0.1:5432/gridwatch' };
+    const c = loadConfigFile(EXAMPLE, { env });
+    expect(c.cluster).toEqual({ hubId: 'hub-a', redisUrl: 'redis://127.0.0.1:6379', postgresUrl: 'postgres://gw@127.0.0.1:5432/gridwatch', leaseMs: 3000 });
+    expect(loadConfigFile(EXAMPLE, { env: {} }).cluster).toBeUndefined();
+    const e = failure(() => loadConfigFile(EXAMPLE, { env: { GRIDWATCH_HUB_ID: 'hub-a', GRIDWATCH_REDIS_URL: 'redis://127.0.0.1:6379' } }));
+    expect(e.code).toBe('GW_ERR_CONFIG_INVALID');
+    expect(e.message).toContain('/cluster');
+    expect(e.message).toContain('postgresUrl');
+  });
+
   it('a missing file and broken YAML are named', () => {
     expect(failure(() => loadConfigFile(join(dir, 'nope.yaml'), { env: {} })).code).toBe('GW_ERR_CONFIG_READ');
     const bad = join(dir, 'bad.yaml');
