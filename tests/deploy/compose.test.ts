@@ -5,10 +5,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { loadConfigFile } from '../../src/config/index.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { requireBinary } from '../helpers/engines.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
 };
@@ -20,7 +25,9 @@ interface Service {
   volumes?: string[];
   healthcheck?: { test: string[] };
   profiles?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  deploy?: { replicas?: string | number };
+  expose?: string[];
   environment?: Record<string, string>;
   command?: string[];
 }
@@ -43,8 +50,9 @@ const datasources = parse(readFileSync(join(ROOT, 'dashboards/grafana/provisioni
 interface Panel { title: string; datasource?: { uid: string }; targets?: { query: string; datasource?: { uid: string } }[] }
 
 describe('docker-compose.yml', () => {
-  it('has the four services, the simulator under profile sim', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'hub', 'influxdb', 'simulator']);
+  it('has the four services, the simulator under profile sim, the cluster under profile cluster', () => {
+    const single = Object.entries(compose.services).filter(([, s]) => !s.profiles?.includes('cluster')).map(([n]) => n);
+    expect(single.sort()).toEqual(['grafana', 'hub', 'influxdb', 'simulator']);
     expect(service('simulator').profiles).toEqual(['sim']);
     expect(service('influxdb').image).toBe('influxdb:1.8');
     expect(service('grafana').image).toMatch(/^grafana\/grafana:/);
@@ -53,6 +61,9 @@ describe('docker-compose.yml', () => {
   it('publishes MQTT, HTTP and Grafana ports, not InfluxDB', () => {
     const published = (name: string): string[] => (service(name).ports ?? []).map((p) => p.split(':')[1] ?? p);
     expect(published('hub').sort()).toEqual(['1883', '8080']);
+    // the cluster's front door takes the same ports: the single hub is scaled to zero then
+    expect(published('haproxy').filter((p) => p !== '8404').sort()).toEqual(['1883', '8080']);
+    expect(defaults(String(service('hub').deploy?.replicas))).toBe('1');
     expect(published('grafana')).toEqual(['3000']);
     expect(service('influxdb').ports).toBeUndefined();
   });
@@ -97,6 +108,91 @@ describe('docker-compose.yml', () => {
       const path = m[1] ?? '';
       expect(['dist', 'node_modules', 'dashboards/panel/dist'].includes(path) || existsSync(join(ROOT, path)), path).toBe(true);
     }
+  });
+});
+
+describe('docker-compose.yml, profile cluster', () => {
+  const hubs = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('cluster') && s.command?.[0] === 'serve').map(([n]) => n);
+  const envFilled = (env: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{(REDIS|POSTGRES)_PASSWORD:\?[^}]*\}/g, 'pw-$1')]));
+
+  it('runs two hubs, Redis, PostgreSQL and HAProxy, every one under the profile, with healthchecks', () => {
+    expect(hubs.sort()).toEqual(['hub-a', 'hub-b']);
+    for (const name of ['redis', 'postgres', 'haproxy', ...hubs]) {
+      expect(service(name).profiles, name).toEqual(['cluster']);
+      expect(service(name).healthcheck?.test[0], name).toMatch(/^CMD/);
+    }
+    // only HAProxy is published: devices and browsers never pick a hub themselves
+    for (const name of ['redis', 'postgres', ...hubs]) expect(service(name).ports, name).toBeUndefined();
+    for (const h of hubs) {
+      expect(service(h).depends_on?.redis?.condition).toBe('service_healthy');
+      expect(service(h).depends_on?.postgres?.condition).toBe('service_healthy');
+      expect(service(h).depends_on?.influxdb?.condition).toBe('service_healthy');
+    }
+    expect(service('simulator').depends_on?.hub?.required).toBe(false);
+  });
+
+  it("gives each hub a config the hub's own loader accepts: a distinct id, the shared engines, the shared InfluxDB", () => {
+    const ids = new Set<string>();
+    for (const h of hubs) {
+      const env = envFilled(service(h).environment ?? {});
+      const config = loadConfigFile(join(ROOT, 'examples/gridwatch.yaml'), { env });
+      expect(config.cluster?.hubId).toBe(h);
+      ids.add(config.cluster?.hubId ?? '');
+      expect(new URL(config.cluster?.redisUrl ?? '').host).toBe('redis:6379');
+      expect(new URL(config.cluster?.postgresUrl ?? '').host).toBe('postgres:5432');
+      expect(config.influx.url).toBe('http://influxdb:8086');
+      // passwords come from the environment, never from the file
+      expect(config.cluster?.redisUrl).toContain('pw-REDIS');
+    }
+    expect(ids.size).toBe(hubs.length);
+  });
+
+  it('mounts a deploy/haproxy.cfg that a real haproxy accepts and that names every hub for MQTT and HTTP', () => {
+    const mount = (service('haproxy').volumes ?? []).find((v) => v.startsWith('./deploy/haproxy.cfg:'));
+    expect(mount).toBeDefined();
+    const cfgPath = join(ROOT, 'deploy/haproxy.cfg');
+    const haproxy = requireBinary('haproxy', 'apt-get install -y haproxy');
+    const check = spawnSync(haproxy, ['-c', '-f', cfgPath], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    const cfg = readFileSync(cfgPath, 'utf8');
+    for (const h of hubs) {
+      expect(cfg).toMatch(new RegExp(`server ${h} ${h}:1883`));
+      expect(cfg).toMatch(new RegExp(`server ${h} ${h}:8080`));
+    }
+    expect(cfg).toMatch(/balance hash var\(sess\.cid\)/);
+    expect(cfg).toMatch(/hash-type consistent/);
+  });
+
+  describe('the MQTT health check in deploy/haproxy.cfg against a real hub', () => {
+    let influx: TestInflux;
+    let hub: TestHub;
+    beforeAll(async () => {
+      influx = await startTestInflux();
+      hub = await startTestHub({ influxUrl: influx.url, devices: [{ id: 'gas-0001', kind: 'gas' }] });
+    }, 60_000);
+    afterAll(async () => {
+      await hub?.close();
+      await influx?.cleanup();
+    });
+
+    it('gets the CONNACK it expects: the hub answers an anonymous CONNECT, refusing it', async () => {
+      const cfg = readFileSync(join(ROOT, 'deploy/haproxy.cfg'), 'utf8');
+      const send = /tcp-check send-binary ([0-9a-f]+)/.exec(cfg)?.[1] ?? '';
+      const expectHex = /tcp-check expect binary ([0-9a-f]+)/.exec(cfg)?.[1] ?? '';
+      expect(send).not.toBe('');
+      const answer = await new Promise<Buffer>((resolve, reject) => {
+        const sock = createConnection({ host: '127.0.0.1', port: hub.hub.mqttPort }, () => sock.write(Buffer.from(send, 'hex')));
+        sock.once('data', (d) => {
+          resolve(d);
+          sock.destroy();
+        });
+        sock.once('error', reject);
+      });
+      expect(answer.subarray(0, expectHex.length / 2).toString('hex')).toBe(expectHex);
+      // and it is a refusal, not a session: return code (4th byte) is not 0
+      expect(answer[3]).not.toBe(0);
+    });
   });
 });
 
