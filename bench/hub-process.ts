@@ -15,9 +15,10 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; logFile?: string }): Promise<HubProcess> {
+/** `nodeArgs`: extra node flags for the hub (e.g. `--cpu-prof`, written on its graceful exit). */
+export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; logFile?: string; nodeArgs?: string[] }): Promise<HubProcess> {
   const root = resolve(import.meta.dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.config], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.config], {
     cwd: root,
     env: { ...process.env, GRIDWATCH_INFLUX_URL: opts.influxUrl, GRIDWATCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,10 +1,10 @@
-// `npm run bench [-- --quick] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off]`
+// `npm run bench [-- --quick] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile]`
 // Measures the hub, not its load generator: pre-encoded MQTT packets from separate generator
 // processes (generator-child.ts) over raw sockets. Every figure is printed next to the same
 // figure for a bare aedes broker and for the do-it-yourself peer (mosquitto + one subscriber
 // writing to InfluxDB), measured in the same run, with the issue's target and pass/fail.
 // Results: bench/results/<timestamp>.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { startHubProcess } from './hub-process.js';
 import { closeValves, connectValves, measureAlarms, type AlarmLatency } from './latency.js';
 import { startPeer } from './mosquitto.js';
 import { cpuOf, fdHardLimit, rssBytes } from './proc.js';
+import { formatSelfTime, monotonicUs, topSelfTime, type CpuProfile, type Window } from './profile.js';
 import { formatTable, type Row } from './table.js';
 import { uptimeBench } from './uptime.js';
 
@@ -31,6 +32,7 @@ const { values: flags } = parseArgs({
     reconnect: { type: 'string' },
     samples: { type: 'string' },
     'rules-off': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -50,6 +52,17 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DB = 'bench';
 // the hub's warnings and errors (level warn), kept next to the results
 const HUB_LOG = join(ROOT, 'bench/results/hub.log');
+// --profile: the hub runs with --cpu-prof; each phase below is a window of its samples
+const PROFILE_DIR = flags.profile ? join(ROOT, 'bench/results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
+const phases: Window[] = [];
+async function marked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const fromUs = monotonicUs();
+  try {
+    return await fn();
+  } finally {
+    phases.push({ name, fromUs, toUs: monotonicUs() });
+  }
+}
 
 interface Throughput { messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number }
 interface Connections { firstConnectMs: number; reconnectMs: number; /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number }; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
@@ -104,16 +117,16 @@ function influxCounter(url: string, db: string, sinceMs: number): () => Promise<
 }
 
 /** RECONNECT devices connect (timed), drop without DISCONNECT and reconnect (timed); then up to IDLE connections and the broker's RSS. */
-async function connections(gen: Generators, port: number, pid: number, idle: BenchDevice[]): Promise<Connections> {
+async function connections(gen: Generators, port: number, pid: number, idle: BenchDevice[], mark = <T>(_name: string, fn: () => Promise<T>): Promise<T> => fn()): Promise<Connections> {
   const first = split(idle.slice(0, RECONNECT), GENERATORS);
   const rest = split(idle.slice(RECONNECT, IDLE), GENERATORS);
   const rss0 = rssBytes(pid);
   let t = performance.now();
-  const r1 = await gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY }));
+  const r1 = await mark('connect', () => gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY })));
   const firstConnectMs = performance.now() - t;
   await gen.all(() => ({ op: 'dropIdle' }));
   t = performance.now();
-  const r2 = await gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }));
+  const r2 = await mark('reconnect', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY })));
   const reconnectMs = performance.now() - t;
   const retries = { first: r1.reduce((n, r) => n + r.retries, 0), reconnect: r2.reduce((n, r) => n + r.retries, 0) };
   await gen.all((i) => ({ op: 'idle', port, devices: rest[i] ?? [], concurrency: CONNECT_CONCURRENCY, spread: true }));
@@ -162,11 +175,13 @@ async function main(): Promise<void> {
 
     // --- the hub, a child process (`gridwatch serve`) with every stage attached ---
     phase('gridwatch hub');
-    const h = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort, logFile: HUB_LOG });
+    if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+    const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    const h = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort, logFile: HUB_LOG, nodeArgs });
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
-      for (const qos of [0, 1] as const) hub[`qos${qos}`] = await throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since));
+      for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since)));
       phase('alarm latency');
       const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
       const valves = await connectValves(`mqtt://127.0.0.1:${mqttPort}`, fixture.alarm);
@@ -178,7 +193,7 @@ async function main(): Promise<void> {
           const rate = Math.round(max * level);
           if (rate > 0) await gen.all(() => ({ op: 'rate', rate: rate / GENERATORS, seqBase: ++seqRun * 10_000_000 }));
           await new Promise((r) => setTimeout(r, 1_000)); // let the background load settle
-          const m = await measureAlarms(valves.slice(WARMUP + i * SAMPLES, WARMUP + (i + 1) * SAMPLES), socket);
+          const m = await marked(`alarms at ${level * 100} % load`, () => measureAlarms(valves.slice(WARMUP + i * SAMPLES, WARMUP + (i + 1) * SAMPLES), socket));
           const bg = await gen.all<{ perSecond: number }>(() => ({ op: 'stop' }));
           hub.latency[`${level * 100}%`] = { ...m, backgroundPerSecond: bg.reduce((s, x) => s + x.perSecond, 0) };
         }
@@ -188,10 +203,11 @@ async function main(): Promise<void> {
       }
       await gen.all(() => ({ op: 'closeLoad' }));
       phase('hub connections');
-      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle);
+      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle, marked);
     } finally {
       await h.stop();
     }
+    if (PROFILE_DIR) printProfile(PROFILE_DIR);
 
     if (flags['rules-off']) {
       phase('gridwatch hub, rules off');
@@ -257,6 +273,15 @@ async function main(): Promise<void> {
   console.log(formatTable(rows));
   console.log(`\n${DEVICES} devices x ${PER_DEVICE} readings, ${GENERATORS} generator processes (window ${WINDOW}), ${IDLE} idle connections (fd hard limit ${fdHardLimit()}), ${SAMPLES} alarms per level; ${results.seconds} s`);
   console.log(`results: ${out}`);
+}
+
+/** The top self-time functions of the hub in each marked phase (the profile V8 wrote on exit). */
+function printProfile(dir: string): void {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return console.error(`no .cpuprofile in ${dir} (did the hub exit gracefully?)`);
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  for (const w of phases) console.log(`\n${formatSelfTime(w.name, topSelfTime(profile, 25, w))}`);
+  console.log(`\nprofile: ${join(dir, file)} (open in Chrome DevTools)`);
 }
 
 type Audit = Awaited<ReturnType<typeof uptimeBench>>;

@@ -65,11 +65,14 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   const rateDisconnects = deps.metrics ? new Counter({ name: 'gridwatch_broker_rate_disconnects_total', help: 'Devices disconnected for being far over their rate', registers: [deps.metrics] }) : undefined;
 
   // DURABILITY: aedes writes the QoS 1 PUBACK (QoS 2 PUBREC) right after `ack`, so it runs only
-  // once the ingest resolved (its readings durable), and, over the rate, once the device's debt
-  // is paid back: holding the acknowledgement (and with it the reading of the device's socket,
-  // which aedes resumes only when a chunk's packets are all answered) is what slows it down.
-  const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, ack: () => void, fail: (e: unknown) => void): void => {
-    ingest.handle(device, sub, payload, now).then((outcome) => {
+  // once the ingest's readings are durable, and, over the rate, once the device's debt is paid
+  // back: holding the acknowledgement (and with it the reading of the device's socket, which aedes
+  // resumes only when a chunk's packets are all answered) is what slows it down. A QoS 0 message
+  // has no acknowledgement to hold for durability: only the rate holds it (the writer's
+  // backpressure bounds memory), and a store failure closes the connection instead.
+  const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, qos: number, ack: () => void, fail: (e: unknown) => void): void => {
+    const { outcome, durable } = ingest.accept(device, sub, payload, now);
+    const afterRate = (): void => {
       const wait = rate.take(device.id, outcome.readings, clock.now());
       if (wait === 0) return ack();
       rateHeld?.inc();
@@ -79,7 +82,13 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
         else setTimeout(check, Math.min(left, 1000));
       };
       setTimeout(check, Math.min(wait, 1000));
-    }, fail);
+    };
+    if (qos > 0) return void durable.then(afterRate, fail);
+    durable.catch((e: unknown) => {
+      logger.error({ err: e, device: device.id }, 'QoS 0 readings not stored; closing the connection');
+      client.close();
+    });
+    afterRate();
   };
   const devices = new WeakMap<Client, DeviceInfo>();
 
@@ -138,10 +147,10 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       // another PUBREC, but it would run authorizePublish (and so the ingest) again first.
       const original = qos2.original(device.id, packet);
       if (original) {
-        original.then(() => done(null), () => handle(client, device, sub, payload, now, ack, fail));
+        original.then(() => done(null), () => handle(client, device, sub, payload, now, packet.qos, ack, fail));
         return;
       }
-      handle(client, device, sub, payload, now, ack, fail);
+      handle(client, device, sub, payload, now, packet.qos, ack, fail);
     },
     authorizeSubscribe(client, subscription, done) {
       const device = devices.get(client);

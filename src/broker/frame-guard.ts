@@ -89,6 +89,19 @@ export function guarded(conn: Duplex, maxFrameBytes: number, opts: { preAuthByte
     remoteAddress: opts.remoteAddress,
     authenticated: () => guard.authenticated(),
   });
+  // mqtt-packet corks the stream for each packet it writes and uncorks on the next tick, and aedes
+  // answers a whole chunk's PUBACKs in one run of promise callbacks. Corking the socket under the
+  // wrapper too turns those answers into one writev instead of a syscall per PUBACK.
+  const cork = stream.cork.bind(stream);
+  const uncork = stream.uncork.bind(stream);
+  stream.cork = () => {
+    conn.cork();
+    cork();
+  };
+  stream.uncork = () => {
+    uncork(); // flushes into the still-corked socket when this was the last cork
+    conn.uncork();
+  };
   guard.on('error', () => {
     conn.destroy();
     stream.destroy();

@@ -1,12 +1,12 @@
-// The ingest handler: (device, subtopic, payload, qos, now) -> validate -> dedup -> store (await
-// durability) -> emit on the bus. Rejections are answered on gridwatch/v1/{device}/error, emitted
+// The ingest handler: (device, subtopic, payload, now) -> validate -> dedup -> emit on the bus
+// (act at once) -> store (`durable`, which the PUBACK awaits). Rejections are answered on gridwatch/v1/{device}/error, emitted
 // as `rejected` and counted. A rejection never blocks the device's next message.
 import type { DeviceInfo, PresenceEvent, Reading, StorePoint } from '../core/domain.js';
 import { GridwatchError, ValidationError, type ErrorCode } from '../core/errors.js';
 import type { HubBus, HubEventMap, Rejection } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
-import { deviceNs, ReadingDedup } from './dedup.js';
+import { deviceNs, ReadingDedup, type DeviceReadings } from './dedup.js';
 import type { ReadingJournal } from './journal.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
@@ -50,6 +50,15 @@ export interface IngestOutcome {
 
 export type DeviceSubtopic = 'reading' | 'status' | 'event' | 'cmd/ack';
 
+/** A message acted on: what it held, and when its readings are durable. */
+export interface Accepted {
+  outcome: IngestOutcome;
+  /** resolves once the accepted readings are durable; rejects only when the store failed */
+  durable: Promise<void>;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
 export class Ingest {
   private readonly dedup: ReadingDedup;
   // metric children looked up once per label value, not per message
@@ -62,6 +71,17 @@ export class Ingest {
 
   /** Resolves once accepted readings are durable; rejects only when the store failed. */
   async handle(device: DeviceInfo, subtopic: DeviceSubtopic, payload: Buffer, now: number): Promise<IngestOutcome> {
+    const { outcome, durable } = this.accept(device, subtopic, payload, now);
+    await durable;
+    return outcome;
+  }
+
+  /**
+   * Validates the message and acts on it at once (bus); the store runs behind `durable`. The
+   * broker holds a PUBACK on `durable`; a QoS 0 message has none to hold, so its device's next
+   * packets are read meanwhile (the writer's backpressure bounds memory, backpressure.ts).
+   */
+  accept(device: DeviceInfo, subtopic: DeviceSubtopic, payload: Buffer, now: number): Accepted {
     let counter = this.messagesIn.get(subtopic);
     if (!counter) {
       counter = this.deps.metrics.messagesIn.labels({ topic: subtopic });
@@ -71,21 +91,21 @@ export class Ingest {
     try {
       switch (subtopic) {
         case 'reading':
-          return await this.readings(device, payload, now);
+          return this.readings(device, payload, now);
         case 'status':
           parseStatus(payload);
-          return { accepted: 1, rejected: 0, readings: 1 };
+          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
         case 'event':
           this.emit('deviceEvent', parseDeviceEvent(payload, device.id, now), device);
-          return { accepted: 1, rejected: 0, readings: 1 };
+          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
         case 'cmd/ack':
           this.emit('cmdAck', parseCommandAck(payload, device.id, now), device);
-          return { accepted: 1, rejected: 0, readings: 1 };
+          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
       }
     } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
+      if (!(e instanceof ValidationError)) return { outcome: { accepted: 0, rejected: 0, readings: 1 }, durable: Promise.reject(e) };
       this.reject(device.id, e, now);
-      return { accepted: 0, rejected: 1, readings: 1 };
+      return { outcome: { accepted: 0, rejected: 1, readings: 1 }, durable: DONE };
     }
   }
 
@@ -111,13 +131,13 @@ export class Ingest {
   // soon as they are validated; the returned promise (and so the PUBACK) waits for the store. A
   // reading whose store fails stays remembered as not stored: its re-send is written to the same
   // point again but not announced a second time.
-  private async readings(device: DeviceInfo, payload: Buffer, now: number): Promise<IngestOutcome> {
+  private readings(device: DeviceInfo, payload: Buffer, now: number): Accepted {
     const result = validateReadings(payload, device, now, { maxBytes: this.deps.maxBytes });
     if (result.unknownFields > 0) this.deps.metrics.unknownFields.inc(result.unknownFields);
     for (const err of result.rejected) this.reject(device.id, err, now);
     const { accepted, hashes, received } = result;
     const readings = accepted.length + result.rejected.length || 1;
-    if (accepted.length === 0) return { accepted: 0, rejected: result.rejected.length, readings };
+    if (accepted.length === 0) return { outcome: { accepted: 0, rejected: result.rejected.length, readings }, durable: DONE };
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
     const points: StorePoint[] = [];
@@ -155,17 +175,20 @@ export class Ingest {
       fresh++;
       this.emit('reading', r, device);
     }
-    if (points.length > 0) {
-      try {
-        if (journaled) await this.deps.journal?.flush(); // before the point can exist
-        await this.store(points);
-      } catch (e) {
-        throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
-      }
-      for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
-      this.accepted(device.kind).inc(fresh);
+    const outcome = { accepted: points.length, rejected: readings - points.length, readings };
+    if (points.length === 0) return { outcome, durable: DONE };
+    return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled) };
+  }
+
+  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean): Promise<void> {
+    try {
+      if (journaled) await this.deps.journal?.flush(); // before the point can exist
+      await this.store(points);
+    } catch (e) {
+      throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
     }
-    return { accepted: points.length, rejected: readings - points.length, readings };
+    for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
+    this.accepted(device.kind).inc(fresh);
   }
 
   /** The accepted-readings counter of a kind, looked up once per kind, not per message. */

@@ -66,4 +66,41 @@ describe('backpressure: InfluxDB slower than the devices', () => {
       await t.close();
     }
   }, 120_000);
+
+  it('QoS 0 readings are acted on and the device read on while the store still holds the ones before (no PUBACK to hold)', async () => {
+    const t = await startTestHub({
+      influxUrl: proxy.url, database: 'qos0', devices: [{ id: 'noise-q0', kind: 'noise' }],
+      overrides: { influx: { url: proxy.url, database: 'qos0', timeoutMs: 60_000 }, mqtt: NO_RATE_LIMIT },
+    });
+    const seen: number[] = [];
+    t.hub.ctx.bus.on('reading', (r) => {
+      if (r.seq !== undefined) seen.push(r.seq);
+    });
+    try {
+      const device = await t.connect('noise-q0');
+      const writer = t.hub.ctx.store.writer as unknown as { stats(): { pendingPoints: number } };
+      await until(() => writer.stats().pendingPoints === 0 || undefined, 30_000, 'the connect point written');
+      proxy.mode = 'slow';
+      const base = Date.now() - 60_000;
+      // two in one tick: mqtt.js writes them as one chunk, which aedes reads as one batch
+      device.publish('gridwatch/v1/noise-q0/reading', JSON.stringify({ laeq: 41, seq: 1, ts: base + 1 }), { qos: 0 });
+      device.publish('gridwatch/v1/noise-q0/reading', JSON.stringify({ laeq: 41, seq: 2, ts: base + 2 }), { qos: 0 });
+      await until(() => (seen.includes(2) && proxy.held > 0) || undefined, 10_000, 'the first readings on the bus, their POST held');
+      // they are not durable yet; the hub must still read and act on the next one
+      device.publish('gridwatch/v1/noise-q0/reading', JSON.stringify({ laeq: 42, seq: 3, ts: base + 3 }), { qos: 0 });
+      await until(() => seen.includes(3) || undefined, 10_000, 'the next reading on the bus while the first are held');
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+      const stored = await until(async () => {
+        const s = await influx.query("SELECT count(laeq) FROM noise WHERE device = 'noise-q0'", 'qos0');
+        const n = (s[0]?.values[0]?.[1] as number | undefined) ?? 0;
+        return n >= 3 ? n : undefined;
+      }, 30_000, 'all three readings stored');
+      expect(stored).toBe(3);
+    } finally {
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+      await t.close();
+    }
+  }, 60_000);
 });

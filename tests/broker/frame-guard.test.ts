@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { MqttFrameGuard, hardFrameLimit } from '../../src/broker/frame-guard.js';
+import { Duplex } from 'node:stream';
+import { guarded, MqttFrameGuard, hardFrameLimit } from '../../src/broker/frame-guard.js';
 
 /** An MQTT fixed header (type byte + varint remaining length) followed by `len` body bytes. */
 function frame(len: number): Buffer {
@@ -43,5 +44,32 @@ describe('MqttFrameGuard', () => {
 
   it('derives the hard limit from maxPacketBytes', () => {
     expect(hardFrameLimit(1024)).toBe(2048 + 65_536);
+  });
+});
+
+describe('guarded', () => {
+  it('corks the connection under the wrapper, so the PUBACKs of one tick reach the socket as one write', async () => {
+    const written: Buffer[][] = [];
+    const conn = new Duplex({
+      read() {},
+      writev(chunks, cb) {
+        written.push(chunks.map((c) => c.chunk as Buffer));
+        cb();
+      },
+    });
+    const stream = guarded(conn, 1000);
+    stream.cork();
+    stream.write(Buffer.from([0x40, 2, 0, 1]));
+    stream.cork();
+    stream.write(Buffer.from([0x40, 2, 0, 2]));
+    stream.uncork();
+    expect(conn.writableCorked).toBe(1);
+    stream.uncork();
+    await new Promise((r) => setImmediate(r));
+    expect(conn.writableCorked).toBe(0);
+    expect(written).toHaveLength(1);
+    expect(Buffer.concat(written[0] ?? []).toString('hex')).toBe('4002000140020002');
+    stream.on('error', () => undefined); // the wrapper reports its own teardown as an abort
+    stream.destroy();
   });
 });
