@@ -31,7 +31,7 @@ import { attachLive, attachStatusBoard } from '../live/index.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
-import { openClusterConnections, type ClusterConnections } from '../cluster/index.js';
+import { openClusterConnections, reportClaims, type ClusterConnections } from '../cluster/index.js';
 import type { HubContext } from './context.js';
 import { registerHubRoutes } from './http.js';
 
@@ -172,7 +172,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const api = await attachApi(ctx, { board });
     attachLive(ctx, { board, auth: api.sessions });
     // scheduled reports, their digests sent to the configured channels; the routes are mounted by the API (src/api/routes/reports.ts)
-    attachReports(ctx, { sendDigest: createReportDigestSender(ctx) });
+    // cluster: every hub runs the schedule, the first to claim a report's period in PostgreSQL writes and sends it
+    attachReports(ctx, { sendDigest: createReportDigestSender(ctx), ...(cluster ? { claim: reportClaims(cluster.pool, cluster.hubId) } : {}) });
     await registerPanel(app); // the live panel at / (dashboards/panel/dist)
     // --- end of stages ---
 

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { OUTAGES_DB, OutageStore } from './outage-store.js';
 import { OutageTracker } from './outage-tracker.js';
 import { registerReportRoutes, type AuthHook } from './routes.js';
-import { startReportSchedule } from './schedule.js';
+import { startReportSchedule, type ReportClaim } from './schedule.js';
 
 export { auditUptime, devicesInScope, type AuditOptions, type DeviceUptime, type UptimeReport, type DataSource, type SilenceLike } from './uptime.js';
 export { nightNoise, noiseNights, type NoiseOptions, type NoiseReport, type BuildingNight, type DeviceNight } from './noise.js';
 export { uptimeReportHandler, noiseReportHandler, parseTimeParam, parseFormat, type Access, type ReportDeps, type ReportResult } from './handlers.js';
 export { registerReportRoutes, type AuthHook } from './routes.js';
 export { uptimeDigest, morningDigest } from './digest.js';
-export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule } from './schedule.js';
+export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule, type ReportClaim } from './schedule.js';
 export { render, uptimeRows, noiseRows, toCsv, toTable, FORMATS, type Format } from './format.js';
 export { runUptimeBenchmark, type UptimeBenchResult } from './bench.js';
 export { OutageStore, OUTAGES_DB, recordsFile } from './outage-store.js';
@@ -27,6 +27,8 @@ export interface AttachReportsOptions {
   schedule?: boolean;
   /** where each scheduled report's digest goes after its files are written (the hub: the notify stage) */
   sendDigest?: SendDigest;
+  /** cluster mode: every hub runs the schedule, and only the hub whose claim of (report, period) succeeds writes and sends it */
+  claim?: ReportClaim;
 }
 
 const trackers = new WeakMap<HubContext, OutageTracker>();
@@ -45,14 +47,17 @@ export function attachReports(ctx: HubContext, opts: AttachReportsOptions = {}):
     }
   }
   // the outage records, kept as outages happen, so an uptime audit reads a few rows per device
-  const outages = new OutageStore(join(ctx.dataDir, OUTAGES_DB));
-  const tracker = new OutageTracker(outages, ctx.clock, ctx.config.reports.offlineFactor, ctx.logger.child({ stage: 'reports' }));
-  tracker.attach(ctx.bus);
-  trackers.set(ctx, tracker);
-  ctx.onClose(() => { tracker.close(); outages.close(); });
+  // (not in cluster mode: a hub sees only the connections routed to it; see recordsFile)
+  if (!ctx.config.cluster) {
+    const outages = new OutageStore(join(ctx.dataDir, OUTAGES_DB));
+    const tracker = new OutageTracker(outages, ctx.clock, ctx.config.reports.offlineFactor, ctx.logger.child({ stage: 'reports' }));
+    tracker.attach(ctx.bus);
+    trackers.set(ctx, tracker);
+    ctx.onClose(() => { tracker.close(); outages.close(); });
+  }
   if (opts.authHook) registerReportRoutes(ctx.app, ctx, opts.authHook);
   if (opts.schedule !== false) {
-    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }), opts.sendDigest);
+    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }), opts.sendDigest, opts.claim);
     ctx.onClose(() => schedule.stop());
   }
 }

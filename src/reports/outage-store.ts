@@ -10,9 +10,13 @@ import { ensurePrivateFile } from '../core/files.js';
 
 export const OUTAGES_DB = 'outages.db';
 
-/** Where the hub keeps its outage records for a config (the hub resolves dataDir the same way). */
-export function recordsFile(config: Pick<Config, 'dataDir'>): string {
-  return join(resolve(config.dataDir), OUTAGES_DB);
+/**
+ * Where the hub keeps its outage records for a config (the hub resolves dataDir the same way).
+ * None in cluster mode: each hub sees only the connections of the devices routed to it, so its
+ * records would be a partial, misleading account; audits read the shared InfluxDB instead.
+ */
+export function recordsFile(config: Pick<Config, 'dataDir' | 'cluster'>): string | undefined {
+  return config.cluster ? undefined : join(resolve(config.dataDir), OUTAGES_DB);
 }
 
 export interface DeviceStateRow {

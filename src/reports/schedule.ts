@@ -87,10 +87,21 @@ export async function runMonthlyReports(deps: ReportDeps, dataDir: string, now: 
 
 export interface ReportSchedule { stop(): Promise<void> }
 
-export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger, send?: SendDigest): ReportSchedule {
+/** Resolves true for exactly one caller per (report, period) across the cluster. */
+export type ReportClaim = (report: 'daily' | 'monthly', period: string) => Promise<boolean>;
+
+export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger, send?: SendDigest, claim?: ReportClaim): ReportSchedule {
   const tz = deps.config.timezone;
-  const run = (what: string, fn: () => Promise<string[]>) => async (): Promise<void> => {
+  const run = (what: 'daily' | 'monthly', fn: () => Promise<string[]>) => async (): Promise<void> => {
     try {
+      if (claim) {
+        const now = deps.clock.now();
+        const period = what === 'daily' ? previousDay(now, tz).date : previousMonth(now, tz).month;
+        if (!(await claim(what, period))) {
+          logger.info({ report: what, period }, 'scheduled report left to the hub that claimed it');
+          return;
+        }
+      }
       const files = await fn();
       logger.info({ report: what, files }, 'scheduled report written');
     } catch (err) {

@@ -165,7 +165,10 @@ export async function auditUptime(influx: InfluxDB, db: string, site: SiteIndex,
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const thresholdOf = (d: DeviceInfo): number => thresholdMs(d.intervalS, opts.offlineFactor);
   if (opts.source === 'records' || ((opts.source ?? 'auto') === 'auto' && recordsCover(opts.records, from))) {
-    if (opts.records === undefined || !existsSync(opts.records)) {
+    if (opts.records === undefined) {
+      throw new ValidationError('GW_ERR_REPORT_RANGE', 'source', 'records', 'needs outage records, which a cluster does not keep (each hub sees only the connections routed to it): use --source raw, gaps or downsampled');
+    }
+    if (!existsSync(opts.records)) {
       throw new ValidationError('GW_ERR_REPORT_RANGE', 'source', 'records', `needs the hub's outage records (${opts.records ?? '<dataDir>/outages.db'}), which do not exist: run the hub, or use --source raw`);
     }
     const res = uptimeFromRecords(opts.records, devices, { from, to, thresholdOf, graceMs, silencesOf });

@@ -113,4 +113,16 @@ describe('outage records', () => {
     expect(by(NEVER)?.intervals.map((i) => i.cause)).toEqual(['never_seen']);
     expect(by(BATT)?.lastBattery).toBe(87);
   });
+
+  it('a cluster keeps no outage records (a hub sees only its own connections): auto reads InfluxDB, records names why not', async () => {
+    const cluster = { hubId: 'a', redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://gw@127.0.0.1:1/gw', leaseMs: 3000 };
+    expect(recordsFile({ dataDir: t.dataDir })).toMatch(/outages\.db$/);
+    expect(recordsFile({ dataDir: t.dataDir, cluster })).toBeUndefined();
+    const opts = { from: T0, to: T0 + 10 * H, offlineFactor: 3, records: recordsFile({ dataDir: t.dataDir, cluster }), now: T0 + 10 * H };
+    const auto = await auditUptime(t.hub.ctx.store.influx, t.hub.ctx.store.database, t.hub.ctx.site, opts);
+    expect(auto.source).not.toBe('records');
+    const err = await auditUptime(t.hub.ctx.store.influx, t.hub.ctx.store.database, t.hub.ctx.site, { ...opts, source: 'records' }).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toContain('cluster');
+    expect(err?.message).toContain('--source raw');
+  });
 });

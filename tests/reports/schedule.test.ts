@@ -114,6 +114,35 @@ describe('scheduled reports', () => {
     }
   });
 
+  it('with a claim, only the schedule whose claim wins writes the report; the other writes nothing', async () => {
+    const everySecond = { ...deps, config: { ...deps.config, reports: { ...deps.config.reports, dailyCron: '* * * * * *' } } };
+    const outs = [mkdtempSync(join(tmpdir(), 'gw-sched-a-')), mkdtempSync(join(tmpdir(), 'gw-sched-b-'))];
+    // the first claim of a period wins, as the cluster's primary key decides it
+    const claimed = new Map<string, number>();
+    const decided: boolean[][] = [[], []];
+    const claimFor = (i: number) => async (report: string, period: string): Promise<boolean> => {
+      const key = `${report}/${period}`;
+      const win = !claimed.has(key);
+      if (win) claimed.set(key, i);
+      decided[i]?.push(win);
+      return win;
+    };
+    const schedules = outs.map((out, i) => startReportSchedule(everySecond, out, silentLogger(), undefined, claimFor(i)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((decided[0]?.length === 0 || decided[1]?.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const winner = claimed.get('daily/2026-03-05');
+      expect(winner).toBeDefined();
+      const want = join(outs[winner ?? 0] as string, 'reports', 'noise-morning-2026-03-05.json');
+      while (!existsSync(want) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(want)).toBe(true);
+      expect(existsSync(join(outs[1 - (winner ?? 0)] as string, 'reports'))).toBe(false);
+    } finally {
+      for (const s of schedules) await s.stop();
+      for (const out of outs) rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('the monthly run audits the previous month', async () => {
     const files = await runMonthlyReports(deps, dir, Date.UTC(2026, 3, 1, 0));
     expect(files.map((f) => f.split('/').pop())).toEqual(['uptime-monthly-2026-03.json', 'uptime-monthly-2026-03.csv']);
