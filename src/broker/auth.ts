@@ -1,16 +1,18 @@
 // Device authentication: username = client id = device id, password checked against the
-// device's scrypt hash. scrypt costs ~50 ms, so a successful verification is cached per device as
-// SHA-256(per-process salt + hash + password), compared in constant time; the plaintext is never
-// kept. The cache is bounded (least recently used dropped) and a device's entry goes when its
-// secret is rotated or it is decommissioned (`forget`, called by the broker on the registry's event),
-// so a reconnect storm of known devices costs one scrypt per device, not one per connect.
+// device's scrypt hash. scrypt costs ~50 ms, so a successful verification is remembered
+// (verified.ts: an HMAC under a hub-local key, bound to the stored hash, compared in constant time,
+// kept across restarts when the hub gives it a directory); the plaintext is never kept. The cache
+// is bounded (least recently used dropped) and a device's entry goes when its secret is rotated or
+// it is decommissioned (`forget`, called by the broker on the registry's event), so a reconnect
+// storm of known devices costs one scrypt per device at most, and none after a restart.
 // An unknown id costs the same scrypt as a wrong secret (checked against a dummy hash) and gets the
 // same answer, so ids cannot be enumerated by timing or return code. Failed attempts are throttled
 // per (device, address) with backoff, and slowed per device and per address (core/throttle.ts).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DeviceInfo } from '../core/domain.js';
 import { hashSecret, verifySecret } from '../core/secret.js';
 import { LoginThrottle } from '../core/throttle.js';
+import { VerifiedSecrets } from './verified.js';
 
 export type AuthOutcome =
   | { ok: true; device: DeviceInfo }
@@ -20,6 +22,8 @@ export interface AuthenticatorOptions {
   lookup(id: string): DeviceInfo | undefined;
   verify?: (plain: string, hash: string) => Promise<boolean>;
   maxCached?: number;
+  /** verifications remembered (default: in memory, for this process) */
+  verified?: VerifiedSecrets;
   throttle?: LoginThrottle;
   /** wall time for the throttle (attempt rates are real time, whatever clock the hub runs on) */
   now?: () => number;
@@ -28,8 +32,7 @@ export interface AuthenticatorOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 export class Authenticator {
-  private readonly salt = randomBytes(32);
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache: VerifiedSecrets;
   private readonly verify: (plain: string, hash: string) => Promise<boolean>;
   private readonly throttle: LoginThrottle;
   private readonly now: () => number;
@@ -42,6 +45,7 @@ export class Authenticator {
     this.verify = opts.verify ?? verifySecret;
     this.throttle = opts.throttle ?? new LoginThrottle();
     this.now = opts.now ?? Date.now;
+    this.cache = opts.verified ?? VerifiedSecrets.inMemory(opts.maxCached);
   }
 
   async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, address = 'unknown'): Promise<AuthOutcome> {
@@ -53,15 +57,7 @@ export class Authenticator {
       return { ok: false, returnCode: 4, code: 'GW_ERR_BROKER_AUTH', reason: 'username and password are required' };
     }
     const device = this.opts.lookup(clientId);
-    if (device) {
-      const fingerprint = this.fingerprint(device, password);
-      const cached = this.cache.get(device.id);
-      if (cached && timingSafeEqual(cached, fingerprint)) {
-        this.cache.delete(device.id);
-        this.cache.set(device.id, cached);
-        return { ok: true, device };
-      }
-    }
+    if (device && this.cache.matches(device.id, device.secretHash, password)) return { ok: true, device };
     const started = this.now();
     const verdict = this.throttle.check(clientId, address, started);
     if (verdict.refuseMs > 0) {
@@ -75,26 +71,21 @@ export class Authenticator {
       return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: 'unknown device or bad password' };
     }
     this.throttle.succeeded(clientId, address);
-    this.cache.delete(device.id);
-    this.cache.set(device.id, this.fingerprint(device, password));
-    if (this.cache.size > (this.opts.maxCached ?? 50_000)) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
+    this.cache.remember(device.id, device.secretHash, password);
     return { ok: true, device };
   }
 
   /** Forget a device's cached verification (its secret changed, or it was decommissioned). */
   forget(device: string): void {
-    this.cache.delete(device);
+    this.cache.forget(device);
   }
 
   get cached(): number {
     return this.cache.size;
   }
 
-  private fingerprint(device: DeviceInfo, password: Buffer): Buffer {
-    // the hash is mixed in so a rotated secret never matches an old cache entry
-    return createHash('sha256').update(this.salt).update(device.secretHash).update('\0').update(password).digest();
+  /** Writes what is remembered to its file (if any) and closes it. */
+  close(): Promise<void> {
+    return this.cache.close();
   }
 }

@@ -1,6 +1,7 @@
 // Wires the broker's policy steps into aedes: authenticate, authorizePublish (ACL -> size ->
 // ingest -> rate, calling back only once readings are durable and the device is within its
 // rate), authorizeSubscribe, presence, and the hub -> device downlink.
+import { join } from 'node:path';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
@@ -15,6 +16,7 @@ import { CommandDownlink } from './commands.js';
 import { PresenceTracker } from './presence.js';
 import { Qos2Tracker } from './qos2.js';
 import { RateLimiter } from './rate.js';
+import { VerifiedSecrets } from './verified.js';
 
 export interface BrokerOptions {
   maxPacketBytes: number;
@@ -32,6 +34,8 @@ export interface BrokerDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Registry;
+  /** the hub's data directory: verified device secrets are remembered in <dataDir>/auth across restarts (verified.ts) */
+  dataDir?: string;
 }
 
 export interface GridwatchBroker {
@@ -57,7 +61,8 @@ function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
 
 export async function createGridwatchBroker(deps: BrokerDeps): Promise<GridwatchBroker> {
   const { ingest, clock, logger } = deps;
-  const auth = new Authenticator({ lookup: deps.lookup });
+  const verified = await VerifiedSecrets.open({ dir: deps.dataDir === undefined ? undefined : join(deps.dataDir, 'auth') });
+  const auth = new Authenticator({ lookup: deps.lookup, verified });
   const rate = new RateLimiter({ ratePerSecond: deps.options.ratePerSecond, burst: deps.options.rateBurst });
   const presence = new PresenceTracker();
   const qos2 = new Qos2Tracker();
@@ -222,7 +227,7 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     close: () => {
       closing = true;
       commands.close();
-      return new Promise<void>((resolve) => aedes.close(() => resolve()));
+      return new Promise<void>((resolve) => aedes.close(() => resolve())).then(() => auth.close());
     },
   };
 }

@@ -137,7 +137,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     });
     const broker = await createGridwatchBroker({
       options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },
-      lookup: (id) => registry.device(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics,
+      lookup: (id) => registry.device(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics, dataDir,
     });
     answerTo = broker.answer;
     bus.on('cmdAck', (ack) => broker.commandAcked(ack));
