@@ -1,0 +1,145 @@
+// The accepted-input stream against a real redis-server and PostgreSQL: producers on the hubs'
+// side, the leader's consumer group in child processes, one of them killed mid-stream.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { GROUP, LASTSEEN_KEY, STREAM_KEY, StreamConsumer, StreamProducer, type StreamEntry } from '../../src/cluster/stream.js';
+import type { Reading } from '../../src/core/domain.js';
+import { stopChild } from '../helpers/engines.js';
+import { until } from '../helpers/hub.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/stream-child.ts', import.meta.url));
+
+type Line = Record<string, unknown>;
+interface Child { proc: ChildProcess; lines: Line[] }
+
+const reading = (device: string, seq: number, ts: number): Reading => ({ device, kind: 'gas', ts, seq, values: { lel: seq } });
+
+describe('rules stream: every hub produces, the leader consumes with a consumer group', () => {
+  let redis: TestRedis;
+  let postgres: TestPostgres;
+  let n = 0;
+  const children: Child[] = [];
+  beforeAll(async () => {
+    [redis, postgres] = await Promise.all([startTestRedis(), startTestPostgres()]);
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of children.splice(0)) await stopChild(c.proc, 'SIGKILL');
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.cleanup(), postgres?.cleanup()]);
+  });
+
+  it('XADDs each input with its hub and time, and ZADDs last-seen for data only, never backwards', async () => {
+    const r = redis.client();
+    await r.flushall();
+    const a = new StreamProducer(r, { hub: 'a' });
+    const b = new StreamProducer(r, { hub: 'b' });
+    await a.add({ type: 'reading', reading: reading('d1', 1, 1000) }, 5000);
+    await b.add({ type: 'deviceEvent', event: { device: 'd2', ts: 6000, type: 'tamper' } }, 6000);
+    await b.add({ type: 'presence', event: { device: 'd3', ts: 7000, online: false, cause: 'lwt' } }, 7000);
+    await b.add({ type: 'reading', reading: reading('d1', 2, 900) }, 4000); // b's clock is behind
+    const entries = await r.xrange(STREAM_KEY, '-', '+');
+    expect(entries.map(([, f]) => [f[1], f[3], f[5]])).toEqual([['d1', 'a', '5000'], ['d2', 'b', '6000'], ['d3', 'b', '7000'], ['d1', 'b', '4000']]);
+    expect(await r.zrange(LASTSEEN_KEY, 0, -1, 'WITHSCORES')).toEqual(['d1', '5000', 'd2', '6000']);
+  });
+
+  it('acks only after the handler resolved; a failing handler is retried in order, nothing after it runs first', async () => {
+    const r = redis.client();
+    await r.flushall();
+    const p = new StreamProducer(r, { hub: 'a' });
+    for (let i = 1; i <= 5; i++) await p.add({ type: 'reading', reading: reading('d1', i, i * 1000) }, i * 1000);
+    const seen: number[] = [];
+    let failures = 1;
+    let pendingWhileHandling: unknown[] = [];
+    const fence = { name: 'rules', epoch: () => 1 };
+    const consumer = new StreamConsumer(redis.client(), {
+      consumer: 'solo', retryMs: 20, blockMs: 100,
+      handler: async (e: StreamEntry) => {
+        const seq = (e.input as { reading: Reading }).reading.seq as number;
+        if (seq === 3) {
+          pendingWhileHandling = (await r.xpending(STREAM_KEY, GROUP, e.id, e.id, 1)) as unknown[];
+          if (failures-- > 0) throw new Error('store down');
+        }
+        seen.push(seq);
+      },
+    });
+    const run = consumer.run(fence);
+    await until(() => seen.length === 5, 10_000, 'five entries handled');
+    await until(async () => Number((await r.xpending(STREAM_KEY, GROUP))[0]) === 0 || undefined, 10_000, 'every entry acked');
+    await consumer.stop();
+    await run;
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(pendingWhileHandling).toHaveLength(1); // entry 3 was still un-acked while its handler ran
+    expect(consumer.stats.retried).toBe(1);
+  });
+
+  it('a leader killed mid-stream: the next one reclaims its un-acked entries and every entry has one effect, in order per device', async () => {
+    const r = redis.client();
+    await r.flushall();
+    const url = await postgres.createDatabase(`stream_${++n}`);
+    const admin = new pg.Client({ connectionString: url });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    onTestFinished(() => admin.end().catch(() => undefined));
+    await admin.query('CREATE TABLE effects (n serial, device text NOT NULL, seq int NOT NULL, entry text NOT NULL, holder text NOT NULL, PRIMARY KEY (device, seq))');
+    const start = (holder: string): Child => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+        cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, GW_TEST_PG_URL: url, GW_TEST_REDIS_URL: redis.url, GW_TEST_HOLDER: holder },
+      });
+      const lines: Line[] = [];
+      createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+        try {
+          lines.push(JSON.parse(l) as Line);
+        } catch {
+          // not ours
+        }
+      });
+      const c = { proc, lines };
+      children.push(c);
+      return c;
+    };
+    const TOTAL = 300;
+    const DEVICES = 10;
+    const a = start('a');
+    await until(() => a.lines.find((l) => l.event === 'leading'), 30_000, 'a to lead');
+    const b = start('b');
+    await until(() => b.lines.find((l) => l.event === 'started'), 30_000, 'b to contend');
+    const producers = [new StreamProducer(r, { hub: 'h1' }), new StreamProducer(redis.client(), { hub: 'h2' })];
+    for (let i = 0; i < TOTAL; i++) {
+      const device = `d${i % DEVICES}`;
+      const seq = Math.floor(i / DEVICES);
+      await (producers[i % 2] as StreamProducer).add({ type: 'reading', reading: reading(device, seq, 1000 + seq) }, Date.now());
+    }
+    await until(() => a.lines.filter((l) => l.event === 'handled').length >= 60 || undefined, 30_000, 'a to be mid-stream');
+    const killedAt = Date.now();
+    a.proc.kill('SIGKILL');
+    await until(async () => Number((await admin.query('SELECT count(*) AS c FROM effects')).rows[0].c) === TOTAL || undefined, 60_000, 'every entry to have its effect');
+    await until(async () => Number((await r.xpending(STREAM_KEY, GROUP))[0]) === 0 || undefined, 10_000, 'nothing left pending');
+    const leadAt = Number(b.lines.find((l) => l.event === 'leading')?.at);
+    const firstB = Number(b.lines.find((l) => l.event === 'handled')?.at);
+    console.info(`stream hand-over after kill -9: b led after ${leadAt - killedAt} ms, handled its first entry after ${firstB - killedAt} ms`);
+
+    // b reclaimed what a had read but not acked, and never handled an entry a had acked
+    expect(b.lines.some((l) => l.event === 'reclaimed')).toBe(true);
+    const aHandled = new Set(a.lines.filter((l) => l.event === 'handled').map((l) => l.id));
+    const bHandled = b.lines.filter((l) => l.event === 'handled').map((l) => String(l.id));
+    const all = new Set([...aHandled, ...bHandled]);
+    expect(all.size).toBe(TOTAL);
+    // at most the entry a was in the middle of is handled by both (its effect is idempotent)
+    expect(bHandled.filter((id) => aHandled.has(id)).length).toBeLessThanOrEqual(1);
+    // one effect per (device, seq) — the primary key — and per device in the order produced
+    const effects = (await admin.query<{ device: string; seq: number }>('SELECT device, seq FROM effects ORDER BY n')).rows;
+    for (let d = 0; d < DEVICES; d++) {
+      const seqs = effects.filter((e) => e.device === `d${d}`).map((e) => e.seq);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(seqs).toHaveLength(TOTAL / DEVICES);
+    }
+  }, 120_000);
+});
