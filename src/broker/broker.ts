@@ -2,6 +2,7 @@
 // ingest -> rate, calling back only once readings are durable and the device is within its
 // rate), authorizeSubscribe, presence, and the hub -> device downlink.
 import { join } from 'node:path';
+import type { EventEmitter } from 'node:events';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
@@ -9,9 +10,11 @@ import type { DeviceInfo } from '../core/domain.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import type { CommandAck, CommandSender } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import { parseCommandAck } from '../ingest/messages.js';
 import type { DeviceSubtopic, ErrorAnswer, Ingest } from '../ingest/pipeline.js';
 import { deviceTopic, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
 import { Authenticator } from './auth.js';
+import { clusterAedesOptions, parseNewSubscribes, type BrokerCluster } from './cluster.js';
 import { CommandDownlink } from './commands.js';
 import { PresenceTracker } from './presence.js';
 import { Qos2Tracker } from './qos2.js';
@@ -36,6 +39,8 @@ export interface BrokerDeps {
   metrics?: Registry;
   /** the hub's data directory: verified device secrets are remembered in <dataDir>/auth across restarts (verified.ts) */
   dataDir?: string;
+  /** cluster mode: aedes on the shared Redis (see cluster.ts); absent: in-memory aedes */
+  cluster?: BrokerCluster;
 }
 
 export interface GridwatchBroker {
@@ -53,6 +58,24 @@ export interface GridwatchBroker {
   disconnect(device: string): void;
   /** closes every client; from the call on, disconnects are not recorded as presence (see `closing`) */
   close(): Promise<void>;
+}
+
+type WillPacket = PublishPacket & { brokerId?: string; clientId?: string };
+
+/** The packet is a Last Will: the closing connection's own, or one another hub left in the persistence. */
+function isWill(client: Client | null, packet: PublishPacket): boolean {
+  const will = (client as unknown as { will?: unknown } | null)?.will;
+  return will === packet || typeof (packet as WillPacket).brokerId === 'string';
+}
+
+/** aedes.subscribe (through the shared emitter in cluster mode), resolved once subscribed. */
+function subscribe(aedes: Aedes, topic: string, fn: (payload: Buffer, topic: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    aedes.subscribe(topic, (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+      fn(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet.topic);
+      done();
+    }, () => resolve());
+  });
 }
 
 function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
@@ -97,8 +120,10 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   };
   const devices = new WeakMap<Client, DeviceInfo>();
 
+  const cluster = deps.cluster;
   const aedes = await Aedes.createBroker({
     id: 'gridwatch',
+    ...(cluster ? clusterAedesOptions(cluster) : {}),
     maxClientsIdLength: 64,
     authenticate(client, username, password, done) {
       // the peer's address (set on the connection by listeners.ts) keys the failed-login throttle
@@ -116,6 +141,14 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       });
     },
     authorizePublish(client, packet, done) {
+      // CLUSTER: a Last Will is a hint, never retained. A hub publishes the wills a dead hub left
+      // seconds after their devices reconnected to it (and a takeover publishes the old
+      // connection's will after the new one said `online`): retained, `offline` would stay on an
+      // online device. A will left by another hub is delivered to nobody and not ingested.
+      if (cluster && isWill(client, packet)) {
+        packet.retain = false;
+        if (!client || (packet as WillPacket).brokerId !== aedes.id || client.closed) return done(null);
+      }
       if (!client) return done(new Error('no client')); // a stale Last Will from another broker
       const device = devices.get(client);
       const sub = device ? publishSubtopic(device.id, packet.topic) : undefined;
@@ -184,9 +217,29 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     const device = devices.get(client);
     if (device) record(presence.connected(client, device.id, clock.now()), device);
   });
-  aedes.on('subscribe', (subs, client) => {
-    if (subs.some((s) => (s.qos as number) !== 128 && ownSubtopic(client.id, s.topic) === 'cmd')) commands.online(client.id);
-  });
+  const resubscribed = (clientId: string, topics: string[]): void => {
+    if (topics.some((t) => ownSubtopic(clientId, t) === 'cmd')) commands.online(clientId);
+  };
+  if (cluster) {
+    (aedes as unknown as EventEmitter).on('error', (e: Error) => logger.error({ err: e }, 'broker error'));
+    // CLUSTER: the device may be connected to any hub, so what settles this hub's commands comes
+    // through the shared emitter: the device subscribing to its cmd topic again (aedes announces
+    // every SUBSCRIBE on $SYS) and its cmd/ack (published onwards by the hub that ingested it).
+    await subscribe(aedes, '$SYS/+/new/subscribes', (payload) => {
+      const s = parseNewSubscribes(payload);
+      if (s) resubscribed(s.clientId, s.topics);
+    });
+    await subscribe(aedes, deviceTopic('+', 'cmd/ack'), (payload, topic) => {
+      const device = topic.split('/')[2] ?? '';
+      try {
+        commands.ack(parseCommandAck(payload, device, clock.now()));
+      } catch {
+        // refused and answered by the hub the device is connected to
+      }
+    });
+  } else {
+    aedes.on('subscribe', (subs, client) => resubscribed(client.id, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
+  }
   aedes.on('keepaliveTimeout', (client) => presence.keepaliveTimeout(client));
   aedes.on('clientDisconnect', (client) => {
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;

@@ -24,6 +24,7 @@ import { presencePoint, readingPoint } from '../store/points.js';
 import { InfluxWriter } from '../store/writer.js';
 import { ReadingDedup } from '../ingest/dedup.js';
 import { ReadingJournal } from '../ingest/journal.js';
+import { RedisIngestMemory } from '../ingest/shared.js';
 import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
@@ -32,6 +33,7 @@ import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
 import { openClusterConnections, reportClaims, type ClusterConnections } from '../cluster/index.js';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { HubContext } from './context.js';
 import { registerHubRoutes } from './http.js';
 
@@ -130,6 +132,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     stopStore.push(() => journal.close());
     const ingest = new Ingest({
       dedup, journal,
+      // cluster mode: a device's re-send may reach another hub; the reading memory is shared
+      ...(cluster ? { shared: new RedisIngestMemory(cluster.redis('ingest')) } : {}),
       sink: writer, bus, logger, metrics: createIngestMetrics(metrics, { deviceLabels: config.metrics.deviceLabels }),
       points: { reading: readingPoint, presence: presencePoint },
       answer: (device, answer) => answerTo(device, answer),
@@ -138,6 +142,8 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const broker = await createGridwatchBroker({
       options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },
       lookup: (id) => registry.device(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics, dataDir,
+      // cluster mode: aedes on the shared Redis (sessions, retained, wills, messages between hubs)
+      ...(cluster ? { cluster: { hubId: cluster.hubId, redis: (name: string) => cluster.redis(name) } } : {}),
     });
     answerTo = broker.answer;
     bus.on('cmdAck', (ack) => broker.commandAcked(ack));
@@ -170,7 +176,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     }
     const board = attachStatusBoard(ctx);
     const api = await attachApi(ctx, { board });
-    attachLive(ctx, { board, auth: api.sessions });
+    // cluster mode: room broadcasts reach the panels connected to every hub
+    const adapter = cluster ? createAdapter(cluster.redis('io-pub'), cluster.redis('io-sub'), { key: 'gw:io' }) : undefined;
+    attachLive(ctx, { board, auth: api.sessions, ...(adapter ? { adapter } : {}) });
     // scheduled reports, their digests sent to the configured channels; the routes are mounted by the API (src/api/routes/reports.ts)
     // cluster: every hub runs the schedule, the first to claim a report's period in PostgreSQL writes and sends it
     attachReports(ctx, { sendDigest: createReportDigestSender(ctx), ...(cluster ? { claim: reportClaims(cluster.pool, cluster.hubId) } : {}) });

@@ -8,6 +8,9 @@ import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
 import { deviceNs, ReadingDedup, type DeviceReadings } from './dedup.js';
 import type { ReadingJournal } from './journal.js';
+import type { KnownReading, ReadingKey, SharedIngestMemory } from './shared.js';
+
+type SharedEntry = ReadingKey & { ts: number; ns: number };
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
 import { validateReadings } from './validate.js';
@@ -38,6 +41,8 @@ export interface IngestDeps {
   dedup?: ReadingDedup;
   /** where receive-stamped readings' points are remembered across a crash (journal.ts) */
   journal?: ReadingJournal;
+  /** cluster mode: the reading memory and command acks shared by every hub (shared.ts) */
+  shared?: SharedIngestMemory;
   maxBytes?: number;
 }
 
@@ -98,9 +103,16 @@ export class Ingest {
         case 'event':
           this.emit('deviceEvent', parseDeviceEvent(payload, device.id, now), device);
           return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
-        case 'cmd/ack':
-          this.emit('cmdAck', parseCommandAck(payload, device.id, now), device);
-          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
+        case 'cmd/ack': {
+          const ack = parseCommandAck(payload, device.id, now);
+          const outcome = { accepted: 1, rejected: 0, readings: 1 };
+          if (!this.deps.shared) {
+            this.emit('cmdAck', ack, device);
+            return { outcome, durable: DONE };
+          }
+          // CLUSTER: a command redelivered after a hub death (DUP=0) is acknowledged again
+          return { outcome, durable: this.deps.shared.firstAck(device.id, ack.id).then((first) => void (first && this.emit('cmdAck', ack, device))) };
+        }
       }
     } catch (e) {
       if (!(e instanceof ValidationError)) return { outcome: { accepted: 0, rejected: 0, readings: 1 }, durable: Promise.reject(e) };
@@ -138,8 +150,26 @@ export class Ingest {
     const { accepted, hashes, received } = result;
     const readings = accepted.length + result.rejected.length || 1;
     if (accepted.length === 0) return { outcome: { accepted: 0, rejected: result.rejected.length, readings }, durable: DONE };
+    const shared = this.deps.shared;
+    const unknown = shared ? this.unknown(device.id, accepted, hashes) : [];
+    if (shared && unknown.length > 0) {
+      // CLUSTER: what this hub does not know may have reached another hub first (a re-send after
+      // a crash): ask the shared memory, then act (one Redis round trip later)
+      const durable = shared.lookup(device.id, unknown).then((known) => {
+        this.remember(device.id, unknown, known);
+        return this.decide(device, result.accepted, hashes, received, readings, now).durable;
+      });
+      return { outcome: { accepted: accepted.length, rejected: result.rejected.length, readings }, durable };
+    }
+    return this.decide(device, accepted, hashes, received, readings, now);
+  }
+
+  /** The readings' points, announcements and store, given what the ring knows. */
+  private decide(device: DeviceInfo, accepted: Reading[], hashes: number[], received: boolean[], readings: number, now: number): Accepted {
+    const shared = this.deps.shared;
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
+    const sharedNew: SharedEntry[] = []; // CLUSTER: written to the shared memory before the store
     const points: StorePoint[] = [];
     const slots: number[] = [];
     let fresh = 0;
@@ -159,6 +189,12 @@ export class Ingest {
           r.ts = seen.ts[slot] as number;
           points.push(this.deps.points.reading(r, device, seen.ns[slot] as number));
           slots.push(slot, seq, h1);
+          if (shared) {
+            // CLUSTER: the hub that first took it may have died before its announcement left it;
+            // announced again (the rules leader's transitions are idempotent per reading time)
+            sharedNew.push({ seq, h1, h2, ts: r.ts, ns: seen.ns[slot] as number });
+            this.emit('reading', r, device);
+          }
           continue;
         }
       }
@@ -166,6 +202,7 @@ export class Ingest {
       const ns = stamped ? seen.receiveNs(now) : deviceNs(seq, h1);
       if (seq !== undefined) {
         slots.push(seen.add(seq, h1, h2, r.ts, ns), seq, h1);
+        if (shared) sharedNew.push({ seq, h1, h2, ts: r.ts, ns });
         if (stamped && this.deps.journal) {
           this.deps.journal.record(device.id, seq, h1, h2, r.ts, ns);
           journaled = true;
@@ -177,18 +214,47 @@ export class Ingest {
     }
     const outcome = { accepted: points.length, rejected: readings - points.length, readings };
     if (points.length === 0) return { outcome, durable: DONE };
-    return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled) };
+    return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled, sharedNew) };
   }
 
-  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean): Promise<void> {
+  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[]): Promise<void> {
+    const shared = this.deps.shared;
     try {
       if (journaled) await this.deps.journal?.flush(); // before the point can exist
+      if (shared && sharedNew.length > 0) await shared.record(device.id, sharedNew); // before the point can exist
       await this.store(points);
     } catch (e) {
       throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
     }
     for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
+    // not awaited: a re-send not known to be stored is only written to its point again
+    if (shared && sharedNew.length > 0) shared.stored(device.id, sharedNew).catch((e: unknown) => this.deps.logger.warn({ err: e, device: device.id }, 'shared reading memory not updated'));
     this.accepted(device.kind).inc(fresh);
+  }
+
+  /** CLUSTER: the readings (with a seq) this hub's ring does not know. */
+  private unknown(device: string, accepted: readonly Reading[], hashes: readonly number[]): ReadingKey[] {
+    const seen = this.dedup.device(device);
+    const keys: ReadingKey[] = [];
+    for (let i = 0; i < accepted.length; i++) {
+      const seq = (accepted[i] as Reading).seq;
+      const h1 = hashes[2 * i] as number;
+      const h2 = hashes[2 * i + 1] as number;
+      if (seq !== undefined && seen.find(seq, h1, h2) < 0) keys.push({ seq, h1, h2 });
+    }
+    return keys;
+  }
+
+  /** CLUSTER: what the shared memory knew goes into the ring, with its point and whether it is stored. */
+  private remember(device: string, keys: readonly ReadingKey[], known: readonly (KnownReading | undefined)[]): void {
+    const ring = this.dedup.device(device);
+    this.dedup.reserve(ring, keys.length);
+    keys.forEach((k, i) => {
+      const e = known[i];
+      if (!e || ring.find(k.seq, k.h1, k.h2) >= 0) return;
+      const slot = ring.add(k.seq, k.h1, k.h2, e.ts, e.ns);
+      if (e.stored) ring.markStored(slot, k.seq, k.h1);
+    });
   }
 
   /** The accepted-readings counter of a kind, looked up once per kind, not per message. */

@@ -4,7 +4,7 @@
 // list moves the person's open sockets between rooms at once, a revoked token ends them. Forwards `alert` changes, device status changes and thinned readings (latest per device,
 // at most once per `thinMs`) to the grid's room. Connection state recovery replays what a client
 // missed during a short drop.
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
 import type { DeviceInfo, Reading } from '../core/domain.js';
 import { isGridwatchError } from '../core/errors.js';
@@ -47,6 +47,9 @@ export interface LiveOptions {
   /** the device status board (attachStatusBoard) */
   board: StatusBoard;
   auth: LiveAuth;
+  /** cluster mode: the socket.io adapter factory that carries room broadcasts between hubs
+   * (@socket.io/redis-adapter, made by the hub); absent: the in-memory adapter of one process */
+  adapter?: ServerOptions['adapter'];
 }
 
 export const gridRoom = (grid: string): string => `grid:${grid}`;
@@ -59,6 +62,7 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
     // The broker serves WebSocket upgrades at /mqtt on the same server: never destroy them.
     destroyUpgrade: false,
     connectionStateRecovery: { maxDisconnectionDuration: opts.recoveryMs ?? 120_000, skipMiddlewares: false },
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
   });
 
   io.use((socket, next) => {

@@ -1,0 +1,131 @@
+// Cluster mode of the broker and the ingest, two in-process hubs on one real redis-server (and one
+// real influxd): a command sent by one hub reaches the device on the other and the device's ack
+// settles it there; the device's re-send of a stored reading to the other hub is known; a panel on
+// one hub sees a case raised from the other.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { io as connectIo, type Socket } from 'socket.io-client';
+import type { AlertChange } from '../../src/core/alert-types.js';
+import { rows, startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { startTestHub, until, type TestHub } from '../helpers/hub.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { password, peopleConfig } from '../api/people.js';
+
+let influx: TestInflux;
+let redis: TestRedis;
+let postgres: TestPostgres;
+let a: TestHub;
+let b: TestHub;
+const sockets: Socket[] = [];
+const DEVICES = [
+  { id: 'gas-c1', kind: 'gas' as const }, { id: 'gas-c2', kind: 'gas' as const }, { id: 'gas-c3', kind: 'gas' as const },
+  { id: 'noise-c1', kind: 'noise' as const }, { id: 'noise-c2', kind: 'noise' as const },
+];
+
+const hub = (hubId: string): Promise<TestHub> => startTestHub({
+  influxUrl: influx.url, devices: DEVICES,
+  overrides: {
+    people: peopleConfig(),
+    mqtt: { port: 0, host: '127.0.0.1', commandAckMs: 400, commandAttempts: 2 },
+    cluster: { hubId, redisUrl: redis.url, postgresUrl: postgres.url },
+  },
+});
+
+beforeAll(async () => {
+  [influx, redis, postgres] = await Promise.all([startTestInflux(), startTestRedis(), startTestPostgres()]);
+  a = await hub('a');
+  b = await hub('b');
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await a?.close();
+  await b?.close();
+  await Promise.all([influx?.cleanup(), redis?.cleanup(), postgres?.cleanup()]);
+}, 60_000);
+
+function commandsOf(client: MqttClient, device: string): Record<string, unknown>[] {
+  const got: Record<string, unknown>[] = [];
+  client.on('message', (topic, payload) => {
+    if (topic === `gridwatch/v1/${device}/cmd`) got.push(JSON.parse(payload.toString()) as Record<string, unknown>);
+  });
+  return got;
+}
+
+describe('broker on the shared Redis', () => {
+  it('a command sent by hub B reaches the device on hub A, and the ack on A settles it on B', async () => {
+    const device = await a.connect('gas-c1', { clean: false });
+    const got = commandsOf(device, 'gas-c1');
+    await device.subscribeAsync('gridwatch/v1/gas-c1/cmd', { qos: 1 });
+    const sent = b.hub.broker.send('gas-c1', { cmd: 'valve', state: 'closed' });
+    const cmd = await until(() => got[0], 10_000, 'the command on the device');
+    expect(cmd).toMatchObject({ cmd: 'valve', state: 'closed' });
+    await device.publishAsync('gridwatch/v1/gas-c1/cmd/ack', JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
+    await expect(sent).resolves.toMatchObject({ id: cmd.id, device: 'gas-c1', ok: true, sends: 1 });
+    device.end(true);
+  });
+
+  it('a persistent session moves with the device: a command queued while it was away is delivered on the other hub', async () => {
+    const first = await a.connect('gas-c2', { clean: false });
+    await first.subscribeAsync('gridwatch/v1/gas-c2/cmd', { qos: 1 });
+    await first.endAsync();
+    const sent = a.hub.broker.send('gas-c2', { cmd: 'valve', state: 'closed' }).catch((e: unknown) => e);
+    const device = await b.connect('gas-c2', { clean: false });
+    const got = commandsOf(device, 'gas-c2');
+    const cmd = await until(() => got[0], 10_000, 'the queued command on hub B');
+    await device.publishAsync('gridwatch/v1/gas-c2/cmd/ack', JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
+    expect(await sent).toMatchObject({ id: cmd.id, ok: true });
+    device.end(true);
+  });
+
+  it("a reading stored through hub A and re-sent to hub B is refused as a duplicate: one point", async () => {
+    const errors: string[] = [];
+    const onA = await a.connect('noise-c1');
+    // receive-stamped (no ts): only the shared memory can tell B where it went
+    await onA.publishAsync('gridwatch/v1/noise-c1/reading', JSON.stringify({ seq: 7, laeq: 61.5 }), { qos: 1 });
+    onA.end(true);
+    const onB = await b.connect('noise-c1');
+    onB.on('message', (_t, p) => errors.push(p.toString()));
+    await onB.subscribeAsync('gridwatch/v1/noise-c1/error', { qos: 0 });
+    await onB.publishAsync('gridwatch/v1/noise-c1/reading', JSON.stringify({ seq: 7, laeq: 61.5 }), { qos: 1 });
+    await until(() => errors.find((e) => e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer');
+    const points = await until(async () => {
+      const r = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c1'", 'gridwatch'));
+      return r.length > 0 ? r : undefined;
+    }, 10_000, 'the stored point');
+    expect(points.map((p) => p.seq)).toEqual([7]);
+    onB.end(true);
+  });
+
+  it('a cmd/ack sent twice for one command (a redelivery) is announced once', async () => {
+    const acks: string[] = [];
+    for (const h of [a, b]) h.hub.ctx.bus.on('cmdAck', (ack) => acks.push(ack.id));
+    const onA = await a.connect('gas-c3');
+    await onA.publishAsync('gridwatch/v1/gas-c3/cmd/ack', JSON.stringify({ id: 'cmd-dup-1', ok: true }), { qos: 1 });
+    onA.end(true);
+    const onB = await b.connect('gas-c3');
+    await onB.publishAsync('gridwatch/v1/gas-c3/cmd/ack', JSON.stringify({ id: 'cmd-dup-1', ok: true }), { qos: 1 });
+    await onB.publishAsync('gridwatch/v1/gas-c3/cmd/ack', JSON.stringify({ id: 'cmd-other', ok: true }), { qos: 1 });
+    await until(() => acks.includes('cmd-other'), 10_000, 'the second command ack');
+    expect(acks).toEqual(['cmd-dup-1', 'cmd-other']);
+    onB.end(true);
+  });
+});
+
+describe('live panel across hubs', () => {
+  it('a socket.io client on hub B sees a case raised from a device connected to hub A, live', async () => {
+    const login = await b.hub.ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'wang', password: password('wang') } });
+    const token = (JSON.parse(login.body) as { token: string }).token;
+    const socket = connectIo(`http://127.0.0.1:${b.hub.httpPort}`, { path: '/socket.io', auth: { token }, transports: ['websocket'] });
+    sockets.push(socket);
+    const alerts: AlertChange[] = [];
+    socket.on('alert', (c: AlertChange) => alerts.push(c));
+    await new Promise<void>((resolve, reject) => { socket.once('hello', () => resolve()); socket.once('connect_error', reject); });
+    const device = await a.connect('gas-c3');
+    await device.publishAsync('gridwatch/v1/gas-c3/reading', JSON.stringify({ lel: 35, ts: Date.now() }), { qos: 1 });
+    const seen = await until(() => alerts.find((c) => c.case.device === 'gas-c3'), 15_000, 'the case on hub B');
+    expect(seen.case).toMatchObject({ device: 'gas-c3', grid: 'g1', severity: 'critical' });
+    device.end(true);
+  });
+});
