@@ -13,6 +13,7 @@ import type { RuleSpec } from '../core/rule-spec.js';
 import { compileRule, initialState, step } from './evaluate.js';
 import { DeadlineHeap } from './heap.js';
 import { localTime, type LocalTime } from './localtime.js';
+import { restoreRule, saveRule, specKey, type DeviceSnapshot } from './snapshot.js';
 import type { CompiledRule, RuleContext, RuleInput, RuleState, Transition } from './types.js';
 
 export interface RuleTransition {
@@ -106,6 +107,51 @@ export class RuleEngine {
     if (!st || e.rules[idx]?.spec.condition.type === 'event') return;
     st.active = true;
     st.raisedAt = since;
+  }
+
+  /** The device's state as data (snapshot.ts), for a new rules leader; undefined for an unknown device. */
+  exportDevice(id: string): DeviceSnapshot | undefined {
+    const e = this.devices.get(id);
+    if (!e) return undefined;
+    return {
+      v: 1,
+      evaluatedTs: e.evaluatedTs === -Infinity ? null : e.evaluatedTs,
+      atTs: e.atTs.map((r) => structuredClone(r)),
+      rules: e.rules.map((r, i) => saveRule(r.spec, e.states[i] as RuleState)),
+    };
+  }
+
+  /**
+   * Registers a device with the state a previous leader saved: each rule whose spec is unchanged
+   * takes its saved state (deadlines re-queued: a `for` under way fires when it was due); a changed
+   * rule starts afresh but stays active if its saved state was; the evaluated-reading watermark
+   * comes back, so a replayed reading counts only as a sign of life.
+   */
+  importDevice(device: DeviceInfo, snap: DeviceSnapshot, now: number): void {
+    const ctx: RuleContext = { local: this.local, device };
+    const rules = this.opts.rulesFor(device).map(compileRule);
+    const byId = new Map(snap.rules.map((r) => [r.id, r]));
+    const restored = new Set<RuleState>();
+    const states = rules.map((rule) => {
+      const saved = byId.get(rule.spec.id);
+      if (saved && saved.spec === specKey(rule.spec)) {
+        const st = restoreRule(saved);
+        restored.add(st);
+        return st;
+      }
+      const st = initialState(rule, ctx, now);
+      if (saved?.active && rule.spec.condition.type !== 'event') {
+        st.active = true; // so the open case can still clear
+        st.raisedAt = saved.raisedAt;
+      }
+      return st;
+    });
+    this.devices.set(device.id, { ctx, rules, states, evaluatedTs: snap.evaluatedTs ?? -Infinity, atTs: snap.atTs.map((r) => structuredClone(r)) });
+    states.forEach((st, idx) => {
+      // re-queue the very deadline the old engine had queued, so timers fire as they would have
+      if (restored.has(st) && st.scheduledAt !== undefined) this.heap.push(st.scheduledAt, { device: device.id, idx });
+      else this.schedule(device.id, idx, st);
+    });
   }
 
   isActive(deviceId: string, ruleId: string): boolean {
