@@ -280,6 +280,7 @@ function printProfile(dir: string): void {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return console.error(`no .cpuprofile in ${dir} (did the hub exit gracefully?)`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  writeFileSync(join(dir, 'phases.json'), `${JSON.stringify(phases, null, 2)}\n`);
   for (const w of phases) console.log(`\n${formatSelfTime(w.name, topSelfTime(profile, 25, w))}`);
   console.log(`\nprofile: ${join(dir, file)} (open in Chrome DevTools)`);
 }

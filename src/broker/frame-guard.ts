@@ -1,12 +1,12 @@
 // A hard bound on MQTT packet size at the transport, before aedes/mqtt-packet buffer a packet
-// (mqtt-packet accepts up to 256 MB). It reads only the fixed headers' remaining lengths and
-// passes the bytes through untouched; a packet declaring more than `maxFrameBytes` ends the
+// (mqtt-packet accepts up to 256 MB). It reads only the fixed headers' remaining lengths as the
+// bytes arrive, changing nothing; a packet declaring more than `maxFrameBytes` ends the
 // connection. Payloads between config.mqtt.maxPacketBytes and this bound still get a
 // GW_ERR_PAYLOAD_TOO_LARGE answer on the error topic (broker.ts).
 // Before the connection is authenticated it is held to a much smaller budget (`preAuthBytes`: the
 // CONNECT packet and little else), so an unauthenticated client cannot make the hub buffer
 // large half-sent packets; the broker lifts it once the device is known (`authenticated()`).
-import { Duplex, Transform, type TransformCallback } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { GridwatchError } from '../core/errors.js';
 
 /** The connection-closing bound for a given config.mqtt.maxPacketBytes. */
@@ -14,7 +14,11 @@ export function hardFrameLimit(maxPacketBytes: number): number {
   return 2 * maxPacketBytes + 65_536;
 }
 
-export class MqttFrameGuard extends Transform {
+/**
+ * The frame bound as a pure state machine over the bytes of one connection, in order: `check`
+ * returns why the connection must close, or undefined while every packet header is within bounds.
+ */
+export class FrameLimit {
   private state: 'type' | 'length' | 'body' = 'type';
   private length = 0;
   private multiplier = 1;
@@ -23,22 +27,17 @@ export class MqttFrameGuard extends Transform {
   private preAuthSeen = 0;
   private authed = false;
 
-  constructor(private readonly maxFrameBytes: number, private readonly preAuthBytes = Infinity) {
-    super();
-  }
+  constructor(private readonly maxFrameBytes: number, private readonly preAuthBytes = Infinity) {}
 
   /** The device authenticated: from now on only the per-packet bound applies. */
   authenticated(): void {
     this.authed = true;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  check(chunk: Uint8Array): string | undefined {
     if (!this.authed) {
       this.preAuthSeen += chunk.length;
-      if (this.preAuthSeen > this.preAuthBytes) {
-        done(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', `${this.preAuthSeen} bytes before authentication exceed the limit of ${this.preAuthBytes}; connection closed`));
-        return;
-      }
+      if (this.preAuthSeen > this.preAuthBytes) return `${this.preAuthSeen} bytes before authentication exceed the limit of ${this.preAuthBytes}; connection closed`;
     }
     let i = 0;
     while (i < chunk.length) {
@@ -60,19 +59,16 @@ export class MqttFrameGuard extends Transform {
         this.lengthBytes++;
         if ((byte & 0x80) !== 0 && this.lengthBytes < 4) continue;
         const limit = this.authed ? this.maxFrameBytes : Math.min(this.maxFrameBytes, this.preAuthBytes);
-        if (this.length > limit) {
-          done(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', `an MQTT packet of ${this.length} bytes exceeds the ${limit === this.maxFrameBytes ? 'hard' : 'before-authentication'} limit of ${limit} bytes; connection closed`));
-          return;
-        }
+        if (this.length > limit) return `an MQTT packet of ${this.length} bytes exceeds the ${limit === this.maxFrameBytes ? 'hard' : 'before-authentication'} limit of ${limit} bytes; connection closed`;
         this.remaining = this.length;
         this.state = this.remaining === 0 ? 'type' : 'body';
       }
     }
-    done(null, chunk);
+    return undefined;
   }
 }
 
-/** What aedes sees as a client's `conn`: the peer's address and the hook that lifts the pre-auth budget. */
+/** What aedes sees as a client's `conn`: the connection itself, with the hook that lifts the pre-auth budget. */
 export interface GuardedStream extends Duplex {
   remoteAddress?: string;
   authenticated(): void;
@@ -81,32 +77,29 @@ export interface GuardedStream extends Duplex {
 /** Bytes a connection may send before it is authenticated (a CONNECT with a small will, and margin). */
 export const PRE_AUTH_BYTES = 16_384;
 
-/** The stream aedes reads from: `conn`'s bytes through the guard; writes go straight to `conn`. */
+/**
+ * Guards `conn` in place and returns it: every Readable hands its incoming bytes to push(), so the
+ * limit sees each chunk before it is buffered, and a chunk over the limit destroys the connection
+ * instead. aedes reads and writes the connection itself: no wrapper stream per connection (a
+ * Transform plus Duplex.from cost ~3 stream objects, an AbortController and a pipe per device, and
+ * an extra hop for every chunk and every PUBACK).
+ */
 export function guarded(conn: Duplex, maxFrameBytes: number, opts: { preAuthBytes?: number; remoteAddress?: string } = {}): GuardedStream {
-  const guard = new MqttFrameGuard(maxFrameBytes, opts.preAuthBytes ?? PRE_AUTH_BYTES);
-  conn.pipe(guard);
-  const stream = Object.assign(Duplex.from({ readable: guard, writable: conn }), {
-    remoteAddress: opts.remoteAddress,
-    authenticated: () => guard.authenticated(),
-  });
-  // mqtt-packet corks the stream for each packet it writes and uncorks on the next tick, and aedes
-  // answers a whole chunk's PUBACKs in one run of promise callbacks. Corking the socket under the
-  // wrapper too turns those answers into one writev instead of a syscall per PUBACK.
-  const cork = stream.cork.bind(stream);
-  const uncork = stream.uncork.bind(stream);
-  stream.cork = () => {
-    conn.cork();
-    cork();
+  const limit = new FrameLimit(maxFrameBytes, opts.preAuthBytes ?? PRE_AUTH_BYTES);
+  const push = conn.push;
+  conn.push = function guardedPush(this: Duplex, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk instanceof Uint8Array) {
+      const problem = limit.check(chunk);
+      if (problem !== undefined) {
+        this.destroy(new GridwatchError('GW_ERR_PAYLOAD_TOO_LARGE', problem));
+        return false;
+      }
+    }
+    return push.call(this, chunk, encoding);
   };
-  stream.uncork = () => {
-    uncork(); // flushes into the still-corked socket when this was the last cork
-    conn.uncork();
-  };
-  guard.on('error', () => {
-    conn.destroy();
-    stream.destroy();
-  });
-  conn.on('close', () => stream.destroy());
-  conn.on('error', () => stream.destroy());
+  const stream = conn as GuardedStream;
+  stream.authenticated = () => limit.authenticated();
+  // a net.Socket has its own (getter); a WebSocket stream gets the upgrade request's
+  if (!('remoteAddress' in conn)) Object.defineProperty(conn, 'remoteAddress', { value: opts.remoteAddress, enumerable: true });
   return stream;
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { Duplex } from 'node:stream';
-import { guarded, MqttFrameGuard, hardFrameLimit } from '../../src/broker/frame-guard.js';
+import { PassThrough } from 'node:stream';
+import { FrameLimit, guarded, hardFrameLimit } from '../../src/broker/frame-guard.js';
 
 /** An MQTT fixed header (type byte + varint remaining length) followed by `len` body bytes. */
 function frame(len: number): Buffer {
@@ -15,31 +15,40 @@ function frame(len: number): Buffer {
   return Buffer.concat([Buffer.from([0x30, ...lengthBytes]), Buffer.alloc(len, 1)]);
 }
 
-function feed(guard: MqttFrameGuard, chunks: Buffer[]): Promise<{ out: Buffer; error?: Error }> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    guard.on('data', (d: Buffer) => parts.push(d));
-    guard.on('error', (error) => resolve({ out: Buffer.concat(parts), error }));
-    guard.on('end', () => resolve({ out: Buffer.concat(parts) }));
-    for (const c of chunks) guard.write(c);
-    guard.end();
-  });
+/** Feeds `chunks` to a limit in order: the first problem, and the bytes accepted before it. */
+function feed(limit: FrameLimit, chunks: Buffer[]): { out: Buffer; problem?: string } {
+  const accepted: Buffer[] = [];
+  for (const c of chunks) {
+    const problem = limit.check(c);
+    if (problem !== undefined) return { out: Buffer.concat(accepted), problem };
+    accepted.push(c);
+  }
+  return { out: Buffer.concat(accepted) };
 }
 
-describe('MqttFrameGuard', () => {
-  it('passes packets within the limit through unchanged, however they are split', async () => {
+describe('FrameLimit', () => {
+  it('accepts packets within the limit, however they are split', () => {
     const bytes = Buffer.concat([frame(0), frame(10), frame(200), frame(1000)]);
     const chunks = [bytes.subarray(0, 1), bytes.subarray(1, 3), bytes.subarray(3, 150), bytes.subarray(150)];
-    const r = await feed(new MqttFrameGuard(1000), chunks);
-    expect(r.error).toBeUndefined();
+    const r = feed(new FrameLimit(1000), chunks);
+    expect(r.problem).toBeUndefined();
     expect(r.out.equals(bytes)).toBe(true);
   });
 
-  it('fails on the first packet declaring more than the limit, before its body arrives', async () => {
+  it('fails on the first packet declaring more than the limit, before its body arrives', () => {
     const big = frame(5000).subarray(0, 3); // header only
-    const r = await feed(new MqttFrameGuard(4096), [frame(10), big]);
-    expect(r.error?.message).toContain('5000 bytes exceeds the hard limit of 4096');
+    const r = feed(new FrameLimit(4096), [frame(10), big]);
+    expect(r.problem).toContain('5000 bytes exceeds the hard limit of 4096');
     expect(r.out.equals(frame(10))).toBe(true);
+  });
+
+  it('holds an unauthenticated connection to its pre-auth budget until authenticated()', () => {
+    const limit = new FrameLimit(100_000, 1000);
+    expect(limit.check(frame(2000).subarray(0, 3))).toContain('before-authentication limit of 1000');
+    const lifted = new FrameLimit(100_000, 1000);
+    expect(lifted.check(frame(500))).toBeUndefined();
+    lifted.authenticated();
+    expect(lifted.check(frame(5000))).toBeUndefined();
   });
 
   it('derives the hard limit from maxPacketBytes', () => {
@@ -48,28 +57,28 @@ describe('MqttFrameGuard', () => {
 });
 
 describe('guarded', () => {
-  it('corks the connection under the wrapper, so the PUBACKs of one tick reach the socket as one write', async () => {
-    const written: Buffer[][] = [];
-    const conn = new Duplex({
-      read() {},
-      writev(chunks, cb) {
-        written.push(chunks.map((c) => c.chunk as Buffer));
-        cb();
-      },
-    });
+  it('is the connection itself: bytes within the limit reach its reader unchanged', async () => {
+    const conn = new PassThrough();
+    const stream = guarded(conn, 1000, { remoteAddress: '127.0.0.1' });
+    expect(stream).toBe(conn);
+    expect(stream.remoteAddress).toBe('127.0.0.1');
+    const bytes = Buffer.concat([frame(10), frame(900)]);
+    conn.end(bytes);
+    const parts: Buffer[] = [];
+    for await (const c of stream) parts.push(c as Buffer);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  });
+
+  it('destroys the connection on a packet over the limit, before buffering it', async () => {
+    const conn = new PassThrough();
     const stream = guarded(conn, 1000);
-    stream.cork();
-    stream.write(Buffer.from([0x40, 2, 0, 1]));
-    stream.cork();
-    stream.write(Buffer.from([0x40, 2, 0, 2]));
-    stream.uncork();
-    expect(conn.writableCorked).toBe(1);
-    stream.uncork();
-    await new Promise((r) => setImmediate(r));
-    expect(conn.writableCorked).toBe(0);
-    expect(written).toHaveLength(1);
-    expect(Buffer.concat(written[0] ?? []).toString('hex')).toBe('4002000140020002');
-    stream.on('error', () => undefined); // the wrapper reports its own teardown as an abort
-    stream.destroy();
+    stream.authenticated();
+    const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
+    conn.write(frame(10));
+    conn.write(frame(5000));
+    const err = await failed;
+    expect(err.message).toContain('5000 bytes exceeds the hard limit of 1000');
+    expect(stream.destroyed).toBe(true);
+    expect(stream.readableLength).toBe(frame(10).length); // the big packet never entered the buffer
   });
 });
