@@ -131,7 +131,7 @@ export function installAuth(app: FastifyInstance, rt: ApiRuntime): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.config.public) return;
-    req.principal = rt.sessions.authenticate(bearerToken(req.headers.authorization));
+    req.principal = await rt.sessions.authenticate(bearerToken(req.headers.authorization));
   });
 }
 
@@ -155,8 +155,8 @@ export function listParam<T extends string>(field: string, v: string | undefined
   return items as T[];
 }
 
-export function audit(rt: ApiRuntime, req: FastifyRequest, at: number, action: string, target: string, details: Record<string, unknown> = {}): void {
-  rt.db.audit({ ts: at, actor: req.principal?.id ?? 'anonymous', action, target, details: { ...details, ip: req.ip } });
+export async function audit(rt: ApiRuntime, req: FastifyRequest, at: number, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+  await rt.db.audit({ ts: at, actor: req.principal?.id ?? 'anonymous', action, target, details: { ...details, ip: req.ip } });
 }
 
 export type { FastifyReply };

@@ -2,7 +2,8 @@
 // an opaque random token, stored only as its sha256 hash with an expiry; logout revokes it. The
 // person is looked up in the registry on every request, so a changed role or grid list applies at
 // once and a disabled person is locked out; a password reset, disable or role change also revokes
-// every token issued before (runtime.ts).
+// every token issued before (runtime.ts). In cluster mode the sessions are PostgreSQL's, shared by
+// every hub: a token from one hub works on all, and a revocation holds on all.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
@@ -11,7 +12,7 @@ import { hashSecretSync, verifySecret } from '../core/secret.js';
 import type { PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
 import { toPrincipal, type Principal } from '../registry/index.js';
-import type { ApiDb } from './db.js';
+import type { ApiStore } from './store.js';
 
 export const DEFAULT_TOKEN_TTL_MS = 12 * 3600_000;
 
@@ -29,7 +30,7 @@ function authError(message: string, details: Record<string, unknown> = {}): Grid
 
 export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
   constructor(
-    private readonly db: ApiDb,
+    private readonly db: ApiStore,
     private readonly person: (id: string) => PersonConfig | undefined,
     private readonly site: SiteIndex,
     private readonly clock: Clock,
@@ -52,15 +53,15 @@ export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = now + this.ttlMs;
-    this.db.pruneSessions(now - 24 * 3600_000); // housekeeping: sessions long expired
-    this.db.addSession({ tokenHash: hashToken(token), person: person.id, createdAt: now, expiresAt });
+    await this.db.pruneSessions(now - 24 * 3600_000); // housekeeping: sessions long expired
+    await this.db.addSession({ tokenHash: hashToken(token), person: person.id, createdAt: now, expiresAt });
     return { token, expiresAt, user: toPrincipal(person, this.site) };
   }
 
   /** The person behind a bearer token; throws GW_ERR_API_AUTH with the reason. */
-  authenticate(token: string | undefined): Principal {
+  async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw authError('no token: send the header "Authorization: Bearer <token>" (POST /api/v1/auth/login gives one)');
-    const s = this.db.session(hashToken(token));
+    const s = await this.db.session(hashToken(token));
     if (!s) throw authError('token is not valid');
     if (s.revokedAt !== null) throw authError('token was revoked (logged out); log in again', { revokedAt: s.revokedAt });
     if (s.expiresAt <= this.clock.now()) throw authError('token expired; log in again', { expiresAt: s.expiresAt });
@@ -70,16 +71,16 @@ export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
   }
 
   /** Revokes every session of a person (disabled); their live connections are told through `revoked`. */
-  revokePerson(id: string): number {
-    const hashes = this.db.revokePersonSessions(id, this.clock.now());
+  async revokePerson(id: string): Promise<number> {
+    const hashes = await this.db.revokePersonSessions(id, this.clock.now());
     for (const h of hashes) this.emit('revoked', h);
     return hashes.length;
   }
 
   /** Revokes the token; live connections made with it are told through the `revoked` event. */
-  logout(token: string): boolean {
+  async logout(token: string): Promise<boolean> {
     const h = hashToken(token);
-    const ok = this.db.revokeSession(h, this.clock.now());
+    const ok = await this.db.revokeSession(h, this.clock.now());
     if (ok) this.emit('revoked', h);
     return ok;
   }

@@ -11,7 +11,7 @@ import { GridwatchError } from '../core/errors.js';
 import { HubBus } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
-import { SiteRegistry, type DeviceChange } from '../registry/index.js';
+import { PgRegistryStore, SiteRegistry, type DeviceChange } from '../registry/index.js';
 import { createGridwatchBroker, type GridwatchBroker } from '../broker/broker.js';
 import { hardFrameLimit } from '../broker/frame-guard.js';
 import { attachWebSocket, listenTcp } from '../broker/listeners.js';
@@ -28,6 +28,8 @@ import { RedisIngestMemory } from '../ingest/shared.js';
 import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
+import { PgApiStore } from '../api/pg-store.js';
+import type { ApiStore } from '../api/store.js';
 import { attachLive, attachStatusBoard } from '../live/index.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
@@ -121,8 +123,27 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // an async listener's rejection arrives as 'error' (captureRejections); log it, never crash
     (bus as EventEmitter).on('error', (e: unknown) => logger.error({ err: e }, 'bus listener failed'));
     // --- registry: devices, people, rule overrides (config merged with api.db) ---
-    const registry = new SiteRegistry({ config, file: join(dataDir, 'api.db'), clock, logger: logger.child({ stage: 'registry' }) });
-    hooks.push(() => registry.close());
+    let registry: SiteRegistry;
+    let apiStore: ApiStore | undefined;
+    if (cluster) {
+      // cluster mode: the registry's tables, the API's sessions and audit log in PostgreSQL shared
+      // by every hub; a change stored by another hub arrives by NOTIFY and is announced here too
+      const registryLogger = logger.child({ stage: 'registry' });
+      const store = await PgRegistryStore.open({ pool: cluster.pool, logger: registryLogger });
+      registry = await SiteRegistry.open({ config, store, clock, logger: registryLogger }).catch(async (e: unknown) => {
+        await store.close();
+        throw e;
+      });
+    } else {
+      registry = new SiteRegistry({ config, file: join(dataDir, 'api.db'), clock, logger: logger.child({ stage: 'registry' }) });
+    }
+    const reg = registry;
+    hooks.push(() => reg.close());
+    if (cluster) {
+      const opened = await PgApiStore.open({ pool: cluster.pool, logger: logger.child({ stage: 'api' }) });
+      apiStore = opened;
+      hooks.push(() => opened.close()); // closing twice (the API closes it too) is a no-op
+    }
     const site = registry.site;
     const app = Fastify({ loggerInstance: logger.child({ stage: 'http' }), forceCloseConnections: true }) as unknown as FastifyInstance;
     let answerTo: GridwatchBroker['answer'] = () => undefined;
@@ -175,7 +196,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
     }
     const board = attachStatusBoard(ctx);
-    const api = await attachApi(ctx, { board });
+    const api = await attachApi(ctx, { board, ...(apiStore ? { store: apiStore } : {}) });
     // cluster mode: room broadcasts reach the panels connected to every hub
     const adapter = cluster ? createAdapter(cluster.redis('io-pub'), cluster.redis('io-sub'), { key: 'gw:io' }) : undefined;
     attachLive(ctx, { board, auth: api.sessions, ...(adapter ? { adapter } : {}) });

@@ -31,7 +31,7 @@ export interface SocketData { principal: Principal; tokenHash: string }
 
 /** The API's login sessions as the live layer uses them (src/api/sessions.ts). */
 export interface LiveAuth {
-  authenticate(token: string | undefined): Principal;
+  authenticate(token: string | undefined): Promise<Principal>;
   hashToken(token: string): string;
   on(event: 'revoked', fn: (tokenHash: string) => void): unknown;
   off(event: 'revoked', fn: (tokenHash: string) => void): unknown;
@@ -65,11 +65,11 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     try {
       const token = typeof auth?.token === 'string' ? auth.token : undefined;
-      socket.data.principal = sessions.authenticate(token);
+      socket.data.principal = await sessions.authenticate(token);
       socket.data.tokenHash = sessions.hashToken(token ?? '');
       next();
     } catch (e) {

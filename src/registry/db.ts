@@ -1,15 +1,14 @@
-// The registry's persistence: devices, people and rule overrides managed over the API, in
-// <dataDir>/api.db (tables `devices`, `people`, `rule_overrides`; the same file and tables as
-// before the registry stage existed, so existing data carries over). Merged over the config at start.
+// The registry's persistence in single mode: devices, people and rule overrides managed over the
+// API, in <dataDir>/api.db (tables `devices`, `people`, `rule_overrides`; the same file and tables
+// as before the registry stage existed, so existing data carries over). Merged over the config at
+// start. The writes are synchronous (better-sqlite3); the RegistryStore interface wraps them.
 import Database from 'better-sqlite3';
 import { ensurePrivateFile } from '../core/files.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { DeviceConfig, PersonConfig } from '../config/schema.js';
+import type { RegistrySnapshot, RegistryStore, StoredDevice, StoredPerson, StoredRule } from './store.js';
 
-export interface StoredDevice { device: DeviceConfig; decommissionedAt: number | null; updatedAt: number }
-export interface StoredPerson { person: PersonConfig; disabledAt: number | null; updatedAt: number }
-/** key: rule id + scope key (see rule-overrides.ts); deletedAt set: the config's rule with that key is withdrawn */
-export interface StoredRule { key: string; rule: RuleSpec; deletedAt: number | null; updatedAt: number }
+export type { StoredDevice, StoredPerson, StoredRule } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, config TEXT NOT NULL, decommissioned_at INTEGER, updated_at INTEGER NOT NULL);
@@ -21,7 +20,7 @@ interface RawDevice { id: string; config: string; decommissioned_at: number | nu
 interface RawPerson { id: string; config: string; disabled_at: number | null; updated_at: number }
 interface RawRule { key: string; spec: string; deleted_at: number | null; updated_at: number }
 
-export class RegistryDb {
+export class RegistryDb implements RegistryStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -31,7 +30,16 @@ export class RegistryDb {
     this.db.exec(SCHEMA);
   }
 
-  saveDevice(device: DeviceConfig, at: number, decommissioned = false): void {
+  /** the SiteRegistry constructor's synchronous start */
+  loadSync(): RegistrySnapshot {
+    return { devices: this.listDevices(), people: this.listPeople(), rules: this.listRules() };
+  }
+
+  async load(): Promise<RegistrySnapshot> {
+    return this.loadSync();
+  }
+
+  async saveDevice(device: DeviceConfig, at: number, decommissioned = false): Promise<void> {
     this.db.prepare('INSERT INTO devices (id, config, decommissioned_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET config = excluded.config, decommissioned_at = excluded.decommissioned_at, updated_at = excluded.updated_at')
       .run(device.id, JSON.stringify(device), decommissioned ? at : null, at);
   }
@@ -41,7 +49,7 @@ export class RegistryDb {
     return rows.map((r) => ({ device: JSON.parse(r.config) as DeviceConfig, decommissionedAt: r.decommissioned_at, updatedAt: r.updated_at }));
   }
 
-  savePerson(person: PersonConfig, at: number, disabled = false): void {
+  async savePerson(person: PersonConfig, at: number, disabled = false): Promise<void> {
     this.db.prepare('INSERT INTO people (id, config, disabled_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET config = excluded.config, disabled_at = excluded.disabled_at, updated_at = excluded.updated_at')
       .run(person.id, JSON.stringify(person), disabled ? at : null, at);
   }
@@ -51,7 +59,7 @@ export class RegistryDb {
     return rows.map((r) => ({ person: JSON.parse(r.config) as PersonConfig, disabledAt: r.disabled_at, updatedAt: r.updated_at }));
   }
 
-  saveRule(key: string, rule: RuleSpec, at: number, deleted = false): void {
+  async saveRule(key: string, rule: RuleSpec, at: number, deleted = false): Promise<void> {
     this.db.prepare('INSERT INTO rule_overrides (key, spec, deleted_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET spec = excluded.spec, deleted_at = excluded.deleted_at, updated_at = excluded.updated_at')
       .run(key, JSON.stringify(rule), deleted ? at : null, at);
   }
@@ -61,7 +69,7 @@ export class RegistryDb {
     return rows.map((r) => ({ key: r.key, rule: JSON.parse(r.spec) as RuleSpec, deletedAt: r.deleted_at, updatedAt: r.updated_at }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -2,6 +2,8 @@
 // decommission), persisted in api.db's `devices` table and merged over the config at start (a
 // restart keeps them; the YAML file is not rewritten). The full DeviceConfig is kept per device, so
 // a rotation keeps every setting (the valve included). Defaults come from the kind's module.
+// A change is stored first, then applied to the site tree (so an event never announces a change that
+// a failed write lost). `merge` applies a row stored by another hub (cluster mode).
 import { newSecret, hashSecret } from '../core/secret.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import type { DeviceInfo, KindName } from '../core/domain.js';
@@ -9,7 +11,10 @@ import type { Logger } from '../core/logger.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
 import { KINDS } from '../kinds/index.js';
-import type { RegistryDb } from './db.js';
+import type { RegistryStore, StoredDevice } from './store.js';
+
+/** what merging a row did (the registry announces it as its `device` event) */
+export interface DeviceChangeOf { type: 'added' | 'secret' | 'removed'; device: DeviceInfo }
 
 export interface NewDevice { id: string; kind: KindName; building: string; unit?: string; intervalS?: number; valve?: boolean }
 
@@ -20,20 +25,28 @@ export function deviceNotFound(id: string): GridwatchError {
 export class Devices {
   private readonly configs = new Map<string, DeviceConfig>();
 
-  constructor(private readonly db: RegistryDb, configDevices: readonly DeviceConfig[], private readonly site: SiteIndex, logger: Logger) {
+  constructor(private readonly db: RegistryStore, configDevices: readonly DeviceConfig[], stored: readonly StoredDevice[], private readonly site: SiteIndex, private readonly logger: Logger) {
     for (const d of configDevices) this.configs.set(d.id, d);
-    for (const s of db.listDevices()) {
-      if (s.decommissionedAt !== null) {
-        site.removeDevice(s.device.id);
-        this.configs.delete(s.device.id);
-        continue;
-      }
-      try {
-        site.addDevice(s.device);
-        this.configs.set(s.device.id, s.device);
-      } catch (e) {
-        logger.warn({ device: s.device.id, err: (e as Error).message }, 'stored device not merged: its building is no longer in the config');
-      }
+    for (const s of stored) this.merge(s);
+  }
+
+  /** Applies a stored row; returns the change it made to the site tree (undefined: none). */
+  merge(s: StoredDevice): DeviceChangeOf | undefined {
+    const id = s.device.id;
+    const live = this.config(id);
+    if (s.decommissionedAt !== null) {
+      this.configs.delete(id);
+      const gone = this.site.removeDevice(id);
+      return live && gone ? { type: 'removed', device: gone } : undefined;
+    }
+    if (live && JSON.stringify(live) === JSON.stringify(s.device)) return undefined;
+    try {
+      const info = this.site.addDevice(s.device);
+      this.configs.set(id, s.device);
+      return { type: live ? 'secret' : 'added', device: info };
+    } catch (e) {
+      this.logger.warn({ device: id, err: (e as Error).message }, 'stored device not merged: its building is no longer in the config');
+      return undefined;
     }
   }
 
@@ -49,9 +62,9 @@ export class Devices {
     if (input.unit !== undefined) device.unit = input.unit;
     if (input.valve !== undefined) device.valve = input.valve;
     if (this.site.devices.has(input.id)) throw new ValidationError('GW_ERR_API_VALIDATION', 'id', input.id, 'must not be an existing device id');
+    await this.db.saveDevice(device, at);
     const info = this.site.addDevice(device);
     this.configs.set(device.id, device);
-    this.db.saveDevice(device, at);
     return { device, info, secret };
   }
 
@@ -61,16 +74,16 @@ export class Devices {
     const secret = newSecret();
     const device: DeviceConfig = { ...old, secretHash: await hashSecret(secret) };
     if (!this.config(id)) throw deviceNotFound(id); // decommissioned while hashing
+    await this.db.saveDevice(device, at);
     const info = this.site.addDevice(device);
     this.configs.set(id, device);
-    this.db.saveDevice(device, at);
     return { info, secret };
   }
 
-  decommission(id: string, at: number): DeviceInfo {
+  async decommission(id: string, at: number): Promise<DeviceInfo> {
     const old = this.config(id);
     if (!old) throw deviceNotFound(id);
-    this.db.saveDevice(old, at, true);
+    await this.db.saveDevice(old, at, true);
     this.configs.delete(id);
     return this.site.removeDevice(id) as DeviceInfo;
   }

@@ -1,13 +1,14 @@
 // People: the config's merged with those managed over the API (add with a fresh password shown
 // once and stored only as a scrypt hash, change, reset a password, disable). Changes are persisted
 // in api.db's `people` table, merged over the config at start (the YAML file is not rewritten).
-// Used through the Registry, which announces every change.
+// Used through the Registry, which announces every change. A change is stored first, then applied;
+// `merge` applies a row stored by another hub (cluster mode).
 import type { Role } from '../core/domain.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import { hashSecret, newSecret } from '../core/secret.js';
 import type { PersonConfig } from '../config/schema.js';
 import type { SiteIndex } from '../config/site.js';
-import type { RegistryDb } from './db.js';
+import type { RegistryStore, StoredPerson } from './store.js';
 
 export interface NewPerson { id: string; name: string; role: Role; grids: string[]; phone?: string; lang?: 'zh' | 'en' }
 export type PersonPatch = Partial<Omit<NewPerson, 'id'>>;
@@ -39,8 +40,18 @@ export class People {
   private readonly changed = new Map<string, PersonConfig | null>();
 
   /** `config` is read on every call, so a change to the config's people applies at once too. */
-  constructor(private readonly db: RegistryDb, private readonly config: () => readonly PersonConfig[], private readonly site: SiteIndex) {
-    for (const s of db.listPeople()) this.changed.set(s.person.id, s.disabledAt === null ? s.person : null);
+  constructor(private readonly db: RegistryStore, private readonly config: () => readonly PersonConfig[], stored: readonly StoredPerson[], private readonly site: SiteIndex) {
+    for (const s of stored) this.changed.set(s.person.id, s.disabledAt === null ? s.person : null);
+  }
+
+  /** Applies a stored row; returns the person before and after (undefined: nothing changed). */
+  merge(s: StoredPerson): { before: PersonConfig | undefined; after: PersonConfig | undefined } | undefined {
+    const id = s.person.id;
+    const before = this.get(id);
+    const after = s.disabledAt === null ? s.person : undefined;
+    this.changed.set(id, after ?? null);
+    if (JSON.stringify(before) === JSON.stringify(after)) return undefined;
+    return { before, after };
   }
 
   /** Everyone who may log in and be routed alerts (config merged with the API's changes). */
@@ -61,9 +72,9 @@ export class People {
     return c === undefined ? this.config().find((p) => p.id === id) : c ?? undefined;
   }
 
-  private save(person: PersonConfig, at: number): void {
+  private async save(person: PersonConfig, at: number): Promise<void> {
+    await this.db.savePerson(person, at);
     this.changed.set(person.id, person);
-    this.db.savePerson(person, at);
   }
 
   async add(input: NewPerson, at: number): Promise<{ person: PersonConfig; password: string }> {
@@ -71,34 +82,36 @@ export class People {
     checkPerson(input, this.site);
     const password = newSecret();
     const person: PersonConfig = { ...input, grids: [...input.grids], passwordHash: await hashSecret(password) };
-    this.save(person, at);
+    if (this.get(input.id)) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.id', input.id, 'must not be an existing person id');
+    await this.save(person, at);
     return { person, password };
   }
 
-  update(id: string, patch: PersonPatch, at: number): PersonConfig {
+  async update(id: string, patch: PersonPatch, at: number): Promise<PersonConfig> {
     const old = this.get(id);
     if (!old) throw personNotFound(id);
     const person: PersonConfig = { ...old };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) (person as unknown as Record<string, unknown>)[k] = v;
     checkPerson(person, this.site);
-    this.save(person, at);
+    await this.save(person, at);
     return person;
   }
 
   async resetPassword(id: string, at: number): Promise<string> {
-    const old = this.get(id);
-    if (!old) throw personNotFound(id);
+    if (!this.get(id)) throw personNotFound(id);
     const password = newSecret();
-    const person: PersonConfig = { ...old, passwordHash: await hashSecret(password) };
-    this.save(person, at);
+    const passwordHash = await hashSecret(password);
+    const old = this.get(id); // as it stands after hashing (another hub may have changed it)
+    if (!old) throw personNotFound(id);
+    await this.save({ ...old, passwordHash }, at);
     return password;
   }
 
   /** Disables a person: they are left out of `list()` (login refused, not routed alerts). */
-  disable(id: string, at: number): void {
+  async disable(id: string, at: number): Promise<void> {
     const old = this.get(id);
     if (!old) throw personNotFound(id);
-    this.db.savePerson(old, at, true);
+    await this.db.savePerson(old, at, true);
     this.changed.set(id, null);
   }
 }

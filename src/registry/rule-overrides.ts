@@ -1,13 +1,14 @@
 // Rule overrides managed over the API: put (add or replace) and delete, keyed by rule id + scope.
 // Persisted in api.db's `rule_overrides` table and merged over the config's `rules` at start (a
 // deleted config rule is kept as a tombstone, like a decommissioned device). Every change goes to
-// `onChange` (the Registry announces it as a `rules` event; the alerting stage re-resolves).
+// `onChange` (the Registry announces it as a `rules` event; the alerting stage re-resolves). A
+// change is stored first, then applied; `merge` applies a row stored by another hub (cluster mode).
 import { ValidationError } from '../core/errors.js';
 import { GridwatchError } from '../core/errors.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { SiteIndex } from '../config/site.js';
 import { compileRule } from '../rules/evaluate.js';
-import type { RegistryDb } from './db.js';
+import type { RegistryStore, StoredRule } from './store.js';
 
 export type RuleScope = NonNullable<RuleSpec['scope']>;
 const SCOPE_KEYS = ['community', 'grid', 'building', 'device'] as const;
@@ -36,12 +37,18 @@ export interface OverrideView { rule: RuleSpec; source: 'config' | 'api'; scopeK
 export class RuleOverrides {
   private readonly items = new Map<string, OverrideView>();
 
-  constructor(private readonly db: RegistryDb, configRules: readonly RuleSpec[], private readonly site: SiteIndex, private readonly onChange: (rules: readonly RuleSpec[]) => void = () => {}) {
+  constructor(private readonly db: RegistryStore, configRules: readonly RuleSpec[], stored: readonly StoredRule[], private readonly site: SiteIndex, private readonly onChange: (rules: readonly RuleSpec[]) => Promise<void> | void = () => {}) {
     for (const r of configRules) this.items.set(overrideKey(r.id, r.scope), { rule: r, source: 'config', scopeKey: scopeKey(r.scope) });
-    for (const s of db.listRules()) {
-      if (s.deletedAt !== null) this.items.delete(s.key);
-      else this.items.set(s.key, { rule: s.rule, source: 'api', scopeKey: scopeKey(s.rule.scope) });
-    }
+    for (const s of stored) this.merge(s);
+  }
+
+  /** Applies a stored row; true when the rules in force changed. */
+  merge(s: StoredRule): boolean {
+    const before = this.items.get(s.key);
+    if (s.deletedAt !== null) return this.items.delete(s.key);
+    if (before?.source === 'api' && JSON.stringify(before.rule) === JSON.stringify(s.rule)) return false;
+    this.items.set(s.key, { rule: s.rule, source: 'api', scopeKey: scopeKey(s.rule.scope) });
+    return true;
   }
 
   /** The overrides in force (config merged with the API's), as effectiveRules() takes them. */
@@ -53,24 +60,24 @@ export class RuleOverrides {
     return [...this.items.values()];
   }
 
-  put(rule: RuleSpec, at: number): OverrideView {
+  async put(rule: RuleSpec, at: number): Promise<OverrideView> {
     this.check(rule);
     const key = overrideKey(rule.id, rule.scope);
     const view: OverrideView = { rule, source: 'api', scopeKey: scopeKey(rule.scope) };
+    await this.db.saveRule(key, rule, at);
     this.items.set(key, view);
-    this.db.saveRule(key, rule, at);
-    this.onChange(this.rules());
+    await this.onChange(this.rules());
     return view;
   }
 
-  remove(id: string, scope: RuleScope, at: number): RuleSpec {
+  async remove(id: string, scope: RuleScope, at: number): Promise<RuleSpec> {
     const key = overrideKey(id, Object.keys(scope).length ? scope : undefined);
     const v = this.items.get(key);
     if (!v) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no rule override '${id}' with scope '${scopeKey(scope) || 'global'}'`, { details: { rule: id, scope: scopeKey(scope) } });
-    this.items.delete(key);
     // a config rule needs a tombstone so a restart does not bring it back
-    this.db.saveRule(key, v.rule, at, true);
-    this.onChange(this.rules());
+    await this.db.saveRule(key, v.rule, at, true);
+    this.items.delete(key);
+    await this.onChange(this.rules());
     return v.rule;
   }
 

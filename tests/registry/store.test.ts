@@ -29,7 +29,7 @@ describe('devices', () => {
     const { secret } = await reg.provisionDevice({ id: 'gas-7', kind: 'gas', building: 'b2', unit: '3单元', valve: true });
     const rotated = await reg.rotateSecret('gas-7');
     const rotated1 = await reg.rotateSecret('gas-1');
-    reg.decommission('gas-2');
+    await reg.decommission('gas-2');
     expect(seen.map((c) => `${c.type}:${c.device.id}`)).toEqual(['added:gas-7', 'secret:gas-7', 'secret:gas-1', 'removed:gas-2']);
     reg.close();
 
@@ -59,7 +59,7 @@ describe('devices', () => {
   it('unknown ids are not found', async () => {
     const reg = open(join(dir, 'b.db'));
     await expect(reg.rotateSecret('nope')).rejects.toMatchObject({ code: 'GW_ERR_API_NOT_FOUND' });
-    expect(() => reg.decommission('nope')).toThrow(/no device 'nope'/);
+    await expect(reg.decommission('nope')).rejects.toThrow(/no device 'nope'/);
     reg.close();
   });
 });
@@ -71,10 +71,10 @@ describe('people', () => {
     const seen: PersonChange[] = [];
     reg.on('person', (c) => seen.push(c));
     const { password } = await reg.addPerson({ id: 'sun', name: '孙', role: 'grid_worker', grids: ['g2'] });
-    reg.updatePerson('wang', { grids: ['g1', 'g2'] });
-    reg.updatePerson('li', { role: 'grid_worker' });
+    await reg.updatePerson('wang', { grids: ['g1', 'g2'] });
+    await reg.updatePerson('li', { role: 'grid_worker' });
     await reg.resetPassword('zhang');
-    reg.disablePerson('zhao');
+    await reg.disablePerson('zhao');
     // tokens must go on a role change, a reset and a disable; not on a grid change (rooms move instead)
     expect(seen.map((c) => `${c.id}:${String(c.revoke)}:${c.after ? 'on' : 'off'}`)).toEqual(['sun:false:on', 'wang:false:on', 'li:true:on', 'zhang:true:on', 'zhao:true:off']);
     reg.close();
@@ -92,14 +92,14 @@ describe('people', () => {
 });
 
 describe('rule overrides', () => {
-  it('put and deleted overrides (a deleted config rule too) are the same after a restart', () => {
+  it('put and deleted overrides (a deleted config rule too) are the same after a restart', async () => {
     const file = join(dir, 'rules.db');
     let reg = open(file);
     const pushed: RuleSpec[][] = [];
     reg.on('rules', (l) => pushed.push([...l]));
-    reg.putRule(gasRule(20, { device: 'gas-1' }));
-    reg.putRule(gasRule(18));
-    reg.removeRule('gas-critical', { grid: 'g2' });
+    await reg.putRule(gasRule(20, { device: 'gas-1' }));
+    await reg.putRule(gasRule(18));
+    await reg.removeRule('gas-critical', { grid: 'g2' });
     expect(pushed).toHaveLength(3);
     reg.close();
 

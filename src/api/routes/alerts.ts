@@ -58,7 +58,7 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
       caseFor(alerts, p, req.params.id, `${name} alerts`);
       const b = (req.body ?? {}) as Record<string, string | undefined>;
       const updated = run(req.params.id, p, b);
-      audit(rt, req, ctx.clock.now(), `alert.${name}`, `alert:${req.params.id}`, b.note !== undefined || b.person !== undefined || b.override !== undefined ? { note: b.note, person: b.person, override: b.override } : {});
+      await audit(rt, req, ctx.clock.now(), `alert.${name}`, `alert:${req.params.id}`, b.note !== undefined || b.person !== undefined || b.override !== undefined ? { note: b.note, person: b.person, override: b.override } : {});
       return updated;
     });
   };
@@ -86,7 +86,7 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
     const p = who(req);
     caseFor(alerts, p, req.params.id, 'see alerts');
     alerts.markSeen(req.params.id, p.id);
-    audit(rt, req, ctx.clock.now(), 'alert.seen', `alert:${req.params.id}`);
+    await audit(rt, req, ctx.clock.now(), 'alert.seen', `alert:${req.params.id}`);
     return { ok: true };
   });
 }

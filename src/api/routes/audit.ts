@@ -14,6 +14,6 @@ export async function auditRoutes(app: Api, { rt }: RouteDeps): Promise<void> {
     },
   }, async (req) => {
     requireRole(who(req), ['admin'], 'read the audit log');
-    return rt.db.listAudit({ from: parseTime('from', req.query.from), to: parseTime('to', req.query.to), actor: req.query.actor, limit: req.query.limit });
+    return await rt.db.listAudit({ from: parseTime('from', req.query.from), to: parseTime('to', req.query.to), actor: req.query.actor, limit: req.query.limit });
   });
 }

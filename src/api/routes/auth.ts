@@ -29,11 +29,13 @@ export async function authRoutes(app: Api, { ctx, rt, loginRateMax, loginRateWin
     try {
       const res = await rt.sessions.login(username, req.body.password);
       rt.logins.succeeded(username, req.ip);
-      rt.db.audit({ ts: at, actor: res.user.id, action: 'login', target: `person:${res.user.id}`, details: { ip: req.ip } });
+      await rt.db.shareLogin?.(username, req.ip, true);
+      await rt.db.audit({ ts: at, actor: res.user.id, action: 'login', target: `person:${res.user.id}`, details: { ip: req.ip } });
       return res;
     } catch (e) {
       rt.logins.failed(username, req.ip, Date.now());
-      rt.db.audit({ ts: at, actor: 'anonymous', action: 'login_failed', target: `person:${username}`, details: { ip: req.ip } });
+      await rt.db.shareLogin?.(username, req.ip, false);
+      await rt.db.audit({ ts: at, actor: 'anonymous', action: 'login_failed', target: `person:${username}`, details: { ip: req.ip } });
       throw e;
     }
   });
@@ -43,8 +45,8 @@ export async function authRoutes(app: Api, { ctx, rt, loginRateMax, loginRateWin
   }, async (req) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new GridwatchError('GW_ERR_API_AUTH', 'no token');
-    const ok = rt.sessions.logout(token);
-    audit(rt, req, ctx.clock.now(), 'logout', `person:${who(req).id}`);
+    const ok = await rt.sessions.logout(token);
+    await audit(rt, req, ctx.clock.now(), 'logout', `person:${who(req).id}`);
     return { ok };
   });
 

@@ -48,7 +48,7 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     requireRole(who(req), ADMIN, 'register devices');
     const at = ctx.clock.now();
     const { device, secret } = await rt.registry.provisionDevice(req.body);
-    audit(rt, req, at, 'device.add', `device:${device.id}`, { kind: device.kind, building: device.building });
+    await audit(rt, req, at, 'device.add', `device:${device.id}`, { kind: device.kind, building: device.building });
     const { secretHash: _omit, ...shown } = device;
     return reply.status(201).send({ device: shown, secret });
   });
@@ -59,7 +59,7 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     requireRole(who(req), ADMIN, 'rotate device secrets');
     const at = ctx.clock.now();
     const secret = await rt.registry.rotateSecret(req.params.id);
-    audit(rt, req, at, 'device.rotate_secret', `device:${req.params.id}`);
+    await audit(rt, req, at, 'device.rotate_secret', `device:${req.params.id}`);
     return { secret };
   });
 
@@ -68,8 +68,8 @@ export async function deviceRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'decommission devices');
     const at = ctx.clock.now();
-    rt.registry.decommission(req.params.id);
-    audit(rt, req, at, 'device.decommission', `device:${req.params.id}`);
+    await rt.registry.decommission(req.params.id);
+    await audit(rt, req, at, 'device.decommission', `device:${req.params.id}`);
     return { ok: true };
   });
 }

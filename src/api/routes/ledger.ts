@@ -63,7 +63,7 @@ export async function ledgerRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Ale
     }
     const format = q.format ?? 'json';
     if (format === 'json') return rows;
-    audit(rt, req, ctx.clock.now(), 'ledger.export', 'ledger', { format, rows: rows.length });
+    await audit(rt, req, ctx.clock.now(), 'ledger.export', 'ledger', { format, rows: rows.length });
     const stamp = localStamp(ctx.clock.now()).slice(0, 10);
     if (format === 'csv') {
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="gridwatch-ledger-${stamp}.csv"`).send(ledgerCsv(rows, lang));

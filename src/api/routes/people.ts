@@ -35,7 +35,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     requireRole(who(req), ADMIN, 'add people');
     const at = ctx.clock.now();
     const { person, password } = await rt.registry.addPerson(req.body);
-    audit(rt, req, at, 'person.add', `person:${person.id}`, { role: person.role, grids: person.grids });
+    await audit(rt, req, at, 'person.add', `person:${person.id}`, { role: person.role, grids: person.grids });
     return reply.status(201).send({ person: personView(person), password });
   });
 
@@ -52,8 +52,8 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
   }, async (req) => {
     requireRole(who(req), ADMIN, 'change people');
     const at = ctx.clock.now();
-    const person = rt.registry.updatePerson(req.params.id, req.body);
-    audit(rt, req, at, 'person.update', `person:${person.id}`, { changed: Object.keys(req.body) });
+    const person = await rt.registry.updatePerson(req.params.id, req.body);
+    await audit(rt, req, at, 'person.update', `person:${person.id}`, { changed: Object.keys(req.body) });
     return personView(person);
   });
 
@@ -63,7 +63,7 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     requireRole(who(req), ADMIN, 'reset passwords');
     const at = ctx.clock.now();
     const password = await rt.registry.resetPassword(req.params.id);
-    audit(rt, req, at, 'person.reset_password', `person:${req.params.id}`);
+    await audit(rt, req, at, 'person.reset_password', `person:${req.params.id}`);
     return { password };
   });
 
@@ -74,8 +74,8 @@ export async function peopleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<vo
     requireRole(p, ADMIN, 'disable people');
     if (!rt.registry.person(req.params.id)) throw personNotFound(req.params.id);
     const at = ctx.clock.now();
-    rt.registry.disablePerson(req.params.id); // its sessions are revoked through the registry's event
-    audit(rt, req, at, 'person.disable', `person:${req.params.id}`);
+    await rt.registry.disablePerson(req.params.id); // its sessions are revoked through the registry's event
+    await audit(rt, req, at, 'person.disable', `person:${req.params.id}`);
     return { ok: true };
   });
 }

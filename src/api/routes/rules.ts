@@ -60,8 +60,8 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     requireRole(who(req), ADMIN, 'change rules');
     if (req.body.id !== req.params.id) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.id', req.body.id, `must equal the id in the path (${req.params.id})`);
     const at = ctx.clock.now();
-    const view = rt.registry.putRule(req.body);
-    audit(rt, req, at, 'rule.put', `rule:${req.params.id}`, { scope: view.scopeKey, rule: req.body });
+    const view = await rt.registry.putRule(req.body);
+    await audit(rt, req, at, 'rule.put', `rule:${req.params.id}`, { scope: view.scopeKey, rule: req.body });
     return view;
   });
 
@@ -75,8 +75,8 @@ export async function ruleRoutes(app: Api, { ctx, rt }: RouteDeps): Promise<void
     requireRole(who(req), ADMIN, 'change rules');
     const scope = parseScopeKey(req.query.scope);
     const at = ctx.clock.now();
-    const removed = rt.registry.removeRule(req.params.id, scope);
-    audit(rt, req, at, 'rule.delete', `rule:${req.params.id}`, { scope: scopeKey(scope) });
+    const removed = await rt.registry.removeRule(req.params.id, scope);
+    await audit(rt, req, at, 'rule.delete', `rule:${req.params.id}`, { scope: scopeKey(scope) });
     return { ok: true, removed };
   });
 }

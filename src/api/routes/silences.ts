@@ -48,7 +48,7 @@ export async function silenceRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Al
     const until = toMs('body.until', req.body.until);
     if (until <= from) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.until', req.body.until, 'must be after body.from');
     const s = alerts.addSilence({ scope, from, until, author: p.id, ...(reason !== undefined ? { reason } : {}) });
-    audit(rt, req, ctx.clock.now(), 'silence.add', `silence:${s.id}`, { scope, from, until });
+    await audit(rt, req, ctx.clock.now(), 'silence.add', `silence:${s.id}`, { scope, from, until });
     return reply.status(201).send(s);
   });
 
@@ -61,7 +61,7 @@ export async function silenceRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Al
     const g = gridOfScope(ctx.site, s.scope);
     if (g === undefined) { if (p.role !== 'admin') requireGrid(p, '(none)', 'remove silences'); } else requireGrid(p, g, 'remove silences');
     alerts.removeSilence(s.id, p.id);
-    audit(rt, req, ctx.clock.now(), 'silence.remove', `silence:${s.id}`);
+    await audit(rt, req, ctx.clock.now(), 'silence.remove', `silence:${s.id}`);
     return { ok: true };
   });
 }
