@@ -82,9 +82,10 @@ export class Devices {
 
   async decommission(id: string, at: number): Promise<DeviceInfo> {
     const old = this.config(id);
-    if (!old) throw deviceNotFound(id);
+    const info = this.site.devices.get(id);
+    if (!old || !info) throw deviceNotFound(id);
     await this.db.saveDevice(old, at, true);
     this.configs.delete(id);
-    return this.site.removeDevice(id) as DeviceInfo;
+    return this.site.removeDevice(id) ?? info; // (or another hub's decommission got here first)
   }
 }

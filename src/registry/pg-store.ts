@@ -60,6 +60,8 @@ export interface PgRegistryStoreOptions { pool: pg.Pool; logger: Logger }
 export class PgRegistryStore implements RegistryStore {
   /** the newest version of each row (table:key) this store loaded, saved or handed over */
   private readonly seen = new Map<string, number>();
+  /** this store's writes not yet answered: their own notification may arrive before the answer */
+  private readonly inflight = new Map<string, Promise<void>>();
   private onChange: ((c: StoredChange) => void) | undefined;
   /** notifications that arrived before `follow()` */
   private readonly early: { t: Table; k: string; v: number }[] = [];
@@ -118,9 +120,16 @@ export class PgRegistryStore implements RegistryStore {
     await this.chain;
   }
 
-  private async save(table: Table, key: string, body: string, gone: number | null, at: number): Promise<void> {
-    const res = await this.pool.query<{ version: string }>(upsert(table), [key, body, gone, at]);
-    this.see(table, key, Number(res.rows[0]?.version ?? 0));
+  private save(table: Table, key: string, body: string, gone: number | null, at: number): Promise<void> {
+    const id = `${table}:${key}`;
+    const write = (async () => {
+      const res = await this.pool.query<{ version: string }>(upsert(table), [key, body, gone, at]);
+      this.see(table, key, Number(res.rows[0]?.version ?? 0));
+    })();
+    this.inflight.set(id, write);
+    const forget = (): void => { if (this.inflight.get(id) === write) this.inflight.delete(id); };
+    write.then(forget, forget);
+    return write;
   }
 
   private async loadTable(table: Table): Promise<StoredChange[]> {
@@ -166,6 +175,8 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   private async reload(table: Table, key: string, version: number): Promise<void> {
+    // the notification of our own write can overtake its answer: wait for the answer first
+    await this.inflight.get(`${table}:${key}`)?.catch(() => undefined);
     if (version <= (this.seen.get(`${table}:${key}`) ?? 0)) return;
     const t = TABLES[table];
     const res = await this.pool.query<RawRow>(select(table, `WHERE ${t.key} = $1`), [key]);
@@ -181,7 +192,8 @@ export class PgRegistryStore implements RegistryStore {
 
   private handOver(table: Table, r: RawRow): void {
     const onChange = this.onChange;
-    if (this.closed || !onChange || !this.see(table, r.key, Number(r.version))) return;
+    // a row this store is writing right now: the write's answer decides (a newer one elsewhere notifies)
+    if (this.closed || !onChange || this.inflight.has(`${table}:${r.key}`) || !this.see(table, r.key, Number(r.version))) return;
     onChange(toChange(table, r));
   }
 }

@@ -120,6 +120,27 @@ describe('sessions are shared', () => {
     expect((await b.api.sessions.authenticate((await b.api.sessions.login('li', fresh)).token)).id).toBe('li');
   });
 
+  it('a password reset answers only once the tokens are revoked (a change returns with every hub refusing them)', async () => {
+    const { token } = await a.api.sessions.login('wang', password('wang'));
+    const hash = a.api.sessions.hashToken(token);
+    // hold the session row locked: the revocation has to wait for it
+    const blocker = new pg.Client({ connectionString: server.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM gw_sessions WHERE token_hash = $1 FOR UPDATE', [hash]);
+      let answered = false;
+      const reset = a.registry.resetPassword('wang').then(() => { answered = true; });
+      await until(async () => (await server.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH r AS (UPDATE gw_sessions%'")).length > 0, 20_000, 'the revocation waiting on the lock');
+      expect(answered).toBe(false);
+      await blocker.query('COMMIT');
+      await reset;
+      await expect(b.api.sessions.authenticate(token)).rejects.toMatchObject({ code: 'GW_ERR_API_AUTH' });
+    } finally {
+      await blocker.end();
+    }
+  });
+
   it('disabled on A: the token is refused on B; a logout on A ends the token on B', async () => {
     const zhao = await a.api.sessions.login('zhao', password('zhao'));
     await a.registry.disablePerson('zhao');
