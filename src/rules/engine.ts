@@ -10,6 +10,8 @@
 // with the same time (a batch stamped on receipt in one millisecond) are both evaluated.
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
 import type { RuleSpec } from '../core/rule-spec.js';
+import { noteData } from '../core/offline.js';
+import { noDataDeadline, type NoDataState } from './conditions/no-data.js';
 import { compileRule, initialState, step } from './evaluate.js';
 import { DeadlineHeap } from './heap.js';
 import { localTime, type LocalTime } from './localtime.js';
@@ -170,6 +172,32 @@ export class RuleEngine {
 
   onEvent(event: DeviceEvent, device: DeviceInfo, now: number): RuleTransition[] {
     return this.run(device, { type: 'event', event }, now);
+  }
+
+  /**
+   * A sign of life seen elsewhere (cluster mode: the last-seen time another hub recorded before the
+   * leader has handled the data itself): moves the no-data deadline and cancels a drop's grace, as
+   * data does; evaluates nothing else. Clearing an open offline alert is left to the data itself.
+   * `inherit` (a new leader's first look): for a device this engine has evaluated no reading of,
+   * the cluster's last-seen replaces the engine's own start time, even when older.
+   */
+  noteSeen(deviceId: string, at: number, inherit = false): void {
+    const e = this.devices.get(deviceId);
+    if (!e) return;
+    e.rules.forEach((rule, idx) => {
+      const cond = rule.spec.condition;
+      const st = e.states[idx] as RuleState;
+      if (cond.type !== 'noData' || st.active) return;
+      const live = st.cond as NoDataState;
+      // data older than a drop does not cancel it; data newer than the last seen moves the deadline
+      const cancelsDrop = live.dropAt !== undefined && at >= live.dropAt;
+      const adopt = inherit && e.evaluatedTs === -Infinity && at !== live.lastSeen;
+      if (at <= live.lastSeen && !cancelsDrop && !adopt) return;
+      if (cancelsDrop) noteData(live, at);
+      if (adopt || at > live.lastSeen) live.lastSeen = at;
+      st.wakeAt = noDataDeadline(cond, live, e.ctx);
+      this.schedule(deviceId, idx, st);
+    });
   }
 
   /** Runs every deadline due at `now`. */
