@@ -1,5 +1,6 @@
 // The real hub as a child process (`gridwatch serve`), so its RSS is its own.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -16,7 +17,20 @@ export function rssOf(pid: number): number {
 }
 
 /** `nodeArgs`: extra node flags for the hub (e.g. `--cpu-prof`, written on its graceful exit). */
-export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; logFile?: string; nodeArgs?: string[] }): Promise<HubProcess> {
+/** Resolves when something accepts TCP connections on `port` (the hub opens HTTP before MQTT). */
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** `mqttPort`: also wait until the broker accepts connections (a reconnect storm timed from then). */
+export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; mqttPort?: number; logFile?: string; nodeArgs?: string[] }): Promise<HubProcess> {
   const root = resolve(import.meta.dirname, '..');
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.config], {
     cwd: root,
@@ -33,7 +47,7 @@ export async function startHubProcess(opts: { config: string; influxUrl: string;
     if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}: ${stderr}`);
     try {
       const res = await fetch(`http://127.0.0.1:${opts.httpPort}/healthz`);
-      if (res.ok) break;
+      if (res.ok && (opts.mqttPort === undefined || (await accepting(opts.mqttPort)))) break;
     } catch {
       // not listening yet
     }

@@ -65,7 +65,11 @@ async function marked<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 interface Throughput { messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number }
-interface Connections { firstConnectMs: number; reconnectMs: number; /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number }; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
+interface Connections {
+  firstConnectMs: number; reconnectMs: number;
+  /** the hub only: dropped, the hub restarted on the same data dir, then all reconnect */
+  restartReconnectMs?: number;
+  /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number; restart?: number }; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
 interface System { qos0?: Throughput; qos1?: Throughput; connections?: Connections; latency?: Record<string, AlarmLatency> }
 
 let seqRun = 0;
@@ -116,11 +120,15 @@ function influxCounter(url: string, db: string, sinceMs: number): () => Promise<
   };
 }
 
-/** RECONNECT devices connect (timed), drop without DISCONNECT and reconnect (timed); then up to IDLE connections and the broker's RSS. */
-async function connections(gen: Generators, port: number, pid: number, idle: BenchDevice[], mark = <T>(_name: string, fn: () => Promise<T>): Promise<T> => fn()): Promise<Connections> {
+/**
+ * RECONNECT devices connect (timed), drop without DISCONNECT and reconnect (timed); with `restart`,
+ * they drop again, the broker restarts (the hub on the same data dir) and they reconnect (timed);
+ * then up to IDLE connections and the broker's RSS.
+ */
+async function connections(gen: Generators, port: number, pid: number, idle: BenchDevice[], mark = <T>(_name: string, fn: () => Promise<T>): Promise<T> => fn(), restart?: () => Promise<number>): Promise<Connections> {
   const first = split(idle.slice(0, RECONNECT), GENERATORS);
   const rest = split(idle.slice(RECONNECT, IDLE), GENERATORS);
-  const rss0 = rssBytes(pid);
+  let rss0 = rssBytes(pid);
   let t = performance.now();
   const r1 = await mark('connect', () => gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY })));
   const firstConnectMs = performance.now() - t;
@@ -128,13 +136,23 @@ async function connections(gen: Generators, port: number, pid: number, idle: Ben
   t = performance.now();
   const r2 = await mark('reconnect', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY })));
   const reconnectMs = performance.now() - t;
-  const retries = { first: r1.reduce((n, r) => n + r.retries, 0), reconnect: r2.reduce((n, r) => n + r.retries, 0) };
+  const retries: Connections['retries'] = { first: r1.reduce((n, r) => n + r.retries, 0), reconnect: r2.reduce((n, r) => n + r.retries, 0) };
+  let restartReconnectMs: number | undefined;
+  if (restart) {
+    await gen.all(() => ({ op: 'dropIdle' }));
+    pid = await restart();
+    rss0 = rssBytes(pid);
+    t = performance.now();
+    const r3 = await mark('reconnect after a restart', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY })));
+    restartReconnectMs = Math.round(performance.now() - t);
+    retries.restart = r3.reduce((n, r) => n + r.retries, 0);
+  }
   await gen.all((i) => ({ op: 'idle', port, devices: rest[i] ?? [], concurrency: CONNECT_CONCURRENCY, spread: true }));
   await new Promise((r) => setTimeout(r, 2_000)); // let the broker settle (presence writes, GC)
   const rss1 = rssBytes(pid);
   await gen.all(() => ({ op: 'closeIdle' }));
   const mb = (b: number): number => +(b / 2 ** 20).toFixed(1);
-  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), retries, idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
+  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), restartReconnectMs, retries, idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
 }
 
 async function main(): Promise<void> {
@@ -177,7 +195,8 @@ async function main(): Promise<void> {
     phase('gridwatch hub');
     if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
     const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    const h = await startHubProcess({ config: configFile, influxUrl: influxd.url, httpPort, logFile: HUB_LOG, nodeArgs });
+    const hubOpts = { config: configFile, influxUrl: influxd.url, httpPort, mqttPort, logFile: HUB_LOG, nodeArgs };
+    let h = await startHubProcess(hubOpts);
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
@@ -203,7 +222,11 @@ async function main(): Promise<void> {
       }
       await gen.all(() => ({ op: 'closeLoad' }));
       phase('hub connections');
-      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle, marked);
+      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle, marked, async () => {
+        await h.stop();
+        h = await startHubProcess(hubOpts); // same config and data dir: what it verified before, it remembers
+        return h.pid;
+      });
     } finally {
       await h.stop();
     }
@@ -277,12 +300,16 @@ async function main(): Promise<void> {
 
 /** The top self-time functions of the hub in each marked phase (the profile V8 wrote on exit). */
 function printProfile(dir: string): void {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return console.error(`no .cpuprofile in ${dir} (did the hub exit gracefully?)`);
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main thread (one per hub process)
+  const files = readdirSync(dir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  if (files.length === 0) return console.error(`no .cpuprofile in ${dir} (did the hub exit gracefully?)`);
+  const profiles = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
   writeFileSync(join(dir, 'phases.json'), `${JSON.stringify(phases, null, 2)}\n`);
-  for (const w of phases) console.log(`\n${formatSelfTime(w.name, topSelfTime(profile, 25, w))}`);
-  console.log(`\nprofile: ${join(dir, file)} (open in Chrome DevTools)`);
+  for (const w of phases) {
+    const profile = profiles.find((p) => p.startTime <= w.fromUs && p.endTime >= w.toUs);
+    if (profile) console.log(`\n${formatSelfTime(w.name, topSelfTime(profile, 25, w))}`);
+  }
+  console.log(`\nprofiles: ${files.map((f) => join(dir, f)).join(', ')} (open in Chrome DevTools)`);
 }
 
 type Audit = Awaited<ReturnType<typeof uptimeBench>>;
@@ -332,9 +359,16 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { 
     return c.retries[k] > 0 ? `${v} (${c.retries[k]} retried)` : `${v}`;
   };
   rows.push({
-    figure: `${RECONNECT} devices connect to a fresh broker (as after a restart), ms`, hub: ms(hc, 'first'),
+    figure: `${RECONNECT} devices connect for the first time (fresh broker; the hub verifies each by scrypt), ms`, hub: ms(hc, 'first'),
     bare: ms(bc, 'first'), vsBare: x(hc?.firstConnectMs, bc?.firstConnectMs), peer: ms(pc, 'first'), vsPeer: x(hc?.firstConnectMs, pc?.firstConnectMs),
-    target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(hc ? hc.firstConnectMs <= 5_000 : undefined) : '-',
+    target: '-', pass: '-',
+  });
+  // a restarted aedes or mosquitto is a fresh broker: their first-connect figure is their restart figure
+  const restarted = hc?.restartReconnectMs;
+  rows.push({
+    figure: `${RECONNECT} devices reconnect to a restarted broker (hub: same data dir), ms`, hub: restarted === undefined ? '-' : `${restarted}${hc?.retries.restart ? ` (${hc.retries.restart} retried)` : ''}`,
+    bare: ms(bc, 'first'), vsBare: x(restarted, bc?.firstConnectMs), peer: ms(pc, 'first'), vsPeer: x(restarted, pc?.firstConnectMs),
+    target: RECONNECT >= 10_000 ? '<= 5000 ms' : '-', pass: RECONNECT >= 10_000 ? judge(restarted === undefined ? undefined : restarted <= 5_000) : '-',
   });
   rows.push({
     figure: `${RECONNECT} devices drop and reconnect (all CONNACKed), ms`, hub: ms(hc, 'reconnect'),

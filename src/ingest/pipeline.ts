@@ -66,9 +66,6 @@ const DONE: Promise<void> = Promise.resolve();
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
-  // metric children looked up once per label value, not per message
-  private readonly acceptedByKind = new Map<string, ReturnType<IngestMetrics['accepted']['labels']>>();
-  private readonly messagesIn = new Map<DeviceSubtopic, ReturnType<IngestMetrics['messagesIn']['labels']>>();
 
   constructor(private readonly deps: IngestDeps) {
     this.dedup = deps.dedup ?? new ReadingDedup();
@@ -87,12 +84,7 @@ export class Ingest {
    * packets are read meanwhile (the writer's backpressure bounds memory, backpressure.ts).
    */
   accept(device: DeviceInfo, subtopic: DeviceSubtopic, payload: Buffer, now: number): Accepted {
-    let counter = this.messagesIn.get(subtopic);
-    if (!counter) {
-      counter = this.deps.metrics.messagesIn.labels({ topic: subtopic });
-      this.messagesIn.set(subtopic, counter);
-    }
-    counter.inc();
+    this.deps.metrics.messagesIn.add(subtopic);
     try {
       switch (subtopic) {
         case 'reading':
@@ -229,7 +221,7 @@ export class Ingest {
     for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
     // not awaited: a re-send not known to be stored is only written to its point again
     if (shared && sharedNew.length > 0) shared.stored(device.id, sharedNew).catch((e: unknown) => this.deps.logger.warn({ err: e, device: device.id }, 'shared reading memory not updated'));
-    this.accepted(device.kind).inc(fresh);
+    this.deps.metrics.accepted.add(device.kind, fresh);
   }
 
   /** CLUSTER: the readings (with a seq) this hub's ring does not know. */
@@ -257,16 +249,6 @@ export class Ingest {
     });
   }
 
-  /** The accepted-readings counter of a kind, looked up once per kind, not per message. */
-  private accepted(kind: string): ReturnType<IngestMetrics['accepted']['labels']> {
-    let c = this.acceptedByKind.get(kind);
-    if (!c) {
-      c = this.deps.metrics.accepted.labels({ kind });
-      this.acceptedByKind.set(kind, c);
-    }
-    return c;
-  }
-
   /** A listener's failure is logged; it must not fail the device's message. */
   private emit<K extends keyof HubEventMap>(event: K, ...args: HubEventMap[K]): void {
     try {
@@ -277,11 +259,11 @@ export class Ingest {
   }
 
   private async store(points: StorePoint[]): Promise<void> {
-    const end = this.deps.metrics.writeSeconds.startTimer();
+    const started = performance.now();
     try {
       await this.deps.sink.write(points);
     } finally {
-      end();
+      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
     }
   }
 }
