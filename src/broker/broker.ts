@@ -90,6 +90,7 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   const presence = new PresenceTracker();
   const qos2 = new Qos2Tracker();
   const rateHeld = deps.metrics ? new Counter({ name: 'gridwatch_broker_rate_held_total', help: 'Acknowledgements held because the device was over its rate', registers: [deps.metrics] }) : undefined;
+  const anonymousRefused = deps.metrics ? new Counter({ name: 'gridwatch_broker_anonymous_refused_total', help: 'CONNECTs without credentials refused (load balancer health checks)', registers: [deps.metrics] }) : undefined;
   const rateDisconnects = deps.metrics ? new Counter({ name: 'gridwatch_broker_rate_disconnects_total', help: 'Devices disconnected for being far over their rate', registers: [deps.metrics] }) : undefined;
 
   // DURABILITY: aedes writes the QoS 1 PUBACK (QoS 2 PUBREC) right after `ack`, so it runs only
@@ -133,7 +134,13 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
           devices.set(client, r.device);
           return done(null, true);
         }
-        logger.warn({ clientId: client.id, code: r.code, reason: r.reason }, 'device refused');
+        // An anonymous CONNECT (no username, no password) is what HAProxy's MQTT health check
+        // sends every second to every hub (deploy/haproxy.cfg): refused like any other, counted,
+        // but not a warning per check.
+        if (username === undefined && password === undefined) {
+          anonymousRefused?.inc();
+          logger.debug({ clientId: client.id, code: r.code }, 'anonymous connect refused (a health check?)');
+        } else logger.warn({ clientId: client.id, code: r.code, reason: r.reason }, 'device refused');
         done(authError(`${r.code}: ${r.reason}`, r.returnCode), false);
       }, (e: unknown) => {
         logger.error({ err: e, clientId: client.id }, 'authentication failed');

@@ -106,7 +106,15 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
     async cleanup() {
       for (const c of clients) c.end(true);
       // a hub left stopped (SIGSTOP) by a test cannot act on SIGTERM
-      for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGCONT');
+      // (a hub killed by the test may not be reaped yet: then there is nobody to resume)
+      for (const c of children) {
+        if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+        try {
+          process.kill(c.pid, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      }
       await Promise.all(children.map((c) => stopChild(c, 'SIGTERM', 15_000)));
       await Promise.all([influx.cleanup(), redis.cleanup(), postgres.cleanup()]);
       rmSync(dir, { recursive: true, force: true });
