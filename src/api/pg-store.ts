@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../core/logger.js';
-import { openPgFeed, withSchemaLock, type PgFeed } from '../core/pg-feed.js';
+import { asUnavailable, openPgFeed, withSchemaLock, type PgFeed } from '../core/pg-feed.js';
 import type { ApiStore, ApiStoreEvents, AuditEntry, AuditQuery, SessionRow } from './store.js';
 
 export const REVOKED_CHANNEL = 'gw_sessions_revoked';
@@ -35,6 +35,15 @@ export class PgApiStore implements ApiStore {
 
   private constructor(private readonly pool: pg.Pool, private readonly logger: Logger, private feed?: PgFeed) {}
 
+  /** every statement: PostgreSQL out of reach answers GW_ERR_CLUSTER_UNAVAILABLE (503) */
+  private async q<R extends pg.QueryResultRow>(what: string, sql: string, args: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, args);
+    } catch (e) {
+      throw asUnavailable(e, what);
+    }
+  }
+
   static async open(opts: PgApiStoreOptions): Promise<PgApiStore> {
     await withSchemaLock(opts.pool, SCHEMA_LOCK, async (c) => { await c.query(SCHEMA); });
     const store = new PgApiStore(opts.pool, opts.logger);
@@ -51,11 +60,11 @@ export class PgApiStore implements ApiStore {
   }
 
   async addSession(s: Omit<SessionRow, 'revokedAt'>): Promise<void> {
-    await this.pool.query('INSERT INTO gw_sessions (token_hash, person, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.person, s.createdAt, s.expiresAt]);
+    await this.q('storing a session', 'INSERT INTO gw_sessions (token_hash, person, created_at, expires_at) VALUES ($1, $2, $3, $4)', [s.tokenHash, s.person, s.createdAt, s.expiresAt]);
   }
 
   async session(tokenHash: string): Promise<SessionRow | undefined> {
-    const r = (await this.pool.query<RawSession>('SELECT * FROM gw_sessions WHERE token_hash = $1', [tokenHash])).rows[0];
+    const r = (await this.q<RawSession>('checking a token', 'SELECT * FROM gw_sessions WHERE token_hash = $1', [tokenHash])).rows[0];
     return r && { tokenHash: r.token_hash, person: r.person, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at), revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) };
   }
 
@@ -64,7 +73,7 @@ export class PgApiStore implements ApiStore {
   }
 
   async pruneSessions(before: number): Promise<number> {
-    return (await this.pool.query('DELETE FROM gw_sessions WHERE expires_at < $1', [before])).rowCount ?? 0;
+    return (await this.q('pruning sessions', 'DELETE FROM gw_sessions WHERE expires_at < $1', [before])).rowCount ?? 0;
   }
 
   revokePersonSessions(person: string, at: number): Promise<string[]> {
@@ -72,7 +81,7 @@ export class PgApiStore implements ApiStore {
   }
 
   async audit(e: Omit<AuditEntry, 'id'>): Promise<void> {
-    await this.pool.query('INSERT INTO gw_audit (ts, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)', [e.ts, e.actor, e.action, e.target, JSON.stringify(e.details)]);
+    await this.q('writing the audit log', 'INSERT INTO gw_audit (ts, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)', [e.ts, e.actor, e.action, e.target, JSON.stringify(e.details)]);
   }
 
   async listAudit(q: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -83,13 +92,15 @@ export class PgApiStore implements ApiStore {
     if (q.actor !== undefined) { args.push(q.actor); where.push(`actor = $${args.length}`); }
     args.push(q.limit ?? 200);
     const sql = `SELECT * FROM gw_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`;
-    const rows = (await this.pool.query<RawAudit>(sql, args)).rows;
+    const rows = (await this.q<RawAudit>('reading the audit log', sql, args)).rows;
     return rows.map((r) => ({ id: Number(r.id), ts: Number(r.ts), actor: r.actor, action: r.action, target: r.target, details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 
+  /** Best effort: a login is not refused because the other hubs could not be told of it. */
   async shareLogin(account: string, address: string, ok: boolean): Promise<void> {
     // the payload limit is 8000 bytes; the login route bounds the account name to 64 characters
-    await this.pool.query('SELECT pg_notify($1, $2)', [LOGINS_CHANNEL, JSON.stringify({ o: this.origin, a: account, ip: address, ok })]);
+    await this.pool.query('SELECT pg_notify($1, $2)', [LOGINS_CHANNEL, JSON.stringify({ o: this.origin, a: account, ip: address, ok })])
+      .catch((e: unknown) => this.logger.warn({ err: { message: (e as Error).message } }, 'api: could not share a login attempt with the other hubs'));
   }
 
   follow(events: ApiStoreEvents): void {
@@ -107,7 +118,7 @@ export class PgApiStore implements ApiStore {
   private async revokeWhere(cond: string, args: unknown[]): Promise<string[]> {
     const sql = `WITH r AS (UPDATE gw_sessions SET revoked_at = $1 WHERE ${cond} AND revoked_at IS NULL RETURNING token_hash)
       SELECT token_hash, pg_notify('${REVOKED_CHANNEL}', to_json(token_hash)::text) FROM r`;
-    return (await this.pool.query<{ token_hash: string }>(sql, args)).rows.map((r) => r.token_hash);
+    return (await this.q<{ token_hash: string }>('revoking sessions', sql, args)).rows.map((r) => r.token_hash);
   }
 
   private notified(channel: string, payload: unknown): void {

@@ -55,7 +55,15 @@ export class Sessions extends EventEmitter<{ revoked: [tokenHash: string] }> {
     const expiresAt = now + this.ttlMs;
     await this.db.pruneSessions(now - 24 * 3600_000); // housekeeping: sessions long expired
     await this.db.addSession({ tokenHash: hashToken(token), person: person.id, createdAt: now, expiresAt });
-    return { token, expiresAt, user: toPrincipal(person, this.site) };
+    // A password reset, disable or role change that landed while the password was being checked
+    // (here, or on another hub) may have revoked the person's tokens before this one was stored:
+    // then this token must not outlive it.
+    const current = this.person(person.id);
+    if (!current || current.passwordHash !== person.passwordHash || current.role !== person.role) {
+      await this.db.revokeSession(hashToken(token), this.clock.now());
+      throw authError('the account changed while logging in; log in again');
+    }
+    return { token, expiresAt, user: toPrincipal(current, this.site) };
   }
 
   /** The person behind a bearer token; throws GW_ERR_API_AUTH with the reason. */

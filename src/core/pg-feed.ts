@@ -4,6 +4,7 @@
 // shared (cluster mode) stores of the registry and the API; single mode never opens one.
 import pg from 'pg';
 import pgListen from 'pg-listen';
+import { GridwatchError } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface PgFeed {
@@ -62,6 +63,19 @@ export async function openPgFeed(opts: PgFeedOptions): Promise<PgFeed> {
     throw e;
   }
   return { close: async () => { await subscriber.close().catch(() => undefined); } };
+}
+
+/**
+ * A failure to reach PostgreSQL (refused, reset, shutting down, out of connections) as
+ * GW_ERR_CLUSTER_UNAVAILABLE (503, retryable), so a caller answers "try again" and nothing half
+ * happened; an error of the statement itself (a SQLSTATE of another class) is passed on as it is.
+ * The message never carries the connection URL.
+ */
+export function asUnavailable(e: unknown, what: string): unknown {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  if (sqlState !== undefined && !/^(08|53|57)/.test(sqlState)) return e;
+  return new GridwatchError('GW_ERR_CLUSTER_UNAVAILABLE', `PostgreSQL cannot be reached (${what}); try again shortly`, { retryable: true, cause: e, details: { what } });
 }
 
 /** Runs `fn` holding a transaction-scoped advisory lock: two hubs starting together do not race

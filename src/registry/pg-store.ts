@@ -7,7 +7,7 @@
 // it reloads every row and hands over those newer than it has seen.
 import type pg from 'pg';
 import type { Logger } from '../core/logger.js';
-import { openPgFeed, withSchemaLock, type PgFeed } from '../core/pg-feed.js';
+import { asUnavailable, openPgFeed, withSchemaLock, type PgFeed } from '../core/pg-feed.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { DeviceConfig, PersonConfig } from '../config/schema.js';
 import type { RegistrySnapshot, RegistryStore, StoredChange, StoredDevice, StoredPerson, StoredRule } from './store.js';
@@ -123,7 +123,7 @@ export class PgRegistryStore implements RegistryStore {
   private save(table: Table, key: string, body: string, gone: number | null, at: number): Promise<void> {
     const id = `${table}:${key}`;
     const write = (async () => {
-      const res = await this.pool.query<{ version: string }>(upsert(table), [key, body, gone, at]);
+      const res = await this.pool.query<{ version: string }>(upsert(table), [key, body, gone, at]).catch((e: unknown) => { throw asUnavailable(e, `storing ${table} ${key}`); });
       this.see(table, key, Number(res.rows[0]?.version ?? 0));
     })();
     this.inflight.set(id, write);
