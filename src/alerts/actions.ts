@@ -27,23 +27,23 @@ export function unitValves(devices: Iterable<UnitDevice>, c: Pick<AlertCase, 'bu
   return marked.length > 0 ? marked : gas;
 }
 
-export function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<RuleSpec['actions']>): void {
+/** The caller holds the service's `exclusive`; the sent command is stored with its ledger entry (a leader write). */
+export async function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<RuleSpec['actions']>): Promise<void> {
   for (const action of actions) {
     // closeValve: the unit's valve(s); siren: the device that raised the case
     const targets = action === 'closeValve' ? unitValves(svc.deps.unitDevices(), c) : [c.device];
     for (const device of targets) {
       const id = randomUUID();
       const payload = action === 'closeValve' ? { id, cmd: 'valve', state: 'closed' } : { id, cmd: 'siren', on: true };
-      svc.deps.store.saveCommand(id, c.id, device, svc.now());
-      svc.record(c.id, 'command_sent', { device, command: payload });
+      await svc.retrying(() => svc.append(c.id, 'command_sent', { device, command: payload }, 'system', undefined, {
+        leader: true, before: (s) => s.saveCommand(id, c.id, device, svc.now()),
+      }));
       // done only on the device's cmd/ack (recorded by recordAck); each re-send and a final "not
       // confirmed" go on the ledger so the case shows the valve may still be open
       const log = (action: 'command_retried' | 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
-        try {
-          svc.record(c.id, action, { device, commandId: id, ...data });
-        } catch {
+        svc.record(c.id, action, { device, commandId: id, ...data }).catch(() => {
           /* the case may be gone only if the db closed; nothing more to do */
-        }
+        });
       };
       const onResend = (send: number, reason: string): void => log('command_retried', { send, reason });
       svc.deps.sendCommand(device, payload, { onResend }).catch((e: unknown) => {
@@ -55,11 +55,16 @@ export function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<R
   }
 }
 
-/** A cmd/ack from a device: recorded on the case that sent the command (once: a re-sent command may be acked twice). */
-export function recordAck(svc: AlertCases, ack: CommandAck): boolean {
-  const cmd = svc.deps.store.commandCase(ack.id);
+/**
+ * A cmd/ack from a device: recorded on the case that sent the command (once: a re-sent command may
+ * be acked twice). The caller holds the service's `exclusive`. Not fenced: the ack is a fact.
+ */
+export async function recordAck(svc: AlertCases, ack: CommandAck): Promise<boolean> {
+  const cmd = await svc.deps.store.commandCase(ack.id);
   if (!cmd || cmd.device !== ack.device) return false;
-  if (svc.get(cmd.caseId)?.ledger.some((e) => e.action === 'command_ack' && e.data?.commandId === ack.id)) return false;
-  svc.record(cmd.caseId, 'command_ack', { commandId: ack.id, ok: ack.ok, ...(ack.detail ? { detail: ack.detail } : {}) }, ack.device);
-  return true;
+  return svc.retrying(async () => {
+    if ((await svc.get(cmd.caseId))?.ledger.some((e) => e.action === 'command_ack' && e.data?.commandId === ack.id)) return false;
+    await svc.append(cmd.caseId, 'command_ack', { commandId: ack.id, ok: ack.ok, ...(ack.detail ? { detail: ack.detail } : {}) }, ack.device);
+    return true;
+  });
 }

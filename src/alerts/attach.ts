@@ -1,11 +1,18 @@
-// Wires the alerting stage: bus (reading, presence, deviceEvent, cmdAck) → RuleEngine → cases →
+// Wires the alerting stage: inputs (reading, presence, deviceEvent, cmdAck) → RuleEngine → cases →
 // one timer armed for the earliest rule deadline or escalation step. Devices, people and rule
 // overrides come from the registry: a provisioned device is watched at once, a decommissioned one
 // is dropped (no offline case after its silence window), a changed override re-resolves the rules. "Now" always comes from
 // ctx.clock; the timer only decides when to look, so a test can move a ManualClock and call tick().
+// Inputs are handled one at a time, in order (the service's `exclusive`), so two readings never
+// interleave their case writes. Single mode: fed by the bus and leading from the start. Cluster
+// mode: the rules leader feeds `handle()` from the stream and calls lead(fence) / follow() as it
+// gains and loses the lease; a follower still serves case reads and user actions from the store.
 import { join } from 'node:path';
 import type { Notifier } from '../core/alert-types.js';
-import type { DeviceInfo } from '../core/domain.js';
+import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
+import { GridwatchError } from '../core/errors.js';
+import type { CommandAck } from '../core/events.js';
+import type { Fence } from '../core/fence.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import type { HubContext } from '../hub/context.js';
 import type { DeviceChange } from '../registry/index.js';
@@ -17,24 +24,53 @@ import { recordAck, type UnitDevice } from './actions.js';
 import { applyTransition, bySeverity, runEscalations } from './flow.js';
 import { toPerson } from './routing.js';
 import { AlertCases } from './service.js';
-import { AlertStore } from './store.js';
+import type { CaseStore } from './store.js';
+import { openSqliteCaseStore } from './store-sqlite.js';
+
+/** One input of the alerting stage, with the device it came from (what the bus carries; in cluster mode what the stream carries). */
+export type AlertInput =
+  | { type: 'reading'; reading: Reading; device: DeviceInfo }
+  | { type: 'presence'; event: PresenceEvent; device: DeviceInfo }
+  | { type: 'deviceEvent'; event: DeviceEvent; device: DeviceInfo }
+  | { type: 'cmdAck'; ack: CommandAck; device: DeviceInfo };
 
 export interface AlertingHandle {
   engine: RuleEngine;
   cases: AlertCases;
-  store: AlertStore;
-  /** runs rule deadlines and escalation steps due at ctx.clock.now(), then re-arms the timer */
-  tick(): void;
+  store: CaseStore;
+  /** runs rule deadlines and escalation steps due at ctx.clock.now() (when leading), then re-arms the timer */
+  tick(): Promise<void>;
   /** replaces the rule overrides (the config's `rules`, or those merged with the API's) and re-resolves every device's rules */
   setRuleOverrides(rules: readonly RuleSpec[]): void;
+  /**
+   * Applies one input after those handed in before it; resolves once its case writes are durable.
+   * Rejects when they are not (GW_ERR_LEASE_LOST when this hub does not lead or lost the lease,
+   * a store error): the caller keeps the input for a retry. A cmdAck is recorded whether leading or not.
+   */
+  handle(input: AlertInput): Promise<void>;
+  /** starts rule evaluation, timers and escalations; leader writes go through `fence` (cluster mode) */
+  lead(fence?: Fence): Promise<void>;
+  /** stops them; resolves once the input being handled is done. Case reads and user actions go on. */
+  follow(): Promise<void>;
+  readonly leading: boolean;
+}
+
+export interface AlertingOptions {
+  notifiers?: Notifier[];
+  /** the case store (cluster mode: PostgreSQL); default: SQLite at <dataDir>/alerts.db. Closed with the hub. */
+  store?: CaseStore;
+  /** take inputs from the bus (default true); false: only through handle() */
+  bus?: boolean;
+  /** lead from the start, unfenced (default true: single mode) */
+  lead?: boolean;
 }
 
 const MAX_DELAY = 2_147_483_647;
 
-export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifier[] } = {}): Promise<AlertingHandle> {
+export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}): Promise<AlertingHandle> {
   const { config, clock, bus, logger } = ctx;
   const log = logger.child({ stage: 'alerts' });
-  const store = new AlertStore(join(ctx.dataDir, 'alerts.db'));
+  const store = opts.store ?? openSqliteCaseStore(join(ctx.dataDir, 'alerts.db'));
   const { registry } = ctx;
   // the valve comes from the registry: set in the config or over the API, kept across a rotation
   const unitDevices = (): UnitDevice[] => registry.devices().map((d) => ({ id: d.id, kind: d.kind, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }), valve: d.valve === true }));
@@ -51,20 +87,20 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
   });
   const started = clock.now();
   for (const s of config.silences) {
-    store.saveSilence({ id: s.id, scope: s.scope, from: Date.parse(s.from), until: Date.parse(s.until), author: s.author, ...(s.reason === undefined ? {} : { reason: s.reason }), createdAt: started });
+    await store.saveSilence({ id: s.id, scope: s.scope, from: Date.parse(s.from), until: Date.parse(s.until), author: s.author, ...(s.reason === undefined ? {} : { reason: s.reason }), createdAt: started });
   }
   let ruleOverrides: readonly RuleSpec[] = registry.rules();
   const engine = new RuleEngine({ timezone: config.timezone, rulesFor: (d) => effectiveRules(d, ruleOverrides) });
   for (const d of registry.devices()) engine.addDevice(d, started);
-  for (const c of store.activeCases()) for (const rule of c.activeRules ?? [c.rule]) engine.markActive(c.device, rule, c.openedAt);
 
   let timer: NodeJS.Timeout | undefined;
   let timerAt: number | undefined;
-  let escalationAt = store.nextEscalationAt();
+  let escalationAt: number | undefined;
   let closed = false;
+  let leading = false;
 
   const arm = (): void => {
-    if (closed) return;
+    if (closed || !leading) return;
     const a = engine.nextDeadline();
     const next = a === undefined ? escalationAt : escalationAt === undefined ? a : Math.min(a, escalationAt);
     if (next === timerAt) return;
@@ -75,65 +111,89 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
     timer = setTimeout(() => {
       timer = undefined;
       timerAt = undefined;
-      tick();
+      void tick();
     }, Math.min(MAX_DELAY, Math.max(0, next - clock.now())));
     timer.unref();
   };
+  const disarm = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    timerAt = undefined;
+  };
 
-  const apply = (transitions: RuleTransition[]): void => {
+  /** Applies the transitions, each retried on another hub's concurrent change; `strict`: throws the first failure after trying all. */
+  const apply = async (transitions: RuleTransition[], strict: boolean): Promise<void> => {
     if (transitions.length === 0) return;
+    let failure: unknown;
     for (const t of bySeverity(transitions)) {
       try {
-        applyTransition(cases, t);
+        await cases.retrying(() => applyTransition(cases, t));
       } catch (e) {
+        failure ??= e;
         log.error({ err: e, device: t.device.id, rule: t.rule.id }, 'alert transition failed');
       }
     }
-    escalationAt = store.nextEscalationAt();
+    escalationAt = await store.nextEscalationAt();
+    if (strict && failure !== undefined) throw failure;
   };
 
-  const tick = (): void => {
-    if (closed) return;
-    const now = clock.now();
-    try {
-      apply(engine.tick(now));
-      runEscalations(cases, now);
-    } catch (e) {
-      log.error({ err: e }, 'alert tick failed');
-    }
-    escalationAt = store.nextEscalationAt();
+  const tick = async (): Promise<void> => {
+    if (closed || !leading) return;
+    await cases.exclusive(async () => {
+      if (closed || !leading) return;
+      const now = clock.now();
+      try {
+        await apply(engine.tick(now), false);
+        await runEscalations(cases, now);
+      } catch (e) {
+        log.error({ err: e }, 'alert tick failed');
+      }
+      try {
+        escalationAt = await store.nextEscalationAt();
+      } catch (e) {
+        log.error({ err: e }, 'next escalation unknown');
+      }
+    });
     timerAt = undefined; // force re-arming from the fresh deadlines
     arm();
   };
 
   // Only devices the registry still has: the last presence of a decommissioned device (its
   // connection closed by the broker) must not bring it back into the engine.
-  const known = (d: DeviceInfo): DeviceInfo | undefined => registry.device(d.id);
-  const onReading = (r: Parameters<RuleEngine['onReading']>[0], d: DeviceInfo): void => {
-    const device = known(d);
-    if (!device) return;
-    apply(engine.onReading(r, device, clock.now()));
-    arm();
-  };
-  const onPresence = (e: Parameters<RuleEngine['onPresence']>[0], d: DeviceInfo): void => {
-    const device = known(d);
-    if (!device) return;
-    apply(engine.onPresence(e, device, clock.now()));
-    arm();
-  };
-  const onEvent = (e: Parameters<RuleEngine['onEvent']>[0], d: DeviceInfo): void => {
-    const device = known(d);
-    if (!device) return;
-    apply(engine.onEvent(e, device, clock.now()));
-    arm();
-  };
-  const onAck = (ack: Parameters<typeof recordAck>[1]): void => {
-    try {
-      recordAck(cases, ack);
-    } catch (e) {
-      log.error({ err: e, device: ack.device }, 'command ack not recorded');
+  const evaluate = (input: Exclude<AlertInput, { type: 'cmdAck' }>, device: DeviceInfo, now: number): RuleTransition[] => {
+    switch (input.type) {
+      case 'reading': return engine.onReading(input.reading, device, now);
+      case 'presence': return engine.onPresence(input.event, device, now);
+      case 'deviceEvent': return engine.onEvent(input.event, device, now);
     }
   };
+  const process = async (input: AlertInput, strict: boolean): Promise<void> => {
+    try {
+      await cases.exclusive(async () => {
+        if (input.type === 'cmdAck') {
+          await recordAck(cases, input.ack);
+          return;
+        }
+        if (!leading) {
+          if (strict) throw new GridwatchError('GW_ERR_LEASE_LOST', 'this hub does not lead the rules (follow() was called): the input was not applied', { details: { input: input.type, device: input.device.id } });
+          return;
+        }
+        const device = registry.device(input.device.id);
+        if (!device) return;
+        await apply(evaluate(input, device, clock.now()), strict);
+      });
+    } catch (e) {
+      if (strict) throw e;
+      log.error({ err: e, device: input.device.id, input: input.type }, input.type === 'cmdAck' ? 'command ack not recorded' : 'alert input failed');
+    } finally {
+      arm();
+    }
+  };
+
+  const onReading = (reading: Reading, device: DeviceInfo): void => void process({ type: 'reading', reading, device }, false);
+  const onPresence = (event: PresenceEvent, device: DeviceInfo): void => void process({ type: 'presence', event, device }, false);
+  const onEvent = (event: DeviceEvent, device: DeviceInfo): void => void process({ type: 'deviceEvent', event, device }, false);
+  const onAck = (ack: CommandAck, device: DeviceInfo): void => void process({ type: 'cmdAck', ack, device }, false);
   const onDevice = (c: DeviceChange): void => {
     if (c.type === 'removed') engine.removeDevice(c.device.id);
     else engine.addDevice(c.device, clock.now()); // a rotation keeps each rule's state
@@ -141,31 +201,60 @@ export async function attachAlerting(ctx: HubContext, opts: { notifiers?: Notifi
     arm();
   };
   const onRules = (rules: readonly RuleSpec[]): void => setRuleOverrides(rules);
-  bus.on('reading', onReading);
-  bus.on('presence', onPresence);
-  bus.on('deviceEvent', onEvent);
-  bus.on('cmdAck', onAck);
+
+  const lead = async (fence?: Fence): Promise<void> => {
+    await cases.exclusive(async () => {
+      cases.fence = fence;
+      // cases another leader (or this hub before a restart) opened: a clear must be able to resolve them
+      for (const c of await store.activeCases()) for (const rule of c.activeRules ?? [c.rule]) engine.markActive(c.device, rule, c.openedAt);
+      escalationAt = await store.nextEscalationAt();
+      leading = true;
+    });
+    // escalations that fell due while nobody led (or the hub was down) fire now
+    await tick();
+  };
+  const follow = async (): Promise<void> => {
+    leading = false;
+    disarm();
+    await cases.exclusive(async () => undefined);
+  };
+
+  const fromBus = opts.bus !== false;
+  if (fromBus) {
+    bus.on('reading', onReading);
+    bus.on('presence', onPresence);
+    bus.on('deviceEvent', onEvent);
+    bus.on('cmdAck', onAck);
+  }
   registry.on('device', onDevice);
   registry.on('rules', onRules);
   ctx.alerts = cases;
-  ctx.onClose(() => {
+  ctx.onClose(async () => {
     closed = true;
+    leading = false;
     registry.off('device', onDevice);
     registry.off('rules', onRules);
-    if (timer) clearTimeout(timer);
-    bus.off('reading', onReading);
-    bus.off('presence', onPresence);
-    bus.off('deviceEvent', onEvent);
-    bus.off('cmdAck', onAck);
-    store.close();
+    disarm();
+    if (fromBus) {
+      bus.off('reading', onReading);
+      bus.off('presence', onPresence);
+      bus.off('deviceEvent', onEvent);
+      bus.off('cmdAck', onAck);
+    }
+    await cases.exclusive(async () => undefined);
+    await store.close();
   });
-  // escalations that fell due while the hub was down fire now
-  tick();
   const setRuleOverrides = (rules: readonly RuleSpec[]): void => {
     ruleOverrides = rules;
     engine.refreshRules(clock.now());
     timerAt = undefined;
     arm();
   };
-  return { engine, cases, store, tick, setRuleOverrides };
+  if (opts.lead !== false) await lead();
+  return {
+    engine, cases, store, tick, setRuleOverrides,
+    handle: (input) => process(input, true),
+    lead, follow,
+    get leading() { return leading; },
+  };
 }

@@ -1,7 +1,9 @@
 // The alerting stage's public entry.
-export { attachAlerting, type AlertingHandle } from './attach.js';
+export { attachAlerting, type AlertingHandle, type AlertingOptions, type AlertInput } from './attach.js';
 export { AlertCases, type AlertDeps } from './service.js';
-export { AlertStore } from './store.js';
+export type { CaseStore, CaseOps, NewLedgerEntry } from './store.js';
+export { openSqliteCaseStore } from './store-sqlite.js';
+export { openPgCaseStore } from './store-pg.js';
 export { nextEscalation, planEscalation, type EscalationStep } from './escalation.js';
 export { route, onDuty, shiftCovers, type RoutingData, type Route } from './routing.js';
 export { findSilence, silenceMatches } from './silences.js';

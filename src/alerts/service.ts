@@ -1,9 +1,13 @@
 // AlertCases: the AlertService the API and the live panel use, and the AlertLedger the notify
 // stage records deliveries through. Every change is saved in one transaction, then emitted as an
-// `alert` bus event and written to InfluxDB as an `alert` point.
+// `alert` bus event and written to InfluxDB as an `alert` point. Changes are made one at a time in
+// this process (`exclusive`, which the alerting stage's inputs share), each re-reading its case;
+// a change another hub made meanwhile (GW_ERR_ALERT_CONFLICT) is retried on the fresh case.
 import { randomUUID } from 'node:crypto';
 import type { AlertCase, AlertChange, AlertFilter, AlertLedger, AlertService, LedgerAction, LedgerEntry, Notification, Notifier, Silence, SilenceInput } from '../core/alert-types.js';
 import type { Clock } from '../core/clock.js';
+import type { Fence } from '../core/fence.js';
+import { Serial } from '../core/serial.js';
 import { GridwatchError, ValidationError } from '../core/errors.js';
 import type { CommandSender, HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -12,10 +16,10 @@ import type { UnitDevice } from './actions.js';
 import type { EscalationStep } from './escalation.js';
 import { type CaseAction, nextState } from './lifecycle.js';
 import type { RoutingData } from './routing.js';
-import type { AlertStore, NewLedgerEntry } from './store.js';
+import { isConflict, type CaseOps, type CaseStore, type NewLedgerEntry } from './store.js';
 
 export interface AlertDeps {
-  store: AlertStore;
+  store: CaseStore;
   clock: Clock;
   bus: HubBus;
   logger: Logger;
@@ -34,44 +38,82 @@ export interface AlertDeps {
 /** ledger actions that are state transitions: these go to InfluxDB too */
 const TRANSITIONS = new Set<LedgerAction>(['opened', 'acknowledged', 'resolved', 'reopened', 'closed', 'escalated']);
 
+/** how often a change is tried again on the fresh case when another hub changed it meanwhile */
+const CONFLICT_ATTEMPTS = 5;
+
+export interface CommitOptions {
+  /** runs inside the transaction first (e.g. cancelling escalation deadlines with the acknowledgement) */
+  before?: (s: CaseOps) => Promise<unknown>;
+  /** a write on the rules leader's behalf (rule transitions, escalation steps, sent commands): it goes through `fence` */
+  leader?: boolean;
+  /** a case not stored yet (else the stored one must still be the one read: compare-and-set on updatedAt) */
+  isNew?: boolean;
+}
+
 export class AlertCases implements AlertService, AlertLedger {
   /** last alert point time per case: InfluxDB keeps one point per series and ms, so bump ties */
   private readonly lastPointTs = new Map<string, number>();
+  private readonly serial = new Serial();
+  /** the rules leader's lease (cluster mode; set by the alerting stage's lead()): leader writes are refused once it is lost */
+  fence: Fence | undefined;
 
   constructor(readonly deps: AlertDeps) {}
+
+  /** Runs `fn` when every change queued before it in this process is done (one change at a time). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial.run(fn);
+  }
+
+  /** Runs `fn` again (it re-reads its case) while another hub's change of the same case gets in between. */
+  async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isConflict(e) || attempt >= CONFLICT_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private change<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.retrying(fn));
+  }
 
   now(): number {
     return this.deps.clock.now();
   }
 
-  mustGet(id: string): AlertCase {
-    const c = this.deps.store.getCase(id);
+  async mustGet(id: string): Promise<AlertCase> {
+    const c = await this.deps.store.getCase(id);
     if (!c) throw new GridwatchError('GW_ERR_ALERT_NOT_FOUND', `no alert case has id '${id}'`, { details: { id } });
     return c;
   }
 
   /**
-   * Saves the case and its new ledger entries in one transaction, then emits them. `before`
-   * runs inside the transaction (e.g. cancelling escalation deadlines with the acknowledgement).
+   * Saves the case and its new ledger entries in one transaction, then emits them. The caller
+   * holds `exclusive`; the case must be as read from the store unless `isNew`.
    */
-  commit(c: AlertCase, entries: Omit<NewLedgerEntry, 'caseId' | 'ts'>[], before?: () => void): LedgerEntry[] {
+  async commit(c: AlertCase, entries: Omit<NewLedgerEntry, 'caseId' | 'ts'>[], opts: CommitOptions = {}): Promise<LedgerEntry[]> {
     const ts = this.now();
-    c.updatedAt = ts;
-    const saved = this.deps.store.tx(() => {
-      before?.();
-      this.keepNextEscalation(c);
-      this.deps.store.saveCase(c);
-      return entries.map((e) => this.deps.store.addLedger({ ...e, caseId: c.id, ts }));
-    });
+    const expected = opts.isNew ? undefined : c.updatedAt;
+    const saved = await this.deps.store.tx(async (s) => {
+      await opts.before?.(s);
+      c.updatedAt = ts;
+      await this.keepNextEscalation(s, c);
+      await s.saveCase(c, expected);
+      const out: LedgerEntry[] = [];
+      for (const e of entries) out.push(await s.addLedger({ ...e, caseId: c.id, ts }));
+      return out;
+    }, opts.leader ? this.fence : undefined);
     for (const entry of saved) this.emit({ case: structuredClone(c), entry });
     return saved;
   }
 
   /** the case carries its next pending escalation step, so every reader can say when it is due */
-  private keepNextEscalation(c: AlertCase): void {
+  private async keepNextEscalation(s: CaseOps, c: AlertCase): Promise<void> {
     const steps = this.deps.escalation[c.severity];
     c.escalationSteps = steps.length;
-    const next = this.deps.store.pendingEscalations(c.id).find((p) => p.step > c.escalationStep);
+    const next = (await s.pendingEscalations(c.id)).find((p) => p.step > c.escalationStep);
     const to = next ? steps[next.step]?.to : undefined;
     if (next && to && c.state === 'open') c.nextEscalation = { step: next.step, to, at: next.at };
     else delete c.nextEscalation;
@@ -104,10 +146,18 @@ export class AlertCases implements AlertService, AlertLedger {
     }
   }
 
-  /** AlertLedger: the notify stage records deliveries (notified, delivery_failed) here. */
-  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): LedgerEntry {
-    const c = this.mustGet(caseId);
-    const [entry] = this.commit(c, [{ actor, action, ...(note === undefined ? {} : { note }), ...(data === undefined ? {} : { data }) }]);
+  /**
+   * AlertLedger: the notify stage records deliveries (notified, delivery_failed) here. Not fenced:
+   * a delivery that happened is a fact, whichever hub made it.
+   */
+  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): Promise<LedgerEntry> {
+    return this.change(() => this.append(caseId, action, data, actor, note));
+  }
+
+  /** `record` for a caller already holding `exclusive` */
+  async append(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string, opts: CommitOptions = {}): Promise<LedgerEntry> {
+    const c = await this.mustGet(caseId);
+    const [entry] = await this.commit(c, [{ actor, action, ...(note === undefined ? {} : { note }), ...(data === undefined ? {} : { data }) }], opts);
     return entry as LedgerEntry;
   }
 
@@ -117,42 +167,44 @@ export class AlertCases implements AlertService, AlertLedger {
     }
   }
 
-  list(filter: AlertFilter): AlertCase[] {
+  list(filter: AlertFilter): Promise<AlertCase[]> {
     return this.deps.store.listCases(filter);
   }
 
-  get(id: string): { case: AlertCase; ledger: LedgerEntry[] } | undefined {
-    const c = this.deps.store.getCase(id);
-    return c ? { case: c, ledger: this.deps.store.ledger(id) } : undefined;
+  async get(id: string): Promise<{ case: AlertCase; ledger: LedgerEntry[] } | undefined> {
+    const c = await this.deps.store.getCase(id);
+    return c ? { case: c, ledger: await this.deps.store.ledger(id) } : undefined;
   }
 
-  private move(id: string, actor: string, action: CaseAction, ledgerAction: LedgerAction, note?: string, extra?: (c: AlertCase) => void, override?: string): AlertCase {
-    const c = this.mustGet(id);
-    const from = c.state;
-    c.state = nextState(id, c.state, action);
-    const data = action === 'resolve' || action === 'close' ? this.guard({ ...c, state: from }, action, override) : undefined;
-    extra?.(c);
-    // leaving 'open' cancels every pending notification and escalation step at once
-    this.commit(c, [{ actor, action: ledgerAction, ...(note ? { note } : {}), ...(data ? { data } : {}) }], () => {
-      if (c.state !== 'open') this.deps.store.cancelEscalations(id);
+  private move(id: string, actor: string, action: CaseAction, ledgerAction: LedgerAction, note?: string, extra?: (c: AlertCase) => void, override?: string): Promise<AlertCase> {
+    return this.change(async () => {
+      const c = await this.mustGet(id);
+      const from = c.state;
+      c.state = nextState(id, c.state, action);
+      const data = action === 'resolve' || action === 'close' ? this.guard({ ...c, state: from }, action, override) : undefined;
+      extra?.(c);
+      // leaving 'open' cancels every pending notification and escalation step at once
+      await this.commit(c, [{ actor, action: ledgerAction, ...(note ? { note } : {}), ...(data ? { data } : {}) }], {
+        before: async (s) => { if (c.state !== 'open') await s.cancelEscalations(id); },
+      });
+      return c;
     });
-    return c;
   }
 
-  acknowledge(id: string, actor: string, note?: string): AlertCase {
+  acknowledge(id: string, actor: string, note?: string): Promise<AlertCase> {
     return this.move(id, actor, 'acknowledge', 'acknowledged', note, (c) => {
       c.acknowledgedAt = this.now();
       c.acknowledgedBy = actor;
     });
   }
 
-  resolve(id: string, actor: string, note?: string, override?: string): AlertCase {
+  resolve(id: string, actor: string, note?: string, override?: string): Promise<AlertCase> {
     return this.move(id, actor, 'resolve', 'resolved', note, (c) => {
       c.resolvedAt = this.now();
     }, override);
   }
 
-  close(id: string, actor: string, note: string, override?: string): AlertCase {
+  async close(id: string, actor: string, note: string, override?: string): Promise<AlertCase> {
     if (typeof note !== 'string' || note.trim() === '') {
       throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'note', note, 'closing a case needs a non-empty note (cause and action)');
     }
@@ -162,44 +214,50 @@ export class AlertCases implements AlertService, AlertLedger {
     }, override);
   }
 
-  comment(id: string, actor: string, note: string): AlertCase {
+  async comment(id: string, actor: string, note: string): Promise<AlertCase> {
     if (typeof note !== 'string' || note.trim() === '') throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'note', note, 'a comment needs a non-empty note');
-    const c = this.mustGet(id);
-    this.commit(c, [{ actor, action: 'commented', note: note.trim() }]);
-    return c;
+    return this.change(async () => {
+      const c = await this.mustGet(id);
+      await this.commit(c, [{ actor, action: 'commented', note: note.trim() }]);
+      return c;
+    });
   }
 
-  reassign(id: string, actor: string, person: string): AlertCase {
+  async reassign(id: string, actor: string, person: string): Promise<AlertCase> {
     const p = this.deps.routing.people.find((x) => x.id === person);
     if (!p) throw new ValidationError('GW_ERR_ALERT_TRANSITION', 'person', person, 'must name a person in the config');
-    const c = this.mustGet(id);
-    nextState(id, c.state, 'reassign');
-    c.assignee = person;
-    const [entry] = this.commit(c, [{ actor, action: 'reassigned', data: { person } }]);
-    if (entry) this.notify({ case: c, entry, recipients: [p], step: c.escalationStep, reason: 'reassigned' });
-    return c;
+    return this.change(async () => {
+      const c = await this.mustGet(id);
+      nextState(id, c.state, 'reassign');
+      c.assignee = person;
+      const [entry] = await this.commit(c, [{ actor, action: 'reassigned', data: { person } }]);
+      if (entry) this.notify({ case: c, entry, recipients: [p], step: c.escalationStep, reason: 'reassigned' });
+      return c;
+    });
   }
 
-  markSeen(id: string, actor: string): void {
-    const c = this.mustGet(id);
-    this.commit(c, [{ actor, action: 'seen' }]);
+  async markSeen(id: string, actor: string): Promise<void> {
+    await this.change(async () => {
+      const c = await this.mustGet(id);
+      await this.commit(c, [{ actor, action: 'seen' }]);
+    });
   }
 
-  listSilences(): Silence[] {
+  listSilences(): Promise<Silence[]> {
     return this.deps.store.silences();
   }
 
-  addSilence(input: SilenceInput): Silence {
+  async addSilence(input: SilenceInput): Promise<Silence> {
     const { device, building, grid } = input.scope;
     if (device === undefined && building === undefined && grid === undefined) throw new ValidationError('GW_ERR_API_VALIDATION', 'scope', input.scope, 'must name a device, building or grid');
     if (!(input.until > input.from)) throw new ValidationError('GW_ERR_API_VALIDATION', 'until', input.until, `must be after from (${input.from})`);
     const s: Silence = { ...input, id: `sil-${randomUUID()}`, createdAt: this.now() };
-    this.deps.store.saveSilence(s);
+    await this.deps.store.saveSilence(s);
     return s;
   }
 
-  removeSilence(id: string, actor: string): void {
-    if (!this.deps.store.deleteSilence(id)) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no silence has id '${id}'`, { details: { id, actor } });
+  async removeSilence(id: string, actor: string): Promise<void> {
+    if (!(await this.deps.store.deleteSilence(id))) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no silence has id '${id}'`, { details: { id, actor } });
     this.deps.logger.info({ silence: id, actor }, 'silence removed');
   }
 }

@@ -83,21 +83,24 @@ export interface Silence extends SilenceInput {
   createdAt: number;
 }
 
-/** What the API, the live panel and the reports may ask of the alerting stage. */
+/**
+ * What the API, the live panel and the reports may ask of the alerting stage. Async: in cluster
+ * mode the cases live in PostgreSQL, shared by every hub.
+ */
 export interface AlertService {
-  list(filter: AlertFilter): AlertCase[];
-  get(id: string): { case: AlertCase; ledger: LedgerEntry[] } | undefined;
-  acknowledge(id: string, actor: string, note?: string): AlertCase;
+  list(filter: AlertFilter): Promise<AlertCase[]>;
+  get(id: string): Promise<{ case: AlertCase; ledger: LedgerEntry[] } | undefined>;
+  acknowledge(id: string, actor: string, note?: string): Promise<AlertCase>;
   /** while the condition still holds, only with `override` (the reason, recorded in the ledger) */
-  resolve(id: string, actor: string, note?: string, override?: string): AlertCase;
+  resolve(id: string, actor: string, note?: string, override?: string): Promise<AlertCase>;
   /** closing needs a note: cause and action (建档销账); while the condition holds, also `override` */
-  close(id: string, actor: string, note: string, override?: string): AlertCase;
-  comment(id: string, actor: string, note: string): AlertCase;
-  reassign(id: string, actor: string, person: string): AlertCase;
-  markSeen(id: string, actor: string): void;
-  listSilences(): Silence[];
-  addSilence(input: SilenceInput): Silence;
-  removeSilence(id: string, actor: string): void;
+  close(id: string, actor: string, note: string, override?: string): Promise<AlertCase>;
+  comment(id: string, actor: string, note: string): Promise<AlertCase>;
+  reassign(id: string, actor: string, person: string): Promise<AlertCase>;
+  markSeen(id: string, actor: string): Promise<void>;
+  listSilences(): Promise<Silence[]>;
+  addSilence(input: SilenceInput): Promise<Silence>;
+  removeSilence(id: string, actor: string): Promise<void>;
 }
 
 /** Someone notifications go to (a config person without credentials). */
@@ -113,7 +116,7 @@ export interface Person {
 
 /** The case's ledger, given to the notify stage so every delivery attempt lands on the case. */
 export interface AlertLedger {
-  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor?: string, note?: string): LedgerEntry;
+  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor?: string, note?: string): Promise<LedgerEntry>;
 }
 
 /** What the alerting stage hands each Notifier: one case event and who should hear of it. */

@@ -26,6 +26,7 @@ import { ReadingDedup } from '../ingest/dedup.js';
 import { ReadingJournal } from '../ingest/journal.js';
 import { RedisIngestMemory } from '../ingest/shared.js';
 import { attachAlerting, type AlertingHandle } from '../alerts/attach.js';
+import { openPgCaseStore } from '../alerts/store-pg.js';
 import { createNotifiers, createReportDigestSender } from '../notify/attach.js';
 import { attachApi } from '../api/index.js';
 import { PgApiStore } from '../api/pg-store.js';
@@ -191,7 +192,14 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     // alerting.enabled: false leaves ctx.alerts unset, so the API does not mount /alerts, /silences
     let alerting: AlertingHandle | undefined;
     if (config.alerting.enabled) {
-      alerting = await attachAlerting(ctx, { notifiers: createNotifiers(ctx, undefined, { live: false }) });
+      const notifiers = createNotifiers(ctx, undefined, { live: false });
+      if (cluster) {
+        // cluster mode: cases, ledger, escalations and silences in PostgreSQL, shared by every hub.
+        // (Until leader election drives handle()/lead()/follow(), every hub leads, unfenced, from its bus.)
+        alerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool) });
+      } else {
+        alerting = await attachAlerting(ctx, { notifiers });
+      }
     } else {
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
     }

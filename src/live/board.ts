@@ -7,7 +7,7 @@ import { StatusBoard } from './status-board.js';
 
 export function attachStatusBoard(ctx: LiveDeps): StatusBoard {
   const board = new StatusBoard(ctx.site, ctx.clock, ctx.config.reports.offlineFactor);
-  board.attach(ctx.bus, ctx.alerts);
+  board.attach(ctx.bus, ctx.alerts).catch((e: unknown) => ctx.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'open alarms not seeded from the alerting stage'));
   const onDevice = (c: DeviceChange): void => { if (c.type === 'removed') board.forget(c.device.id); };
   ctx.registry.on('device', onDevice);
   // last known readings and presence from storage; live events that arrive meanwhile win

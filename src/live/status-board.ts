@@ -73,16 +73,25 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     return s;
   }
 
-  /** Seeds open alarms from the alerting stage and starts listening to the bus. */
-  attach(bus: HubBus, alerts?: AlertService): void {
-    if (alerts) for (const c of alerts.list({ state: ['open', 'acknowledged'] })) this.onAlert(c, false);
+  /**
+   * Starts listening to the bus and seeds open alarms from the alerting stage; resolves once
+   * seeded. A case the bus announced while the seed was read is newer than the seed: kept as heard.
+   */
+  async attach(bus: HubBus, alerts?: AlertService): Promise<void> {
+    const heard = new Set<string>();
     const onReading = (r: Reading, d: DeviceInfo): void => this.onReading(r, d);
     const onPresence = (e: PresenceEvent, d: DeviceInfo): void => this.onPresence(e, d);
-    const onAlert = (ch: AlertChange): void => this.onAlert(ch.case);
+    const onAlert = (ch: AlertChange): void => {
+      heard.add(ch.case.id);
+      this.onAlert(ch.case);
+    };
     bus.on('reading', onReading);
     bus.on('presence', onPresence);
     bus.on('alert', onAlert);
     this.detach = () => { bus.off('reading', onReading); bus.off('presence', onPresence); bus.off('alert', onAlert); };
+    if (!alerts) return;
+    for (const c of await alerts.list({ state: ['open', 'acknowledged'] })) if (!heard.has(c.id)) this.onAlert(c, false);
+    heard.clear();
   }
 
   close(): void {

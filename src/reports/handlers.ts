@@ -18,12 +18,12 @@ export interface ReportDeps {
   store: { influx: InfluxDB; database: string };
   clock: { now(): number };
   /** the alerting stage: its silences (added over the API) count as maintenance windows too */
-  alerts?: { listSilences(): SilenceLike[] };
+  alerts?: { listSilences(): Promise<SilenceLike[]> };
 }
 
 /** Config silences and the alerting stage's silences. */
-export function allSilences(deps: ReportDeps): SilenceLike[] {
-  return [...deps.config.silences, ...(deps.alerts?.listSilences() ?? [])];
+export async function allSilences(deps: ReportDeps): Promise<SilenceLike[]> {
+  return [...deps.config.silences, ...((await deps.alerts?.listSilences()) ?? [])];
 }
 
 /** The grids the caller may see: 'all', or a list (the API's principal.grids). */
@@ -91,7 +91,7 @@ export async function uptimeReportHandler(deps: ReportDeps, query: Query, access
   const from = parseTimeParam('from', str(query, 'from'), tz);
   const grids = checkAccess(deps, scope, access);
   const report = await auditUptime(deps.store.influx, deps.store.database, deps.site, {
-    from, to, scope, grids, offlineFactor: deps.config.reports.offlineFactor, silences: allSilences(deps),
+    from, to, scope, grids, offlineFactor: deps.config.reports.offlineFactor, silences: await allSilences(deps),
     now: deps.clock.now(), source: opts.source, records: recordsFile(deps.config),
   });
   return wrap(format, report, () => uptimeRows(report, deps.config.timezone));

@@ -48,7 +48,7 @@ async function save(dir: string, name: string, json: unknown, csv?: string): Pro
 
 async function uptimeFor(deps: ReportDeps, from: number, to: number, now: number): Promise<UptimeReport> {
   return auditUptime(deps.store.influx, deps.store.database, deps.site, {
-    from, to, offlineFactor: deps.config.reports.offlineFactor, silences: allSilences(deps), now, records: recordsFile(deps.config),
+    from, to, offlineFactor: deps.config.reports.offlineFactor, silences: await allSilences(deps), now, records: recordsFile(deps.config),
   });
 }
 

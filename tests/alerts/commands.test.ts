@@ -49,30 +49,30 @@ async function valve(id: string, seen: string[] = []): Promise<MqttClient> {
 async function leak(sensor: string): Promise<string> {
   const c = await t.connect(sensor);
   for (const lel of [2, 32]) await c.publishAsync(`gridwatch/v1/${sensor}/reading`, JSON.stringify({ lel }), { qos: 1 });
-  const opened = await until(() => alerts.list({ device: sensor }).find((x) => x.rule === 'gas-critical'), 30_000, `critical case of ${sensor}`);
+  const opened = await until(async () => (await alerts.list({ device: sensor })).find((x) => x.rule === 'gas-critical'), 30_000, `critical case of ${sensor}`);
   return opened.id;
 }
 
-const ledger = (caseId: string): LedgerEntry[] => alerts.get(caseId)?.ledger ?? [];
-const commandEntries = (caseId: string): { action: string; data: Record<string, unknown> | undefined }[] =>
-  ledger(caseId).filter((e) => e.action.startsWith('command_')).map((e) => ({ action: e.action, data: e.data }));
+const ledger = async (caseId: string): Promise<LedgerEntry[]> => (await alerts.get(caseId))?.ledger ?? [];
+const commandEntries = async (caseId: string): Promise<{ action: string; data: Record<string, unknown> | undefined }[]> =>
+  (await ledger(caseId)).filter((e) => e.action.startsWith('command_')).map((e) => ({ action: e.action, data: e.data }));
 
 describe('valve commands on a gas leak', () => {
   it('a valve that acks: the ledger shows the command and its confirmation', async () => {
     await valve(UNITS.acks.valve);
     const caseId = await leak(UNITS.acks.sensor);
-    await until(() => ledger(caseId).some((e) => e.action === 'command_ack'), 30_000, 'command_ack');
-    const [sent] = commandEntries(caseId);
+    await until(async () => (await ledger(caseId)).some((e) => e.action === 'command_ack'), 30_000, 'command_ack');
+    const [sent] = await commandEntries(caseId);
     expect(sent).toMatchObject({ action: 'command_sent', data: { device: UNITS.acks.valve, command: { cmd: 'valve', state: 'closed' } } });
     const commandId = (sent?.data?.command as { id: string }).id;
-    expect(ledger(caseId).find((e) => e.action === 'command_ack')).toMatchObject({ actor: UNITS.acks.valve, data: { commandId, ok: true } });
-    expect(commandEntries(caseId).map((e) => e.action)).not.toContain('command_unconfirmed');
+    expect((await ledger(caseId)).find((e) => e.action === 'command_ack')).toMatchObject({ actor: UNITS.acks.valve, data: { commandId, ok: true } });
+    expect((await commandEntries(caseId)).map((e) => e.action)).not.toContain('command_unconfirmed');
   });
 
   it('a valve that is offline: re-sent with backoff, then recorded as not confirmed', async () => {
     const caseId = await leak(UNITS.offline.sensor);
-    await until(() => ledger(caseId).some((e) => e.action === 'command_unconfirmed'), 30_000, 'command_unconfirmed');
-    const entries = commandEntries(caseId);
+    await until(async () => (await ledger(caseId)).some((e) => e.action === 'command_unconfirmed'), 30_000, 'command_unconfirmed');
+    const entries = await commandEntries(caseId);
     const commandId = (entries[0]?.data?.command as { id: string }).id;
     expect(entries.map((e) => e.action)).toEqual(['command_sent', 'command_retried', 'command_retried', 'command_retried', 'command_unconfirmed']);
     expect(entries.slice(1, 4).map((e) => e.data)).toEqual([2, 3, 4].map((send) => ({ device: UNITS.offline.valve, commandId, send, reason: 'timeout' })));
@@ -81,11 +81,11 @@ describe('valve commands on a gas leak', () => {
 
   it('a valve that comes online during the re-sends gets the command at once and confirms it', async () => {
     const caseId = await leak(UNITS.late.sensor);
-    await until(() => ledger(caseId).some((e) => e.action === 'command_retried'), 30_000, 'a first re-send');
+    await until(async () => (await ledger(caseId)).some((e) => e.action === 'command_retried'), 30_000, 'a first re-send');
     const received: string[] = [];
     await valve(UNITS.late.valve, received);
-    await until(() => ledger(caseId).some((e) => e.action === 'command_ack'), 30_000, 'command_ack');
-    const entries = commandEntries(caseId);
+    await until(async () => (await ledger(caseId)).some((e) => e.action === 'command_ack'), 30_000, 'command_ack');
+    const entries = await commandEntries(caseId);
     const commandId = (entries[0]?.data?.command as { id: string }).id;
     expect(received[0]).toBe(commandId);
     // re-sent the moment it subscribed to its cmd topic, not at the next window

@@ -30,20 +30,20 @@ describe('alert store under SIGKILL', () => {
     });
     const h = makeHarness({ dir });
     try {
-      const cases = h.cases.list({ limit: 5000 });
+      const cases = await h.cases.list({ limit: 5000 });
       // everything the child reported as committed is there (it may have committed a few more)
       const ids = new Set(cases.map((c) => c.id));
       for (const id of printed) expect(ids.has(id)).toBe(true);
       expect(new Set(cases.map((c) => c.device)).size).toBe(cases.length); // one case per device
-      for (const c of cases) expect(h.cases.get(c.id)?.ledger[0]?.action).toBe('opened');
-      runEscalations(h.cases, h.clock.now());
-      for (const c of h.cases.list({ limit: 5000 })) {
-        const steps = h.cases.get(c.id)?.ledger.filter((e) => e.action === 'escalated').map((e) => e.data?.step);
+      for (const c of cases) expect((await h.cases.get(c.id))?.ledger[0]?.action).toBe('opened');
+      await runEscalations(h.cases, h.clock.now());
+      for (const c of await h.cases.list({ limit: 5000 })) {
+        const steps = (await h.cases.get(c.id))?.ledger.filter((e) => e.action === 'escalated').map((e) => e.data?.step);
         expect(steps).toEqual([0]); // step 0 exactly once, even for a case killed before it fired
-        expect(h.store.pendingEscalations(c.id).map((p) => p.step)).toEqual([1, 2]);
+        expect((await h.store.pendingEscalations(c.id)).map((p) => p.step)).toEqual([1, 2]);
       }
     } finally {
-      h.store.close();
+      await h.store.close();
     }
   });
 });

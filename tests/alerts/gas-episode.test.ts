@@ -48,47 +48,47 @@ afterAll(async () => {
 }, 60_000);
 
 const publish = (lel: number): Promise<unknown> => client.publishAsync(`gridwatch/v1/${DEVICE}/reading`, JSON.stringify({ lel, ts: clock.now() }), { qos: 1 });
-const critical = (): ReturnType<AlertService['list']> => alerts.list({ device: DEVICE }).filter((c) => c.rule === 'gas-critical');
-const ledgerOf = (id: string): string[] => alerts.get(id)?.ledger.map((e) => e.action) ?? [];
+const critical = async (): ReturnType<AlertService['list']> => (await alerts.list({ device: DEVICE })).filter((c) => c.rule === 'gas-critical');
+const ledgerOf = async (id: string): Promise<string[]> => (await alerts.get(id))?.ledger.map((e) => e.action) ?? [];
 
 describe('gas leak episode over MQTT', () => {
   it('opens one critical case, closes the valve, escalates on schedule, stops on ack, resolves and closes', async () => {
     expect(alerting).toBeDefined();
     await publish(2);
     await publish(32);
-    const opened = await until(() => critical()[0], 30_000, 'critical case');
+    const opened = await until(async () => (await critical())[0], 30_000, 'critical case');
     expect(opened).toMatchObject({ state: 'open', severity: 'critical', assignee: 'hantao', grid: 'g1', building: 'b1', unit: '1单元101' });
 
     // the valve of the unit gets a close command; the device acknowledges it
     const cmd = await until(() => commands.find((c) => c.cmd === 'valve'), 30_000, 'valve command');
     expect(cmd).toMatchObject({ cmd: 'valve', state: 'closed' });
     await client.publishAsync(`gridwatch/v1/${DEVICE}/cmd/ack`, JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
-    await until(() => ledgerOf(opened.id).includes('command_ack'), 30_000, 'command_ack on the ledger');
+    await until(async () => (await ledgerOf(opened.id)).includes('command_ack'), 30_000, 'command_ack on the ledger');
 
     // more readings while the leak goes on: still one case
     await publish(40);
-    await until(() => alerts.get(opened.id)?.ledger.length, 10_000);
-    expect(critical()).toHaveLength(1);
+    await until(async () => (await alerts.get(opened.id))?.ledger.length, 10_000);
+    expect(await critical()).toHaveLength(1);
 
     // 2 minutes without acknowledgement: the grid leader is called
     clock.advance(120_000);
-    alerting.tick();
-    const escalations = (): { step: unknown; recipients: unknown }[] => (alerts.get(opened.id)?.ledger ?? []).filter((e) => e.action === 'escalated').map((e) => ({ step: e.data?.step, recipients: e.data?.recipients }));
-    expect(escalations()).toEqual([{ step: 0, recipients: ['hantao'] }, { step: 1, recipients: ['lead'] }]);
+    await alerting.tick();
+    const escalations = async (): Promise<{ step: unknown; recipients: unknown }[]> => ((await alerts.get(opened.id))?.ledger ?? []).filter((e) => e.action === 'escalated').map((e) => ({ step: e.data?.step, recipients: e.data?.recipients }));
+    expect(await escalations()).toEqual([{ step: 0, recipients: ['hantao'] }, { step: 1, recipients: ['lead'] }]);
 
     // acknowledged: the street duty step at 5 minutes never comes
-    alerts.acknowledge(opened.id, 'hantao', '已到场');
+    await alerts.acknowledge(opened.id, 'hantao', '已到场');
     clock.advance(600_000);
-    alerting.tick();
-    expect(escalations()).toHaveLength(2);
+    await alerting.tick();
+    expect(await escalations()).toHaveLength(2);
 
     // readings fall: resolved by the system; then closed with a note
     await publish(3);
-    await until(() => alerts.get(opened.id)?.case.state === 'resolved', 30_000, 'resolved');
-    const closed = alerts.close(opened.id, 'hantao', '灶具软管老化漏气，已关阀更换软管');
+    await until(async () => (await alerts.get(opened.id))?.case.state === 'resolved', 30_000, 'resolved');
+    const closed = await alerts.close(opened.id, 'hantao', '灶具软管老化漏气，已关阀更换软管');
     expect(closed.state).toBe('closed');
-    expect(ledgerOf(opened.id)).toEqual(expect.arrayContaining(['opened', 'command_sent', 'command_ack', 'escalated', 'acknowledged', 'resolved', 'closed']));
-    expect(critical()).toHaveLength(1);
+    expect(await ledgerOf(opened.id)).toEqual(expect.arrayContaining(['opened', 'command_sent', 'command_ack', 'escalated', 'acknowledged', 'resolved', 'closed']));
+    expect(await critical()).toHaveLength(1);
 
     // every transition is in InfluxDB's alert measurement
     const actions = await until(async () => {
@@ -110,20 +110,20 @@ describe('alerting across a hub restart', () => {
       let c = await hub.connect(dev);
       await c.publishAsync(`gridwatch/v1/${dev}/reading`, JSON.stringify({ lel: 30 }), { qos: 1 });
       const svc = (): AlertService => hub.hub.ctx.alerts as AlertService;
-      const opened = await until(() => svc().list({ device: dev }).find((x) => x.rule === 'gas-critical'), 30_000, 'case');
+      const opened = await until(async () => (await svc().list({ device: dev })).find((x) => x.rule === 'gas-critical'), 30_000, 'case');
       c.end(true);
       await hub.close();
       clock2.advance(180_000); // down for 3 minutes: the 2-minute step fell due meanwhile
       hub = await start();
-      const steps = (): unknown[] => (svc().get(opened.id)?.ledger ?? []).filter((e) => e.action === 'escalated').map((e) => e.data?.step);
-      expect(steps()).toEqual([0, 1]);
+      const steps = async (): Promise<unknown[]> => ((await svc().get(opened.id))?.ledger ?? []).filter((e) => e.action === 'escalated').map((e) => e.data?.step);
+      expect(await steps()).toEqual([0, 1]);
       c = await hub.connect(dev);
       // the first reading after the restart is already low: the reloaded case must still resolve
       await c.publishAsync(`gridwatch/v1/${dev}/reading`, JSON.stringify({ lel: 1 }), { qos: 1 });
-      await until(() => svc().get(opened.id)?.case.state === 'resolved', 30_000, 'resolved after restart');
+      await until(async () => (await svc().get(opened.id))?.case.state === 'resolved', 30_000, 'resolved after restart');
       await c.publishAsync(`gridwatch/v1/${dev}/reading`, JSON.stringify({ lel: 30 }), { qos: 1 });
-      await until(() => svc().get(opened.id)?.case.state === 'open', 30_000, 're-opened within the window');
-      expect(svc().list({ device: dev }).filter((x) => x.rule === 'gas-critical')).toHaveLength(1);
+      await until(async () => (await svc().get(opened.id))?.case.state === 'open', 30_000, 're-opened within the window');
+      expect((await svc().list({ device: dev })).filter((x) => x.rule === 'gas-critical')).toHaveLength(1);
     } finally {
       await hub.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -146,10 +146,10 @@ describe('no-data deadlines on the real clock', () => {
       const svc = hub.hub.ctx.alerts as AlertService;
       const c = await hub.connect(dev);
       await c.publishAsync(`gridwatch/v1/${dev}/reading`, JSON.stringify({ lel: 0 }), { qos: 1 });
-      const offline = await until(() => svc.list({ device: dev, state: ['open'] }).find((x) => x.rule === 'offline'), 30_000, 'offline case');
+      const offline = await until(async () => (await svc.list({ device: dev, state: ['open'] })).find((x) => x.rule === 'offline'), 30_000, 'offline case');
       expect(offline.trigger).toMatchObject({ timer: true });
       await c.publishAsync(`gridwatch/v1/${dev}/reading`, JSON.stringify({ lel: 0 }), { qos: 1 });
-      await until(() => svc.get(offline.id)?.case.state === 'resolved', 30_000, 'offline cleared by data');
+      await until(async () => (await svc.get(offline.id))?.case.state === 'resolved', 30_000, 'offline cleared by data');
       c.end(true);
     } finally {
       await hub.close();

@@ -12,7 +12,7 @@ import type { UnitDevice } from '../../src/alerts/actions.js';
 import type { EscalationStep } from '../../src/alerts/escalation.js';
 import type { Roster } from '../../src/alerts/routing.js';
 import { AlertCases } from '../../src/alerts/service.js';
-import { AlertStore } from '../../src/alerts/store.js';
+import { openSqliteCaseStore, type SqliteCaseStore } from '../../src/alerts/store-sqlite.js';
 import type { RuleTransition } from '../../src/rules/engine.js';
 import { localTime } from '../../src/rules/localtime.js';
 import { alertPoint } from '../../src/store/points.js';
@@ -49,14 +49,14 @@ export interface Harness {
   file: string;
   clock: ManualClock;
   bus: HubBus;
-  store: AlertStore;
+  store: SqliteCaseStore;
   cases: AlertCases;
   changes: AlertChange[];
   notes: Notification[];
   points: StorePoint[];
   commands: { device: string; payload: Record<string, unknown> }[];
-  reopen(): Harness;
-  cleanup(): void;
+  reopen(): Promise<Harness>;
+  cleanup(): Promise<void>;
 }
 
 export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; people?: Person[]; dir?: string; clock?: ManualClock } = {}): Harness {
@@ -64,7 +64,7 @@ export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; pe
   const file = join(dir, 'alerts.db');
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 12, 2, 0)); // Mon 10:00 Beijing
   const bus = new HubBus();
-  const store = new AlertStore(file);
+  const store = openSqliteCaseStore(file);
   const changes: AlertChange[] = [];
   const notes: Notification[] = [];
   const points: StorePoint[] = [];
@@ -85,12 +85,12 @@ export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; pe
   });
   const h: Harness = {
     dir, file, clock, bus, store, cases, changes, notes, points, commands,
-    reopen: () => {
-      store.close();
+    reopen: async () => {
+      await store.close();
       return makeHarness({ ...opts, dir, clock });
     },
-    cleanup: () => {
-      store.close();
+    cleanup: async () => {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

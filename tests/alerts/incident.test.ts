@@ -39,11 +39,11 @@ afterAll(async () => {
 const send = (c: MqttClient, device: string, values: Record<string, unknown>): Promise<unknown> =>
   c.publishAsync(`gridwatch/v1/${device}/reading`, JSON.stringify({ ...values, ts: clock.now() }), { qos: 1 });
 const casesOf = (device: string): ReturnType<AlertService['list']> => alerts.list({ device });
-const actions = (id: string): string[] => alerts.get(id)?.ledger.map((e) => e.action) ?? [];
+const actions = async (id: string): Promise<string[]> => (await alerts.get(id))?.ledger.map((e) => e.action) ?? [];
 
-function code(fn: () => unknown): string | undefined {
+async function code(fn: () => Promise<unknown>): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return e instanceof GridwatchError ? e.code : String(e);
   }
@@ -53,48 +53,48 @@ function code(fn: () => unknown): string | undefined {
 describe('one incident per device and hazard', () => {
   it('gas 12 % then 30 % LEL: one case, raised from warning to critical in its ledger, valve closed once', async () => {
     await send(gas, GAS, { lel: 12 });
-    const warning = await until(() => casesOf(GAS)[0], 30_000, 'warning case');
+    const warning = await until(async () => (await casesOf(GAS))[0], 30_000, 'warning case');
     expect(warning).toMatchObject({ severity: 'warning', rule: 'gas-warning', incident: 'gas', state: 'open' });
     await alerts.acknowledge(warning.id, 'hantao');
     clock.advance(30_000);
     await send(gas, GAS, { lel: 30 });
-    const raised = await until(() => casesOf(GAS).find((c) => c.severity === 'critical'), 30_000, 'raised case');
-    expect(casesOf(GAS)).toHaveLength(1);
+    const raised = await until(async () => (await casesOf(GAS)).find((c) => c.severity === 'critical'), 30_000, 'raised case');
+    expect(await casesOf(GAS)).toHaveLength(1);
     expect(raised).toMatchObject({ id: warning.id, rule: 'gas-critical', state: 'open', activeRules: ['gas-warning', 'gas-critical'] });
     expect(raised.acknowledgedBy).toBeUndefined(); // a leak needs acknowledging again
-    const entry = alerts.get(raised.id)?.ledger.find((e) => e.action === 'severity_raised');
+    const entry = (await alerts.get(raised.id))?.ledger.find((e) => e.action === 'severity_raised');
     expect(entry?.data).toMatchObject({ from: 'warning', to: 'critical', rule: 'gas-critical', acknowledgedBefore: 'hantao' });
-    expect(actions(raised.id).filter((a) => a === 'command_sent')).toHaveLength(1);
+    expect((await actions(raised.id)).filter((a) => a === 'command_sent')).toHaveLength(1);
     expect(raised.nextEscalation).toMatchObject({ step: 1 });
   });
 
   it('resolving or closing while the gas still reads high needs an override; the reason is in the ledger', async () => {
-    const [c] = casesOf(GAS);
+    const [c] = await casesOf(GAS);
     if (!c) throw new Error('no case');
     clock.advance(61_000);
     await send(gas, GAS, { lel: 8 }); // critical clears (<= 10) but the warning level (clears <= 5) still holds
-    await until(() => actions(c.id).includes('condition_cleared'), 30_000, 'critical level cleared');
-    expect(alerts.get(c.id)?.case).toMatchObject({ state: 'open', severity: 'critical', activeRules: ['gas-warning'] });
-    expect(code(() => alerts.resolve(c.id, 'hantao'))).toBe('GW_ERR_ALERT_STILL_ACTIVE');
-    expect(alerts.get(c.id)?.case.state).toBe('open');
-    const resolved = alerts.resolve(c.id, 'hantao', undefined, '现场检测无泄漏，传感器需校准');
+    await until(async () => (await actions(c.id)).includes('condition_cleared'), 30_000, 'critical level cleared');
+    expect((await alerts.get(c.id))?.case).toMatchObject({ state: 'open', severity: 'critical', activeRules: ['gas-warning'] });
+    expect(await code(() => alerts.resolve(c.id, 'hantao'))).toBe('GW_ERR_ALERT_STILL_ACTIVE');
+    expect((await alerts.get(c.id))?.case.state).toBe('open');
+    const resolved = await alerts.resolve(c.id, 'hantao', undefined, '现场检测无泄漏，传感器需校准');
     expect(resolved.state).toBe('resolved');
-    expect(alerts.get(c.id)?.ledger.at(-1)?.data).toMatchObject({ override: { reason: '现场检测无泄漏，传感器需校准', activeRules: ['gas-warning'] } });
-    expect(code(() => alerts.close(c.id, 'hantao', '已校准'))).toBe('GW_ERR_ALERT_STILL_ACTIVE');
+    expect((await alerts.get(c.id))?.ledger.at(-1)?.data).toMatchObject({ override: { reason: '现场检测无泄漏，传感器需校准', activeRules: ['gas-warning'] } });
+    expect(await code(() => alerts.close(c.id, 'hantao', '已校准'))).toBe('GW_ERR_ALERT_STILL_ACTIVE');
     await send(gas, GAS, { lel: 2 }); // now it clears: closing needs no override
-    await until(() => alerts.get(c.id)?.case.activeRules?.length === 0, 30_000, 'condition cleared');
-    expect(alerts.close(c.id, 'hantao', '传感器已校准').state).toBe('closed');
-    expect(casesOf(GAS)).toHaveLength(1);
+    await until(async () => (await alerts.get(c.id))?.case.activeRules?.length === 0, 30_000, 'condition cleared');
+    expect((await alerts.close(c.id, 'hantao', '传感器已校准')).state).toBe('closed');
+    expect(await casesOf(GAS)).toHaveLength(1);
   });
 
   it('smoke building up, then the alarm: one case, raised to critical', async () => {
     await send(smoke, SMOKE, { obscuration: 5, alarm: false });
-    await until(() => casesOf(SMOKE)[0], 30_000, 'smoke warning');
+    await until(async () => (await casesOf(SMOKE))[0], 30_000, 'smoke warning');
     clock.advance(10_000);
     await send(smoke, SMOKE, { obscuration: 9, alarm: true });
-    const c = await until(() => casesOf(SMOKE).find((x) => x.severity === 'critical'), 30_000, 'smoke critical');
-    expect(casesOf(SMOKE)).toHaveLength(1);
+    const c = await until(async () => (await casesOf(SMOKE)).find((x) => x.severity === 'critical'), 30_000, 'smoke critical');
+    expect(await casesOf(SMOKE)).toHaveLength(1);
     expect(c).toMatchObject({ rule: 'smoke-alarm', incident: 'smoke' });
-    expect(actions(c.id)).toEqual(expect.arrayContaining(['opened', 'severity_raised']));
+    expect(await actions(c.id)).toEqual(expect.arrayContaining(['opened', 'severity_raised']));
   });
 });

@@ -139,9 +139,9 @@ describe('alert cases', () => {
   beforeAll(async () => {
     emitReading('gas-1', { lel: 30 });
     emitReading('gas-2', { lel: 30 });
-    const all = (): AlertCase[] => t.hub.ctx.alerts?.list({ state: ['open'] }) ?? [];
-    g1 = await waitFor(() => all().find((c) => c.device === 'gas-1'), 'gas-1 case');
-    g2 = await waitFor(() => all().find((c) => c.device === 'gas-2'), 'gas-2 case');
+    const all = async (): Promise<AlertCase[]> => (await t.hub.ctx.alerts?.list({ state: ['open'] })) ?? [];
+    g1 = await waitFor(async () => (await all()).find((c) => c.device === 'gas-1'), 'gas-1 case');
+    g2 = await waitFor(async () => (await all()).find((c) => c.device === 'gas-2'), 'gas-2 case');
   });
 
   it('lists only cases in the person\'s grids; another grid\'s case is 403', async () => {

@@ -19,10 +19,10 @@ export interface ApiHarness {
 
 export const json = <T>(b: unknown): T => b as T;
 
-export async function waitFor<T>(fn: () => T | undefined, what: string, ms = 10_000): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

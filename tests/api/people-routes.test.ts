@@ -92,7 +92,7 @@ describe('people over the API', () => {
 
   it('alert routing sees a person added over the API (the merged people)', async () => {
     h.emitReading('gas-1', { lel: 30 });
-    const c = await waitFor(() => h.t.hub.ctx.alerts?.list({ state: ['open'] }).find((x: AlertCase) => x.device === 'gas-1' && x.rule === 'gas-critical'), 'gas-1 case');
+    const c = await waitFor(async () => (await h.t.hub.ctx.alerts?.list({ state: ['open'] }))?.find((x: AlertCase) => x.device === 'gas-1' && x.rule === 'gas-critical'), 'gas-1 case');
     expect(c.grid).toBe('g2');
     // zhao (config) and sun (API) are the grid workers of g2; the case goes to them
     const detail = json<{ ledger: { action: string; data?: { recipients?: string[] } }[] }>((await call({ method: 'GET', url: `/api/v1/alerts/${c.id}`, as: 'root' })).body);

@@ -92,13 +92,13 @@ describe('changing rules', () => {
     expect(await lastAudit()).toMatchObject({ action: 'rule.put', target: 'rule:gas-critical', details: { scope: 'device:gas-1' } });
     expect(raiseOf(await effective('gas-1'), 'gas-critical')).toBe(20);
     expect(raiseOf(await effective('gas-2'), 'gas-critical')).toBe(25);
-    const open = (): AlertCase[] => h.t.hub.ctx.alerts?.list({ state: ['open'] }) ?? [];
+    const open = async (): Promise<AlertCase[]> => (await h.t.hub.ctx.alerts?.list({ state: ['open'] })) ?? [];
     h.emitReading('gas-2', { lel: 22 });
     h.emitReading('gas-1', { lel: 22 });
-    const c = await waitFor(() => open().find((x) => x.device === 'gas-1' && x.rule === 'gas-critical'), 'gas-1 critical case');
+    const c = await waitFor(async () => (await open()).find((x) => x.device === 'gas-1' && x.rule === 'gas-critical'), 'gas-1 critical case');
     expect(c.severity).toBe('critical');
-    await waitFor(() => open().find((x) => x.device === 'gas-2' && x.rule === 'gas-warning'), 'gas-2 warning case');
-    expect(open().filter((x) => x.device === 'gas-2').map((x) => x.rule)).toEqual(['gas-warning']);
+    await waitFor(async () => (await open()).find((x) => x.device === 'gas-2' && x.rule === 'gas-warning'), 'gas-2 warning case');
+    expect((await open()).filter((x) => x.device === 'gas-2').map((x) => x.rule)).toEqual(['gas-warning']);
   });
 
   it('deleting overrides restores the defaults (config ones too) and is audit-logged; a missing one is 404', async () => {
@@ -129,7 +129,7 @@ describe('changing rules', () => {
       const rules = await again.hub.ctx.app.inject({ method: 'GET', url: '/api/v1/devices/gas-3/rules', headers: { authorization: `Bearer ${token}` } });
       expect(raiseOf(JSON.parse(rules.body) as RuleSpec[], 'gas-warning')).toBe(10); // the deleted config override stays deleted
       again.hub.ctx.bus.emit('reading', { device: 'gas-2', kind: 'gas', ts: Date.now(), values: { lel: 21 } }, d);
-      const c = await waitFor(() => again.hub.ctx.alerts?.list({ state: ['open'] }).find((x) => x.device === 'gas-2' && x.rule === 'gas-critical'), 'gas-2 critical case after restart');
+      const c = await waitFor(async () => (await again.hub.ctx.alerts?.list({ state: ['open'] }))?.find((x) => x.device === 'gas-2' && x.rule === 'gas-critical'), 'gas-2 critical case after restart');
       expect(c.severity).toBe('critical');
     } finally {
       await again.close();

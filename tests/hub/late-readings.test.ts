@@ -2,7 +2,7 @@
 // TCP, influxd, SQLite ledger) on a ManualClock: all stored, evaluated in reading-time order once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import type { AlertService } from '../../src/core/alert-types.js';
+import type { AlertCase, AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { rows, startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { startTestHub, until, type TestHub } from '../helpers/hub.js';
@@ -37,7 +37,7 @@ afterAll(async () => {
 }, 60_000);
 
 const publish = (body: unknown): Promise<unknown> => client.publishAsync(`gridwatch/v1/${DEVICE}/reading`, JSON.stringify(body), { qos: 1 });
-const cases = (rule: string) => alerts.list({ device: DEVICE }).filter((c) => c.rule === rule);
+const cases = async (rule: string): Promise<AlertCase[]> => (await alerts.list({ device: DEVICE })).filter((c) => c.rule === rule);
 const stored = async (from: number, to: number): Promise<number> =>
   Number(rows(await influx.query(`SELECT count("lel") FROM "gas" WHERE "device" = '${DEVICE}' AND time >= ${from}ms AND time < ${to}ms`, 'gridwatch'))[0]?.count ?? 0);
 
@@ -50,31 +50,31 @@ describe('late and back-dated readings on the real hub', () => {
     buffered.sort((a, b) => ((a.ts * 7919) % 1000) - ((b.ts * 7919) % 1000));
     for (let i = 0; i < buffered.length; i += 20) await publish(buffered.slice(i, i + 20));
     await until(async () => (await stored(T - 3 * H, T)) === 80, 30_000, 'the flush stored');
-    expect(cases('gas-critical')).toEqual([]);
-    expect(cases('gas-warning')).toEqual([]);
+    expect(await cases('gas-critical')).toEqual([]);
+    expect(await cases('gas-warning')).toEqual([]);
   });
 
   it('a reading stamped 1970 opens no case, whether or not validation refuses it', async () => {
     await publish({ lel: 30, ts: 1000 });
     await until(() => seen.includes(1000) || refused.includes(1000), 30_000, 'the 1970 reading handled');
-    expect(cases('gas-critical')).toEqual([]);
+    expect(await cases('gas-critical')).toEqual([]);
   });
 
   it('the same reading re-sent counts once; distinct readings count', async () => {
     for (let i = 0; i < 3; i++) await publish({ lel: 9, ts: T + 1000 });
     await publish({ lel: 9.5, ts: T + 2000 });
     await until(async () => (await stored(T + 1000, T + 2001)) === 2, 30_000, 'stored');
-    expect(cases('gas-spikes')).toEqual([]);
+    expect(await cases('gas-spikes')).toEqual([]);
     await publish({ lel: 9.1, ts: T + 3000 });
-    await until(() => cases('gas-spikes')[0], 30_000, 'a spike case from three distinct readings');
+    await until(async () => (await cases('gas-spikes'))[0], 30_000, 'a spike case from three distinct readings');
   });
 
   it('a leak in a flush newer than the latest evaluated reading opens a case that says how late it is', async () => {
     clock.advance(3 * H);
     await publish({ lel: 32, ts: T + H });
-    const c = await until(() => cases('gas-critical')[0], 30_000, 'late critical case');
+    const c = await until(async () => (await cases('gas-critical'))[0], 30_000, 'late critical case');
     expect(c.trigger).toMatchObject({ ts: T + H, lateMs: clock.now() - (T + H), values: { lel: 32 } });
-    const opened = alerts.get(c.id)?.ledger.find((e) => e.action === 'opened');
+    const opened = (await alerts.get(c.id))?.ledger.find((e) => e.action === 'opened');
     expect(opened?.data?.trigger).toMatchObject({ lateMs: 2 * H });
   });
 });

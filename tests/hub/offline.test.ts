@@ -4,7 +4,7 @@
 // panel's status board agree at every step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertingHandle } from '../../src/alerts/attach.js';
-import type { AlertService } from '../../src/core/alert-types.js';
+import type { AlertCase, AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { PresenceEvent } from '../../src/core/domain.js';
 import { hashSecretSync } from '../../src/core/secret.js';
@@ -41,10 +41,10 @@ afterAll(async () => {
   await influx?.cleanup();
 }, 60_000);
 
-const offlineCases = (device: string) => alerts.list({ device }).filter((c) => c.rule === 'offline');
-const advance = (ms: number): void => {
+const offlineCases = async (device: string): Promise<AlertCase[]> => (await alerts.list({ device })).filter((c) => c.rule === 'offline');
+const advance = async (ms: number): Promise<void> => {
   clock.advance(ms);
-  alerting.tick();
+  await alerting.tick();
 };
 
 describe('offline, one definition, on the real hub', () => {
@@ -53,11 +53,11 @@ describe('offline, one definition, on the real hub', () => {
     await c.publishAsync(`gridwatch/v1/${MAINS}/reading`, JSON.stringify({ laeq: 40, lmax: 45 }), { qos: 1 });
     c.stream.destroy();
     await until(() => presence.some((e) => e.device === MAINS && !e.online && e.cause === 'lwt'), 30_000, 'lwt');
-    advance(MIN);
-    expect(offlineCases(MAINS)).toEqual([]);
+    await advance(MIN);
+    expect(await offlineCases(MAINS)).toEqual([]);
     expect(board.view(MAINS)?.status).not.toBe('offline');
-    advance(MIN + 1000);
-    const opened = await until(() => offlineCases(MAINS)[0], 10_000, 'offline case after the grace');
+    await advance(MIN + 1000);
+    const opened = await until(async () => (await offlineCases(MAINS))[0], 10_000, 'offline case after the grace');
     expect(opened.trigger).toMatchObject({ timer: true });
     expect(board.view(MAINS)?.status).toBe('offline');
   });
@@ -68,13 +68,13 @@ describe('offline, one definition, on the real hub', () => {
     await c.endAsync();
     await until(() => presence.some((e) => e.device === BATTERY && !e.online && e.cause === 'disconnect'), 30_000, 'clean disconnect');
     for (const step of [3 * MIN, 15 * MIN, 60 * MIN, 4 * 60 * MIN]) {
-      advance(step);
-      expect(offlineCases(BATTERY)).toEqual([]);
+      await advance(step);
+      expect(await offlineCases(BATTERY)).toEqual([]);
       expect(board.view(BATTERY)?.status).toBe('ok');
     }
     // 5 h 18 min since the report: still inside 3 x 2 h; past 6 h it is silent
-    advance(42 * MIN + 1000);
-    await until(() => offlineCases(BATTERY)[0], 10_000, 'offline case after 6 h of silence');
+    await advance(42 * MIN + 1000);
+    await until(async () => (await offlineCases(BATTERY))[0], 10_000, 'offline case after 6 h of silence');
     expect(board.view(BATTERY)?.status).toBe('offline');
   });
 });

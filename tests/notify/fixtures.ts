@@ -23,7 +23,7 @@ export const ALICE: Person = { id: 'alice', name: 'Alice', role: 'grid_leader', 
 
 export class MemoryLedger implements AlertLedger {
   readonly entries: LedgerEntry[] = [];
-  record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): LedgerEntry {
+  async record(caseId: string, action: LedgerAction, data?: Record<string, unknown>, actor = 'system', note?: string): Promise<LedgerEntry> {
     const e: LedgerEntry = { seq: this.entries.length + 1, caseId, ts: T0, actor, action, ...(note ? { note } : {}), ...(data ? { data } : {}) };
     this.entries.push(e);
     return e;

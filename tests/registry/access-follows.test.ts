@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { io as connectIo, type Socket } from 'socket.io-client';
-import type { AlertService } from '../../src/core/alert-types.js';
+import type { AlertCase, AlertService } from '../../src/core/alert-types.js';
 import type { LiveReading } from '../../src/live/index.js';
 import { until } from '../helpers/hub.js';
 import { json, startApiHarness, type ApiHarness } from '../api/harness.js';
@@ -64,10 +64,10 @@ describe('a decommissioned device leaves every stage', () => {
 
     // well past both devices' silence windows (3 x 60 s, at least 5 min, + 2 min grace)
     h.clock.advance(30 * 60_000);
-    h.t.hub.alerting?.tick();
-    const open = (device: string) => alerts().list({ device, state: ['open'] }).filter((c) => c.rule === 'offline');
-    expect(open('gas-e')).toHaveLength(1); // the window did pass: the device still registered went offline
-    expect(open('gas-d')).toHaveLength(0);
+    await h.t.hub.alerting?.tick();
+    const open = async (device: string): Promise<AlertCase[]> => (await alerts().list({ device, state: ['open'] })).filter((c) => c.rule === 'offline');
+    expect(await open('gas-e')).toHaveLength(1); // the window did pass: the device still registered went offline
+    expect(await open('gas-d')).toHaveLength(0);
   });
 });
 
@@ -84,8 +84,8 @@ describe('a valve set over the API', () => {
     valve.on('message', (_topic, payload) => commands.push(JSON.parse(payload.toString()) as Record<string, unknown>));
 
     h.emitReading('gas-1', { lel: 40 });
-    const c = await until(() => alerts().list({ device: 'gas-1', state: ['open'] }).find((x) => x.rule === 'gas-critical'), 10_000, 'gas critical case');
-    const sentTo = (alerts().get(c.id)?.ledger ?? []).filter((l) => l.action === 'command_sent').map((l) => (l.data as { device?: string } | undefined)?.device);
+    const c = await until(async () => (await alerts().list({ device: 'gas-1', state: ['open'] })).find((x) => x.rule === 'gas-critical'), 10_000, 'gas critical case');
+    const sentTo = ((await alerts().get(c.id))?.ledger ?? []).filter((l) => l.action === 'command_sent').map((l) => (l.data as { device?: string } | undefined)?.device);
     expect(sentTo).toEqual(['valve-1']); // the marked valve, not the sensor
     const cmd = await until(() => commands.find((x) => x.cmd === 'valve'), 10_000, 'valve command over MQTT');
     expect(cmd).toMatchObject({ cmd: 'valve', state: 'closed' });

@@ -42,7 +42,7 @@ beforeAll(async () => {
   expect((await h.call({ method: 'POST', url: '/api/v1/devices', as: 'root', payload: { id: 'noise-9', kind: 'noise', building: 'b9' } })).status).toBe(201);
   // one open critical case per grid
   for (const g of ALL) h.emitReading(DEVICE_OF[g] as string, { lel: 40 });
-  await until(() => (h.t.hub.ctx.alerts?.list({ state: ['open'] }).filter((c) => c.rule === 'gas-critical').length ?? 0) >= 3, 10_000, 'three cases');
+  await until(async () => ((await h.t.hub.ctx.alerts?.list({ state: ['open'] }))?.filter((c) => c.rule === 'gas-critical').length ?? 0) >= 3, 10_000, 'three cases');
 }, 120_000);
 
 afterAll(async () => {
@@ -50,7 +50,7 @@ afterAll(async () => {
   await h?.close();
 }, 60_000);
 
-const caseIn = (grid: string): AlertCase => h.t.hub.ctx.alerts?.list({ state: ['open'] }).find((c) => c.grid === grid) as AlertCase;
+const caseIn = async (grid: string): Promise<AlertCase> => (await h.t.hub.ctx.alerts?.list({ state: ['open'] }))?.find((c) => c.grid === grid) as AlertCase;
 
 describe.each(Object.keys(SEES))('REST scoping for %s', (who) => {
   const sees = SEES[who] as readonly string[];
@@ -60,7 +60,7 @@ describe.each(Object.keys(SEES))('REST scoping for %s', (who) => {
     expect((await h.call({ method: 'GET', url: `/api/v1/devices?grid=${grid}`, as: who })).status).toBe(want);
     expect((await h.call({ method: 'GET', url: `/api/v1/devices/${device}`, as: who })).status).toBe(want);
     expect((await h.call({ method: 'GET', url: `/api/v1/alerts?grid=${grid}`, as: who })).status).toBe(want);
-    expect((await h.call({ method: 'GET', url: `/api/v1/alerts/${caseIn(grid).id}`, as: who })).status).toBe(want);
+    expect((await h.call({ method: 'GET', url: `/api/v1/alerts/${(await caseIn(grid)).id}`, as: who })).status).toBe(want);
     expect((await h.call({ method: 'GET', url: `/api/v1/readings?device=${device}&from=0`, as: who })).status).not.toBe(want === 200 ? 403 : 200);
   });
 

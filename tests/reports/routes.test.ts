@@ -77,7 +77,7 @@ describe('report routes over real HTTP', () => {
   });
 
   it('the handler counts the alerting stage\'s silences as maintenance windows', async () => {
-    const alerts = { listSilences: () => [{ scope: { building: 'b1' }, from: T0 + 2 * H, until: T0 + 5 * H }] };
+    const alerts = { listSilences: async () => [{ scope: { building: 'b1' }, from: T0 + 2 * H, until: T0 + 5 * H }] };
     const r = await uptimeReportHandler({ ...deps, alerts }, { from, to, device: 'smk-steady' });
     if (r.format !== 'json') throw new Error('expected json');
     expect(r.body.devices[0]).toMatchObject({ silencedMs: 3 * H, plannedMs: 0, uptimePct: 100 });

@@ -12,8 +12,8 @@ const STATES = ['open', 'acknowledged', 'resolved', 'closed'] as const;
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
 const Note = Type.String({ maxLength: 2000 });
 
-function caseFor(alerts: AlertService, p: Principal, id: string, what: string): AlertCase {
-  const found = alerts.get(id);
+async function caseFor(alerts: AlertService, p: Principal, id: string, what: string): Promise<AlertCase> {
+  const found = await alerts.get(id);
   if (!found) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no alert case '${id}'`, { details: { case: id } });
   requireGrid(p, found.case.grid, what);
   return found.case;
@@ -35,7 +35,7 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
     const p = who(req);
     const q = req.query;
     if (q.grid !== undefined) requireGrid(p, q.grid, 'see alerts');
-    const list = alerts.list({
+    const list = await alerts.list({
       state: listParam('state', q.state, STATES), severity: listParam('severity', q.severity, SEVERITIES),
       grids: q.grid !== undefined ? [q.grid] : p.grids, device: q.device,
       from: parseTime('from', q.from), to: parseTime('to', q.to), limit: q.limit ?? 500,
@@ -46,18 +46,18 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
   app.get('/alerts/:id', {
     schema: { tags: ['alerts'], summary: 'One case with its ledger', params: IdParam, response: { 200: Type.Object({ case: Type.Ref('AlertCase'), ledger: Type.Array(LedgerEntryT) }), ...errors } },
   }, async (req) => {
-    caseFor(alerts, who(req), req.params.id, 'see alerts');
-    return alerts.get(req.params.id) as NonNullable<ReturnType<AlertService['get']>>;
+    await caseFor(alerts, who(req), req.params.id, 'see alerts');
+    return await alerts.get(req.params.id) as NonNullable<Awaited<ReturnType<AlertService['get']>>>;
   });
 
-  const action = (name: string, body: TSchema, run: (id: string, p: Principal, b: Record<string, string | undefined>) => AlertCase) => {
+  const action = (name: string, body: TSchema, run: (id: string, p: Principal, b: Record<string, string | undefined>) => Promise<AlertCase>) => {
     app.post(`/alerts/:id/${name}`, {
       schema: { tags: ['alerts'], summary: `${name} a case`, params: IdParam, body, response: { 200: Type.Ref('AlertCase'), ...errors } },
     }, async (req) => {
       const p = who(req);
-      caseFor(alerts, p, req.params.id, `${name} alerts`);
+      await caseFor(alerts, p, req.params.id, `${name} alerts`);
       const b = (req.body ?? {}) as Record<string, string | undefined>;
-      const updated = run(req.params.id, p, b);
+      const updated = await run(req.params.id, p, b);
       await audit(rt, req, ctx.clock.now(), `alert.${name}`, `alert:${req.params.id}`, b.note !== undefined || b.person !== undefined || b.override !== undefined ? { note: b.note, person: b.person, override: b.override } : {});
       return updated;
     });
@@ -72,10 +72,10 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
   action('resolve', resolveBody, (id, p, b) => alerts.resolve(id, p.id, b.note, b.override));
   action('close', closeBody, (id, p, b) => alerts.close(id, p.id, b.note as string, b.override));
   action('comment', needNote, (id, p, b) => alerts.comment(id, p.id, b.note as string));
-  action('reassign', Type.Object({ person: Type.String({ minLength: 1 }) }, { additionalProperties: false }), (id, p, b) => {
+  action('reassign', Type.Object({ person: Type.String({ minLength: 1 }) }, { additionalProperties: false }), async (id, p, b) => {
     const person = rt.registry.people().find((x) => x.id === b.person);
     if (!person) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.person', b.person, 'must be the id of an enabled person');
-    const grid = (alerts.get(id) as { case: AlertCase }).case.grid;
+    const grid = ((await alerts.get(id)) as { case: AlertCase }).case.grid;
     if (!visibleGrids(person, ctx.site).includes(grid)) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.person', b.person, `must be a person covering grid '${grid}'`);
     return alerts.reassign(id, p.id, person.id);
   });
@@ -84,8 +84,8 @@ export async function alertRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Aler
     schema: { tags: ['alerts'], summary: 'Record that the person has seen the case', params: IdParam, response: { 200: Ok, ...errors } },
   }, async (req) => {
     const p = who(req);
-    caseFor(alerts, p, req.params.id, 'see alerts');
-    alerts.markSeen(req.params.id, p.id);
+    await caseFor(alerts, p, req.params.id, 'see alerts');
+    await alerts.markSeen(req.params.id, p.id);
     await audit(rt, req, ctx.clock.now(), 'alert.seen', `alert:${req.params.id}`);
     return { ok: true };
   });

@@ -52,13 +52,13 @@ export async function ledgerRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Ale
     if (q.grid !== undefined) requireGrid(p, q.grid, 'see the ledger');
     const grids = q.grid !== undefined ? [q.grid] : q.community !== undefined ? p.grids.filter((g) => ctx.site.grids.get(g)?.community === q.community) : p.grids;
     const lang = q.lang ?? p.lang;
-    const cases = alerts.list({
+    const cases = (await alerts.list({
       state: listParam('state', q.state, STATES), severity: listParam('severity', q.severity, SEVERITIES),
       grids, from: parseTime('from', q.from), to: parseTime('to', q.to), limit: q.limit ?? 2000,
-    }).filter((c) => canSeeGrid(p, c.grid));
+    })).filter((c) => canSeeGrid(p, c.grid));
     const rows: LedgerRow[] = [];
     for (const c of cases) {
-      const row = ledgerRow(c, alerts.get(c.id)?.ledger ?? [], ctx.site, nameOf, lang);
+      const row = ledgerRow(c, (await alerts.get(c.id))?.ledger ?? [], ctx.site, nameOf, lang);
       if (matches(c, row, q)) rows.push(row);
     }
     const format = q.format ?? 'json';

@@ -25,7 +25,7 @@ export async function silenceRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Al
     schema: { tags: ['silences'], summary: 'Silences in the grids the person may see', response: { 200: Type.Array(SilenceT), ...errors } },
   }, async (req) => {
     const p = who(req);
-    return alerts.listSilences().filter((s) => visible(p, s));
+    return (await alerts.listSilences()).filter((s) => visible(p, s));
   });
 
   app.post('/silences', {
@@ -47,7 +47,7 @@ export async function silenceRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Al
     const from = toMs('body.from', req.body.from);
     const until = toMs('body.until', req.body.until);
     if (until <= from) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.until', req.body.until, 'must be after body.from');
-    const s = alerts.addSilence({ scope, from, until, author: p.id, ...(reason !== undefined ? { reason } : {}) });
+    const s = await alerts.addSilence({ scope, from, until, author: p.id, ...(reason !== undefined ? { reason } : {}) });
     await audit(rt, req, ctx.clock.now(), 'silence.add', `silence:${s.id}`, { scope, from, until });
     return reply.status(201).send(s);
   });
@@ -56,11 +56,11 @@ export async function silenceRoutes(app: Api, { ctx, rt }: RouteDeps, alerts: Al
     schema: { tags: ['silences'], summary: 'Remove a silence', params: IdParam, response: { 200: Ok, ...errors } },
   }, async (req) => {
     const p = who(req);
-    const s = alerts.listSilences().find((x) => x.id === req.params.id);
+    const s = (await alerts.listSilences()).find((x) => x.id === req.params.id);
     if (!s) throw new GridwatchError('GW_ERR_API_NOT_FOUND', `no silence '${req.params.id}'`, { details: { silence: req.params.id } });
     const g = gridOfScope(ctx.site, s.scope);
     if (g === undefined) { if (p.role !== 'admin') requireGrid(p, '(none)', 'remove silences'); } else requireGrid(p, g, 'remove silences');
-    alerts.removeSilence(s.id, p.id);
+    await alerts.removeSilence(s.id, p.id);
     await audit(rt, req, ctx.clock.now(), 'silence.remove', `silence:${s.id}`);
     return { ok: true };
   });
