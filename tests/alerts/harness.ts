@@ -12,7 +12,8 @@ import type { UnitDevice } from '../../src/alerts/actions.js';
 import type { EscalationStep } from '../../src/alerts/escalation.js';
 import type { Roster } from '../../src/alerts/routing.js';
 import { AlertCases } from '../../src/alerts/service.js';
-import { openSqliteCaseStore, type SqliteCaseStore } from '../../src/alerts/store-sqlite.js';
+import type { CaseStore } from '../../src/alerts/store.js';
+import { openSqliteCaseStore } from '../../src/alerts/store-sqlite.js';
 import type { RuleTransition } from '../../src/rules/engine.js';
 import { localTime } from '../../src/rules/localtime.js';
 import { alertPoint } from '../../src/store/points.js';
@@ -49,7 +50,7 @@ export interface Harness {
   file: string;
   clock: ManualClock;
   bus: HubBus;
-  store: SqliteCaseStore;
+  store: CaseStore;
   cases: AlertCases;
   changes: AlertChange[];
   notes: Notification[];
@@ -59,12 +60,13 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; people?: Person[]; dir?: string; clock?: ManualClock } = {}): Harness {
+/** `store`: another case store (the contract and fencing tests pass a PostgreSQL one); default SQLite in `dir`. */
+export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; people?: Person[]; dir?: string; clock?: ManualClock; store?: CaseStore } = {}): Harness {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-alerts-'));
   const file = join(dir, 'alerts.db');
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 12, 2, 0)); // Mon 10:00 Beijing
   const bus = new HubBus();
-  const store = openSqliteCaseStore(file);
+  const store = opts.store ?? openSqliteCaseStore(file);
   const changes: AlertChange[] = [];
   const notes: Notification[] = [];
   const points: StorePoint[] = [];
