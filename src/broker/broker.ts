@@ -222,6 +222,7 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   };
   aedes.on('clientReady', (client) => {
     const device = devices.get(client);
+    takenOver.delete(client.id); // (a takeover whose old connection was already gone)
     if (device) record(presence.connected(client, device.id, clock.now()), device);
   });
   const resubscribed = (clientId: string, topics: string[]): void => {
@@ -236,6 +237,15 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       const s = parseNewSubscribes(payload);
       if (s) resubscribed(s.clientId, s.topics);
     });
+    // A device that connects to another hub while its connection here is open (a takeover: aedes
+    // announces each new client on $SYS and the old hub closes its connection) was never offline.
+    // aedes' own listener may close the old connection (and emit its clientDisconnect) before this
+    // one runs, so the disconnect waits a turn (below) and the takeover is remembered by device id.
+    await subscribe(aedes, '$SYS/+/new/clients', (payload, topic) => {
+      const id = payload.toString();
+      const here = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[id] !== undefined || ending.has(id);
+      if (here && topic.split('/')[1] !== aedes.id) takenOver.add(id);
+    });
     await subscribe(aedes, deviceTopic('+', 'cmd/ack'), (payload, topic) => {
       const device = topic.split('/')[2] ?? '';
       try {
@@ -248,9 +258,19 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     aedes.on('subscribe', (subs, client) => resubscribed(client.id, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
   }
   aedes.on('keepaliveTimeout', (client) => presence.keepaliveTimeout(client));
+  const takenOver = new Set<string>(); // CLUSTER: device ids another hub took over from this one
+  const ending = new Set<string>(); // CLUSTER: device ids whose disconnect waits for its turn
   aedes.on('clientDisconnect', (client) => {
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-    record(presence.disconnected(client, clean, clock.now()), devices.get(client));
+    const event = presence.disconnected(client, clean, clock.now());
+    if (!cluster) return record(event, devices.get(client));
+    ending.add(client.id);
+    setImmediate(() => {
+      ending.delete(client.id);
+      // connected to another hub meanwhile: never offline (no `lwt` point after the new `connect`)
+      if (takenOver.delete(client.id)) return;
+      record(event, devices.get(client));
+    });
   });
   aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'connection error'));

@@ -111,6 +111,22 @@ describe('broker on the shared Redis', () => {
     expect(acks).toEqual(['cmd-dup-1', 'cmd-other']);
     onB.end(true);
   });
+
+  it('a device taken over by the other hub was never offline: no offline presence point, one connect per hub', async () => {
+    const will = { topic: 'gridwatch/v1/noise-c2/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    const old = await a.connect('noise-c2', { will });
+    const fresh = await b.connect('noise-c2', { will });
+    const clientsOfA = a.hub.broker.aedes as unknown as { clients: Record<string, unknown> };
+    await until(() => clientsOfA.clients['noise-c2'] === undefined || undefined, 10_000, 'hub A to close the old connection');
+    // a clean end on B afterwards: its offline point proves the presence points of this device are written
+    await fresh.endAsync();
+    const points = await until(async () => {
+      const r = rows(await influx.query("SELECT online, cause FROM presence WHERE device = 'noise-c2'", 'gridwatch'));
+      return r.some((p) => p.cause === 'disconnect') ? r : undefined;
+    }, 10_000, 'the presence points');
+    expect(points.map((p) => p.cause)).toEqual(['connect', 'connect', 'disconnect']);
+    old.end(true);
+  });
 });
 
 describe('live panel across hubs', () => {
