@@ -49,6 +49,16 @@ export class RegistryDb implements RegistryStore {
     return rows.map((r) => ({ device: JSON.parse(r.config) as DeviceConfig, decommissionedAt: r.decommissioned_at, updatedAt: r.updated_at }));
   }
 
+  async createDevice(device: DeviceConfig, at: number): Promise<boolean> {
+    return this.db.prepare('INSERT INTO devices (id, config, decommissioned_at, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO UPDATE SET config = excluded.config, decommissioned_at = NULL, updated_at = excluded.updated_at WHERE devices.decommissioned_at IS NOT NULL')
+      .run(device.id, JSON.stringify(device), at).changes > 0;
+  }
+
+  async createPerson(person: PersonConfig, at: number): Promise<boolean> {
+    return this.db.prepare('INSERT INTO people (id, config, disabled_at, updated_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO UPDATE SET config = excluded.config, disabled_at = NULL, updated_at = excluded.updated_at WHERE people.disabled_at IS NOT NULL')
+      .run(person.id, JSON.stringify(person), at).changes > 0;
+  }
+
   async savePerson(person: PersonConfig, at: number, disabled = false): Promise<void> {
     this.db.prepare('INSERT INTO people (id, config, disabled_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET config = excluded.config, disabled_at = excluded.disabled_at, updated_at = excluded.updated_at')
       .run(person.id, JSON.stringify(person), disabled ? at : null, at);

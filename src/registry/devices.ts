@@ -61,8 +61,9 @@ export class Devices {
     const device: DeviceConfig = { id: input.id, kind: input.kind, building: input.building, intervalS: input.intervalS ?? KINDS[input.kind].defaultIntervalS, secretHash: await hashSecret(secret) };
     if (input.unit !== undefined) device.unit = input.unit;
     if (input.valve !== undefined) device.valve = input.valve;
-    if (this.site.devices.has(input.id)) throw new ValidationError('GW_ERR_API_VALIDATION', 'id', input.id, 'must not be an existing device id');
-    await this.db.saveDevice(device, at);
+    const taken = (): ValidationError => new ValidationError('GW_ERR_API_VALIDATION', 'id', input.id, 'must not be an existing device id');
+    if (this.site.devices.has(input.id)) throw taken();
+    if (!(await this.db.createDevice(device, at))) throw taken(); // another hub registered it first
     const info = this.site.addDevice(device);
     this.configs.set(device.id, device);
     return { device, info, secret };

@@ -82,8 +82,10 @@ export class People {
     checkPerson(input, this.site);
     const password = newSecret();
     const person: PersonConfig = { ...input, grids: [...input.grids], passwordHash: await hashSecret(password) };
-    if (this.get(input.id)) throw new ValidationError('GW_ERR_API_VALIDATION', 'body.id', input.id, 'must not be an existing person id');
-    await this.save(person, at);
+    const taken = (): ValidationError => new ValidationError('GW_ERR_API_VALIDATION', 'body.id', input.id, 'must not be an existing person id');
+    if (this.get(input.id)) throw taken();
+    if (!(await this.db.createPerson(person, at))) throw taken(); // another hub added it first
+    this.changed.set(person.id, person);
     return { person, password };
   }
 

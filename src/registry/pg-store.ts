@@ -46,11 +46,13 @@ function select(table: Table, where = ''): string {
   return `SELECT ${t.key} AS key, ${t.body} AS body, ${t.gone} AS gone, updated_at, version FROM ${t.name} ${where} ORDER BY ${t.key}`;
 }
 
-function upsert(table: Table): string {
+/** `create`: only over a tombstone (no row back: a live row has the key) */
+function upsert(table: Table, create = false): string {
   const t = TABLES[table];
   return `WITH up AS (
     INSERT INTO ${t.name} (${t.key}, ${t.body}, ${t.gone}, updated_at, version) VALUES ($1, $2, $3, $4, 1)
     ON CONFLICT (${t.key}) DO UPDATE SET ${t.body} = excluded.${t.body}, ${t.gone} = excluded.${t.gone}, updated_at = excluded.updated_at, version = ${t.name}.version + 1
+    ${create ? `WHERE ${t.name}.${t.gone} IS NOT NULL` : ''}
     RETURNING version)
   SELECT version, pg_notify('${REGISTRY_CHANNEL}', json_build_object('t', '${table}', 'k', $1::text, 'v', version)::text) FROM up`;
 }
@@ -61,7 +63,7 @@ export class PgRegistryStore implements RegistryStore {
   /** the newest version of each row (table:key) this store loaded, saved or handed over */
   private readonly seen = new Map<string, number>();
   /** this store's writes not yet answered: their own notification may arrive before the answer */
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, Promise<boolean>>();
   private onChange: ((c: StoredChange) => void) | undefined;
   /** notifications that arrived before `follow()` */
   private readonly early: { t: Table; k: string; v: number }[] = [];
@@ -95,16 +97,24 @@ export class PgRegistryStore implements RegistryStore {
     };
   }
 
-  saveDevice(device: DeviceConfig, at: number, decommissioned = false): Promise<void> {
-    return this.save('device', device.id, JSON.stringify(device), decommissioned ? at : null, at);
+  async saveDevice(device: DeviceConfig, at: number, decommissioned = false): Promise<void> {
+    await this.save('device', device.id, JSON.stringify(device), decommissioned ? at : null, at);
   }
 
-  savePerson(person: PersonConfig, at: number, disabled = false): Promise<void> {
-    return this.save('person', person.id, JSON.stringify(person), disabled ? at : null, at);
+  createDevice(device: DeviceConfig, at: number): Promise<boolean> {
+    return this.save('device', device.id, JSON.stringify(device), null, at, true);
   }
 
-  saveRule(key: string, rule: RuleSpec, at: number, deleted = false): Promise<void> {
-    return this.save('rule', key, JSON.stringify(rule), deleted ? at : null, at);
+  createPerson(person: PersonConfig, at: number): Promise<boolean> {
+    return this.save('person', person.id, JSON.stringify(person), null, at, true);
+  }
+
+  async savePerson(person: PersonConfig, at: number, disabled = false): Promise<void> {
+    await this.save('person', person.id, JSON.stringify(person), disabled ? at : null, at);
+  }
+
+  async saveRule(key: string, rule: RuleSpec, at: number, deleted = false): Promise<void> {
+    await this.save('rule', key, JSON.stringify(rule), deleted ? at : null, at);
   }
 
   follow(onChange: (change: StoredChange) => void): void {
@@ -120,11 +130,14 @@ export class PgRegistryStore implements RegistryStore {
     await this.chain;
   }
 
-  private save(table: Table, key: string, body: string, gone: number | null, at: number): Promise<void> {
+  /** true when stored (a `create` over a live row stores nothing) */
+  private save(table: Table, key: string, body: string, gone: number | null, at: number, create = false): Promise<boolean> {
     const id = `${table}:${key}`;
     const write = (async () => {
-      const res = await this.pool.query<{ version: string }>(upsert(table), [key, body, gone, at]).catch((e: unknown) => { throw asUnavailable(e, `storing ${table} ${key}`); });
-      this.see(table, key, Number(res.rows[0]?.version ?? 0));
+      const res = await this.pool.query<{ version: string }>(upsert(table, create), [key, body, gone, at]).catch((e: unknown) => { throw asUnavailable(e, `storing ${table} ${key}`); });
+      const row = res.rows[0];
+      if (row) this.see(table, key, Number(row.version));
+      return row !== undefined;
     })();
     this.inflight.set(id, write);
     const forget = (): void => { if (this.inflight.get(id) === write) this.inflight.delete(id); };

@@ -21,7 +21,12 @@ export interface RegistryStore {
   /** every stored row, ordered by key */
   load(): Promise<RegistrySnapshot>;
   saveDevice(device: DeviceConfig, at: number, decommissioned?: boolean): Promise<void>;
+  /** Stores a new device unless a live one has its id (false: another hub registered it first);
+   * a decommissioned id may be registered again. */
+  createDevice(device: DeviceConfig, at: number): Promise<boolean>;
   savePerson(person: PersonConfig, at: number, disabled?: boolean): Promise<void>;
+  /** Stores a new person unless a live one has the id (false); a disabled id may be added again. */
+  createPerson(person: PersonConfig, at: number): Promise<boolean>;
   saveRule(key: string, rule: RuleSpec, at: number, deleted?: boolean): Promise<void>;
   /**
    * Shared stores only: from now on, each row another writer stores is handed to `onChange` as it

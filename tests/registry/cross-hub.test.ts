@@ -50,6 +50,21 @@ describe('a change on hub A is announced on hub B', () => {
     expect(b.devices.map((c) => `${c.type}:${c.device.id}`)).toEqual(['added:gas-new', 'secret:gas-new', 'removed:gas-1']);
   });
 
+  it('the same new device id registered on A and B at once: one wins, both hubs hold the winner\'s secret', async () => {
+    const results = await Promise.allSettled([
+      a.registry.provisionDevice({ id: 'gas-twice', kind: 'gas', building: 'b1' }),
+      b.registry.provisionDevice({ id: 'gas-twice', kind: 'gas', building: 'b1' }),
+    ]);
+    const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'GW_ERR_API_VALIDATION' } });
+    const secret = won[0]?.secret ?? '';
+    for (const hub of [a, b]) {
+      await until(() => hub.registry.device('gas-twice'), 10_000, 'both hubs hold the device');
+      expect(await verifySecret(secret, hub.registry.device('gas-twice')?.secretHash ?? '')).toBe(true);
+    }
+  });
+
   it('a person moved to another grid on A is moved on B (no revocation); a rule override put on A applies on B', async () => {
     await a.registry.updatePerson('wang', { grids: ['g2'] });
     const moved = await until(() => b.people.find((c) => c.id === 'wang'), 10_000, 'B announces the person change');

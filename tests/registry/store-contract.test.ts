@@ -68,6 +68,23 @@ for (const make of [sqliteBackend, postgresBackend]) {
       });
     }, 60_000);
 
+    it('a create stores nothing over a live row (false), and succeeds over a tombstone', async () => {
+      backend = make();
+      const a = await fresh();
+      const b = await fresh();
+      expect(await a.createDevice(device('gas-5'), 10)).toBe(true);
+      expect(await b.createDevice(device('gas-5', '9单元'), 11)).toBe(false);
+      await a.saveDevice(device('gas-5'), 12, true);
+      expect(await b.createDevice(device('gas-5', '9单元'), 13)).toBe(true);
+      expect(await a.createPerson(person('sun'), 20)).toBe(true);
+      expect(await b.createPerson(person('sun', 'street'), 21)).toBe(false);
+      await b.savePerson(person('sun'), 22, true);
+      expect(await a.createPerson(person('sun', 'street'), 23)).toBe(true);
+      const loaded = await (await fresh()).load();
+      expect(loaded.devices).toEqual([{ device: device('gas-5', '9单元'), decommissionedAt: null, updatedAt: 13 }]);
+      expect(loaded.people).toEqual([{ person: person('sun', 'street'), disabledAt: null, updatedAt: 23 }]);
+    }, 60_000);
+
     it('devices added, rotated and decommissioned over a registry are the same after a restart; each change announced', async () => {
       backend = make();
       let reg = await registry();
