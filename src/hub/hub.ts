@@ -38,6 +38,7 @@ import { registerPanel } from '../api/static.js';
 import { openClusterConnections, reportClaims, type ClusterConnections } from '../cluster/index.js';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { HubContext } from './context.js';
+import { attachClusterRules } from './cluster-rules.js';
 import { registerHubRoutes } from './http.js';
 
 export interface StartHubOptions {
@@ -195,8 +196,12 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       const notifiers = createNotifiers(ctx, undefined, { live: false });
       if (cluster) {
         // cluster mode: cases, ledger, escalations and silences in PostgreSQL, shared by every hub.
-        // (Until leader election drives handle()/lead()/follow(), every hub leads, unfenced, from its bus.)
-        alerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool) });
+        // Rules run on the lease holder only, fed from the stream every hub produces to (not from
+        // this hub's bus); its writes are fenced by the lease. A follower serves reads and user actions.
+        const leaderAlerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool), bus: false, lead: false });
+        alerting = leaderAlerting;
+        const rules = attachClusterRules({ cluster, bus, clock, logger, registry, alerting: leaderAlerting });
+        ctx.onClose(() => rules.close()); // runs before alerting's own close: stop consuming, then follow
       } else {
         alerting = await attachAlerting(ctx, { notifiers });
       }

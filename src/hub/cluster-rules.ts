@@ -1,0 +1,182 @@
+// Cluster mode's rules: every hub puts what its ingest accepted on the stream (gw:rules); the hub
+// holding the lease feeds the alerting stage from it (handle(), XACK after the case writes are
+// durable), keeps each device's rule state in gw:rulestate with the ack, sweeps last-seen, and
+// stands down when the lease is lost. Single mode never loads this file's engines.
+import type { Clock } from '../core/clock.js';
+import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
+import type { CommandAck, HubBus } from '../core/events.js';
+import type { Fence } from '../core/fence.js';
+import type { Logger } from '../core/logger.js';
+import { silenceThresholdMs } from '../core/offline.js';
+import type { RuleSpec } from '../core/rule-spec.js';
+import type { SiteRegistry } from '../registry/index.js';
+import { policyOf } from '../rules/conditions/no-data.js';
+import type { RuleEngine } from '../rules/engine.js';
+import { effectiveRules } from '../rules/resolve.js';
+import { decodeSnapshot, encodeSnapshot } from '../rules/snapshot.js';
+import {
+  LastSeenSweep, Lease, RULESTATE_KEY, runLeader, StreamConsumer, StreamProducer,
+  type ClusterConnections, type ClusterInput, type StreamEntry,
+} from '../cluster/index.js';
+
+/** What the leader needs of the alerting stage (src/alerts/attach.ts AlertingHandle). */
+export interface LeaderAlerting {
+  engine: RuleEngine;
+  handle(input:
+    | { type: 'reading'; reading: Reading; device: DeviceInfo }
+    | { type: 'presence'; event: PresenceEvent; device: DeviceInfo }
+    | { type: 'deviceEvent'; event: DeviceEvent; device: DeviceInfo }
+    | { type: 'cmdAck'; ack: CommandAck; device: DeviceInfo }): Promise<void>;
+  lead(fence?: Fence): Promise<void>;
+  follow(): Promise<void>;
+  tick(): Promise<void> | void;
+}
+
+export interface ClusterRulesDeps {
+  cluster: ClusterConnections;
+  bus: HubBus;
+  clock: Clock;
+  logger: Logger;
+  registry: SiteRegistry;
+  /** absent with alerting.enabled: false (the hub still produces to the stream) */
+  alerting?: LeaderAlerting;
+}
+
+export interface ClusterRules {
+  /** the lease (tests, /healthz); undefined without alerting */
+  lease?: Lease;
+  close(): Promise<void>;
+}
+
+const RETRY_MS = 500;
+
+/** Every hub: each accepted input goes on the stream, in order; while Redis is down it waits and retries. */
+function produce(deps: ClusterRulesDeps): () => Promise<void> {
+  const { cluster, bus, clock, logger } = deps;
+  const producer = new StreamProducer(cluster.redis('rules-producer'), { hub: cluster.hubId });
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+  const add = (input: ClusterInput): void => {
+    const at = clock.now();
+    chain = chain.then(async () => {
+      for (let attempt = 1; !closed; attempt++) {
+        try {
+          await producer.add(input, at);
+          return;
+        } catch (e) {
+          if (attempt === 1 || attempt % 20 === 0) logger.error({ err: e instanceof Error ? e.message : String(e), input: input.type, attempt }, 'rules stream unreachable; the input is kept and sent again');
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+    });
+  };
+  const onReading = (reading: Reading): void => add({ type: 'reading', reading });
+  const onPresence = (event: PresenceEvent): void => add({ type: 'presence', event });
+  const onEvent = (event: DeviceEvent): void => add({ type: 'deviceEvent', event });
+  const onAck = (ack: CommandAck): void => add({ type: 'cmdAck', ack });
+  bus.on('reading', onReading);
+  bus.on('presence', onPresence);
+  bus.on('deviceEvent', onEvent);
+  bus.on('cmdAck', onAck);
+  return async () => {
+    bus.off('reading', onReading);
+    bus.off('presence', onPresence);
+    bus.off('deviceEvent', onEvent);
+    bus.off('cmdAck', onAck);
+    // what was accepted before the shutdown still goes out (bounded: a dead Redis gives up)
+    const drained = chain;
+    const timer = new Promise((r) => setTimeout(r, 5000).unref());
+    await Promise.race([drained, timer]);
+    closed = true;
+  };
+}
+
+function toAlertInput(input: ClusterInput, device: DeviceInfo): Parameters<LeaderAlerting['handle']>[0] {
+  switch (input.type) {
+    case 'reading': return { type: 'reading', reading: input.reading, device };
+    case 'presence': return { type: 'presence', event: input.event, device };
+    case 'deviceEvent': return { type: 'deviceEvent', event: input.event, device };
+    case 'cmdAck': return { type: 'cmdAck', ack: input.ack, device };
+  }
+}
+
+/** The silence threshold of a device by its effective offline rule (undefined: unknown, or no offline rule). */
+function silenceOf(registry: SiteRegistry, id: string): number | undefined {
+  const d = registry.device(id);
+  if (!d) return undefined;
+  const rule = effectiveRules(d, registry.rules() as RuleSpec[]).find((r) => r.condition.type === 'noData');
+  if (!rule || rule.condition.type !== 'noData') return undefined;
+  return silenceThresholdMs(d.intervalS, policyOf(rule.condition));
+}
+
+export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
+  const { cluster, clock, logger, registry, alerting } = deps;
+  const log = logger.child({ stage: 'cluster-rules' });
+  const stopProducing = produce(deps);
+  if (!alerting) return { close: stopProducing };
+
+  const { config } = cluster;
+  const lease = new Lease({ name: 'rules', holder: cluster.hubId, connection: config.postgresUrl, leaseMs: config.leaseMs, logger: log });
+  const state = cluster.redis('rules-state');
+  const consumer = new StreamConsumer(cluster.redis('rules-consumer'), {
+    consumer: cluster.hubId,
+    logger: log,
+    handler: async (entry: StreamEntry) => {
+      const device = registry.device(entry.device);
+      if (!device) return; // decommissioned since: nothing to evaluate
+      await alerting.handle(toAlertInput(entry.input, device));
+    },
+    // saved with the entry's ack (never ahead of it): the state that entry left behind
+    stateOf: (entry) => {
+      const snap = alerting.engine.exportDevice(entry.device);
+      return snap ? { [entry.device]: encodeSnapshot(snap) } : undefined;
+    },
+  });
+  const sweep = new LastSeenSweep(cluster.redis('lastseen'), {
+    silenceMs: (id) => silenceOf(registry, id),
+    minSilenceMs: 60_000,
+    now: () => clock.now(),
+    onSeen: (id, at, initial) => alerting.engine.noteSeen(id, at, initial),
+    onOffline: (o) => {
+      log.info({ device: o.device, lastSeen: o.lastSeen, deadline: o.deadline }, 'device silent past its offline deadline');
+      void Promise.resolve(alerting.tick()).catch((e: unknown) => log.error({ err: e }, 'offline tick failed'));
+    },
+    logger: log,
+  });
+
+  const leader = runLeader({
+    lease, consumer, logger: log,
+    onLead: async (epoch) => {
+      const started = Date.now();
+      // the rule state the last leader saved with its acks: a `for` under way goes on, a handled reading is not evaluated again
+      const saved = await state.hgetall(RULESTATE_KEY);
+      let imported = 0;
+      for (const [id, text] of Object.entries(saved)) {
+        const device = registry.device(id);
+        const snap = device ? decodeSnapshot(text) : undefined;
+        if (!device || !snap) continue;
+        alerting.engine.importDevice(device, snap, clock.now());
+        imported++;
+      }
+      await sweep.sweep(); // every device's last-seen, before any deadline is judged
+      await alerting.lead(lease);
+      sweep.start();
+      log.info({ epoch, devicesImported: imported, ms: Date.now() - started }, 'leading the rules');
+    },
+    onFollow: async (reason) => {
+      sweep.stop();
+      await alerting.follow();
+      log.warn({ reason }, 'following: another hub leads the rules');
+    },
+  });
+
+  return {
+    lease,
+    close: async () => {
+      sweep.stop();
+      await leader.stop();
+      await alerting.follow().catch(() => undefined);
+      await stopProducing();
+    },
+  };
+}
