@@ -34,6 +34,8 @@ export class DeviceReadings {
   stored: Uint8Array;
   head = 0;
   size = 0;
+  /** the largest seq ever added: a seq above it is new without a scan (devices count upwards) */
+  private maxSeq = -1;
   private lastMs = -1;
   private count = 0;
 
@@ -52,11 +54,11 @@ export class DeviceReadings {
 
   /** The slot holding this reading, or -1 when it is new. Newest first: re-sends are recent. */
   find(seq: number, h1: number, h2: number): number {
-    const cap = this.capacity;
-    for (let k = 1; k <= this.size; k++) {
-      const i = (this.head - k + cap) % cap;
-      if (this.seq[i] === seq && this.h1[i] === h1 && this.h2[i] === h2) return i;
-    }
+    if (seq > this.maxSeq) return -1;
+    // newest first: head-1 down to 0, then (once the ring has wrapped) the end down to head
+    const older = this.size - this.head;
+    for (let i = this.head - 1; i >= 0 && i >= this.head - this.size; i--) if (this.seq[i] === seq && this.h1[i] === h1 && this.h2[i] === h2) return i;
+    for (let i = this.capacity - 1; i >= this.capacity - older; i--) if (this.seq[i] === seq && this.h1[i] === h1 && this.h2[i] === h2) return i;
     return -1;
   }
 
@@ -69,6 +71,7 @@ export class DeviceReadings {
     this.ts[i] = ts;
     this.ns[i] = ns;
     this.stored[i] = 0;
+    if (seq > this.maxSeq) this.maxSeq = seq;
     this.head = (i + 1) % this.capacity;
     if (this.size < this.capacity) this.size++;
     return i;

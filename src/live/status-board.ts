@@ -52,7 +52,8 @@ export interface StatusBoardEvents { change: [view: DeviceView] }
 
 export class StatusBoard extends EventEmitter<StatusBoardEvents> {
   private readonly states = new Map<string, DeviceState>();
-  private readonly lastKey = new Map<string, string>();
+  /** what the panel was last told per device (a change of any of these is announced) */
+  private readonly shown = new Map<string, { status: DeviceStatus; online: boolean | null; battery: number | null }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private detach: (() => void) | undefined;
   private readonly policy: OfflinePolicy;
@@ -108,8 +109,11 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
       if (r.battery !== undefined) s.battery = r.battery;
     }
     s.online = true; // data clears an offline state
-    noteData(this.live(s, this.clock.now()), this.clock.now());
-    this.schedule(d);
+    const now = this.clock.now();
+    noteData(this.live(s, now), now);
+    // Data only moves the deadline later: an armed timer stays and re-arms itself when it fires
+    // early (a new timer per reading, each with its own duration, cost more than the reading).
+    if (!this.timers.has(d.id)) this.schedule(d);
     this.announce(d.id);
   }
 
@@ -134,7 +138,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     if (t) clearTimeout(t);
     this.timers.delete(id);
     this.states.delete(id);
-    this.lastKey.delete(id);
+    this.shown.delete(id);
   }
 
   /** Last known reading from storage; ignored when live data is already newer. */
@@ -169,19 +173,30 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     const live = this.states.get(d.id)?.live;
     if (!live) return;
     const due = Math.min(Math.max(0, offlineDeadline(live, d.intervalS, this.policy) - this.clock.now()) + 1000, 2 ** 31 - 1);
-    const t = setTimeout(() => { this.timers.delete(d.id); this.announce(d.id); }, due);
+    const t = setTimeout(() => this.due(d), due);
     t.unref();
     this.timers.set(d.id, t);
   }
 
+  /** A device's deadline timer fired: announce what changed; data since then moved it: arm again. */
+  private due(d: DeviceInfo): void {
+    this.timers.delete(d.id);
+    this.announce(d.id);
+    const live = this.states.get(d.id)?.live;
+    if (live && !isOffline(live, d.intervalS, this.clock.now(), this.policy)) this.schedule(d);
+  }
+
   /** Emits `change` when what the panel shows as the device's state (status, online, battery) changed. */
   private announce(id: string): void {
+    const d = this.site.devices.get(id);
+    if (!d) return;
+    const s = this.states.get(id) ?? emptyState();
+    const status = deviceStatus(s, d.intervalS, this.clock.now(), this.policy);
+    const last = this.shown.get(id);
+    if (last && last.status === status && last.online === s.online && last.battery === s.battery) return;
+    this.shown.set(id, { status, online: s.online, battery: s.battery });
     const v = this.view(id);
-    if (!v) return;
-    const key = `${v.status}|${String(v.online)}|${String(v.battery)}`;
-    if (this.lastKey.get(id) === key) return;
-    this.lastKey.set(id, key);
-    this.emit('change', v);
+    if (v) this.emit('change', v);
   }
 
   view(id: string): DeviceView | undefined {

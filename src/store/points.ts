@@ -66,14 +66,15 @@ function nonEmpty(tags: Record<string, string>): Record<string, string> {
 
 // One frozen tag object per device, rebuilt when its placement changes: every point of a device
 // shares it, so the line-protocol encoder escapes its series key once (line-protocol.ts).
-const tagCache = new WeakMap<DeviceInfo, { of: string[]; tags: Readonly<Record<string, string>> }>();
+type Placement = Pick<DeviceInfo, 'id' | 'street' | 'community' | 'grid' | 'building'>;
+const tagCache = new WeakMap<DeviceInfo, { of: Placement; tags: Readonly<Record<string, string>> }>();
 
 function placementTags(device: DeviceInfo): Record<string, string> {
-  const of = [device.id, device.street, device.community, device.grid, device.building];
   const hit = tagCache.get(device);
-  if (hit && hit.of.every((v, i) => v === of[i])) return hit.tags;
+  const of = hit?.of;
+  if (hit && of && of.id === device.id && of.street === device.street && of.community === device.community && of.grid === device.grid && of.building === device.building) return hit.tags;
   const tags = Object.freeze(nonEmpty({ device: device.id, street: device.street, community: device.community, grid: device.grid, building: device.building }));
-  tagCache.set(device, { of, tags });
+  tagCache.set(device, { of: { id: device.id, street: device.street, community: device.community, grid: device.grid, building: device.building }, tags });
   return tags;
 }
 
@@ -98,11 +99,12 @@ export function pointProblem(p: StorePoint): string | undefined {
   if (typeof p.measurement !== 'string' || p.measurement === '') return 'measurement must be a non-empty string';
   if (typeof p.ts !== 'number' || !Number.isFinite(p.ts) || p.ts <= 0) return `ts ${String(p.ts)} must be a positive number of ms since epoch`;
   if (p.ns !== undefined && !(Number.isInteger(p.ns) && p.ns >= 0 && p.ns < 1_000_000)) return `ns ${String(p.ns)} must be an integer 0..999999`;
-  const names = Object.keys(p.fields);
-  if (names.length === 0) return 'a point needs at least one field';
-  for (const [k, v] of Object.entries(p.tags)) if (typeof v !== 'string' || v === '') return `tag '${k}' must be a non-empty string`;
   const declared = FIELD_TYPES[p.measurement];
-  for (const name of names) {
+  const tags = tagProblem(p, declared !== undefined);
+  if (tags !== undefined) return tags;
+  let fields = 0;
+  for (const name in p.fields) {
+    fields++;
     const value = p.fields[name];
     if (value === undefined) return `field '${name}' is undefined`;
     const type = declared ? declared[name] : undefined;
@@ -110,11 +112,26 @@ export function pointProblem(p: StorePoint): string | undefined {
     if (type && !fitsType(value, type)) return `field '${name}' value ${JSON.stringify(value)} is not ${type}`;
     if (!type && typeof value === 'number' && !Number.isFinite(value)) return `field '${name}' value ${String(value)} is not finite`;
   }
+  return fields === 0 ? 'a point needs at least one field' : undefined;
+}
+
+// Frozen tag objects (one per device, shared by all its points: see placementTags) that passed
+// as placement tags of a declared measurement: checked once, not per point.
+const placementChecked = new WeakSet<object>();
+
+function tagProblem(p: StorePoint, declared: boolean): string | undefined {
+  const placement = declared && p.measurement !== ALERT_MEASUREMENT;
+  if (placement && placementChecked.has(p.tags)) return undefined;
+  for (const k in p.tags) {
+    const v = p.tags[k];
+    if (typeof v !== 'string' || v === '') return `tag '${k}' must be a non-empty string`;
+  }
   if (declared) {
-    const allowed: readonly string[] = p.measurement === ALERT_MEASUREMENT ? ALERT_TAGS : PLACEMENT_TAGS;
+    const allowed: readonly string[] = placement ? PLACEMENT_TAGS : ALERT_TAGS;
     const extra = Object.keys(p.tags).find((t) => !allowed.includes(t));
     if (extra) return `tag '${extra}' is not declared for measurement '${p.measurement}'`;
   }
+  if (placement && Object.isFrozen(p.tags)) placementChecked.add(p.tags);
   return undefined;
 }
 
@@ -127,9 +144,10 @@ export function readingPoint(reading: Reading, device: DeviceInfo, ns = 0): Stor
   const kind = KINDS[device.kind];
   const types = FIELD_TYPES[kind.measurement] ?? {};
   const fields: Record<string, FieldValue> = {};
-  for (const [name, value] of Object.entries(reading.values)) {
+  for (const name in reading.values) {
     // Only declared fields: the validator already counted unknown ones; keeping the set closed keeps types stable.
-    if (types[name] && !(name in COMMON_READING_FIELDS)) fields[name] = value;
+    const value = reading.values[name];
+    if (value !== undefined && types[name] && !(name in COMMON_READING_FIELDS)) fields[name] = value;
   }
   if (reading.battery !== undefined) fields.battery = reading.battery;
   if (reading.rssi !== undefined) fields.rssi = reading.rssi;

@@ -43,6 +43,15 @@ describe('ReadingDedup', () => {
     expect(d.device('a').find(1, 1, 1)).toBe(-1);
   });
 
+  it('finds every reading the ring still holds after it wrapped, and only those, whatever order the seqs came in', () => {
+    const a = new ReadingDedup({ window: 16 }).device('a');
+    // a device counting up to 12, rebooted, counting again from 0: the ring holds the last 16
+    const seqs = [...Array.from({ length: 12 }, (_, i) => i + 1), ...Array.from({ length: 8 }, (_, i) => i)];
+    const slots = seqs.map((seq, i) => a.add(seq, 100 + i, 200 + i, i, 0));
+    seqs.forEach((seq, i) => expect(a.find(seq, 100 + i, 200 + i), `reading ${i} (seq ${seq})`).toBe(i < 4 ? -1 : slots[i]));
+    expect(a.find(13, 100, 200)).toBe(-1); // above every seq seen: new without a scan
+  });
+
   it('gives receive-stamped readings of the same millisecond distinct sub-ms parts, apart from device-stamped ones', () => {
     const a = new ReadingDedup().device('a');
     expect([a.receiveNs(5), a.receiveNs(5), a.receiveNs(5), a.receiveNs(6)]).toEqual([RECEIVE_NS_BASE, RECEIVE_NS_BASE + 1, RECEIVE_NS_BASE + 2, RECEIVE_NS_BASE]);

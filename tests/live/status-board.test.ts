@@ -103,3 +103,22 @@ describe('StatusBoard', () => {
     board.close();
   });
 });
+
+describe('StatusBoard deadline timer', () => {
+  it('a reading after the timer was armed moves the deadline: the device still goes offline once silent', async () => {
+    const fast = new SiteIndex(parseConfig(testSite([{ id: 'gas-8', kind: 'gas' }]).raw, '(test)', { env: {} }));
+    const d = fast.devices.get('gas-8')!;
+    d.intervalS = 1;
+    const board = new StatusBoard(fast, systemClock, { factor: 1, minSilenceMs: 1000 });
+    const changes: DeviceView[] = [];
+    board.on('change', (v) => changes.push(v));
+    board.onReading({ device: 'gas-8', kind: 'gas', ts: Date.now(), values: { lel: 0 } }, d);
+    // the timer armed by the first reading fires ~2 s on; this reading moves the deadline past that
+    await new Promise((r) => setTimeout(r, 1500));
+    board.onReading({ device: 'gas-8', kind: 'gas', ts: Date.now(), values: { lel: 1 } }, d);
+    const end = Date.now() + 15_000;
+    while (changes.at(-1)?.status !== 'offline' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(changes.at(-1)).toMatchObject({ id: 'gas-8', status: 'offline' });
+    board.close();
+  }, 20_000);
+});

@@ -30,6 +30,18 @@ describe('readingPoint', () => {
     expect(p).toEqual({ measurement: 'noise', tags: { device: 'n-1', ...PLACEMENT }, fields: { laeq: 55.2, lmax: 70, interval_s: 300, battery: 88, rssi: -71, seq: 42 }, ts: BASE_TS + 7 });
   });
 
+  it('shares one frozen tag object per device, and a new one once the device moves', () => {
+    const d = device('gas-2');
+    const r: Reading = { device: 'gas-2', kind: 'gas', ts: BASE_TS, values: { lel: 1 } };
+    const first = readingPoint(r, d).tags;
+    expect(readingPoint(r, d).tags).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    for (const [field, moved] of [['building', 'lty-4'], ['grid', 'lty-2'], ['community', 'other'], ['street', 'other']] as const) {
+      d[field] = moved;
+      expect(readingPoint(r, d).tags[field], field).toBe(moved);
+    }
+  });
+
   it('leaves out optional common fields that are absent', () => {
     const p = readingPoint({ device: 'w', kind: 'water', ts: BASE_TS, values: { leak: true } }, device('w', 'water'));
     expect(p.fields).toEqual({ leak: true });
@@ -80,6 +92,19 @@ describe('presencePoint and alertPoint', () => {
 });
 
 describe('pointProblem', () => {
+  it('checks a shared frozen tag object once as placement tags, never letting alert tags through on a reading', () => {
+    const tags = Object.freeze({ device: 'gas-1', ...PLACEMENT, rule: 'gas.high' });
+    const alert = { measurement: 'alert', tags, fields: { state: 'open', action: 'opened', case_id: 'c1' }, ts: BASE_TS };
+    const gas = { measurement: 'gas', tags, fields: { lel: 1 }, ts: BASE_TS };
+    expect(pointProblem(alert)).toBeUndefined();
+    expect(pointProblem(gas)).toBe("tag 'rule' is not declared for measurement 'gas'");
+    expect(pointProblem(gas)).toBe("tag 'rule' is not declared for measurement 'gas'");
+    const good = readingPoint({ device: 'gas-1', kind: 'gas', ts: BASE_TS, values: { lel: 1 } }, device('gas-1'));
+    expect(pointProblem(good)).toBeUndefined();
+    expect(pointProblem({ ...good, fields: {} })).toBe('a point needs at least one field');
+    expect(pointProblem({ ...good, tags: Object.freeze({ device: '' }) })).toBe("tag 'device' must be a non-empty string");
+  });
+
   it('accepts points built by the helpers', () => {
     expect(pointProblem(gasPoint(3))).toBeUndefined();
     expect(pointProblem({ measurement: 'custom', tags: {}, fields: { x: 1.5, y: 'a' }, ts: BASE_TS })).toBeUndefined();
