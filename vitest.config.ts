@@ -13,6 +13,7 @@ const UNIT = [
   'tests/broker/frame-guard.test.ts',
   'tests/broker/policy.test.ts',
   'tests/broker/rate.test.ts',
+  'tests/broker/split-emitter.test.ts',
   'tests/cli/demo-story.test.ts',
   'tests/config/**/*.test.ts',
   'tests/core/**/*.test.ts',

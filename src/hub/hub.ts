@@ -156,7 +156,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const ingest = new Ingest({
       dedup, journal,
       // cluster mode: a device's re-send may reach another hub; the reading memory is shared
-      ...(cluster ? { shared: new RedisIngestMemory(cluster.redis('ingest')) } : {}),
+      ...(cluster ? { shared: new RedisIngestMemory(cluster.redis('ingest', { enableAutoPipelining: true })) } : {}),
       sink: writer, bus, logger, metrics: createIngestMetrics(metrics, { deviceLabels: config.metrics.deviceLabels }),
       points: { reading: readingPoint, presence: presencePoint },
       answer: (device, answer) => answerTo(device, answer),

@@ -66,6 +66,8 @@ const DONE: Promise<void> = Promise.resolve();
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
+  /** CLUSTER: devices whose shared reading memory this hub has recalled since they connected here */
+  private readonly recalled = new Map<string, Promise<void> | true>();
 
   constructor(private readonly deps: IngestDeps) {
     this.dedup = deps.dedup ?? new ReadingDedup();
@@ -124,6 +126,7 @@ export class Ingest {
 
   /** Stores a presence change and announces it. */
   async presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
+    this.forgetRecall(device.id);
     const point = this.deps.points.presence(event, device);
     // a connect and a clean disconnect in the same millisecond must stay two points
     point.ns = this.dedup.device(device.id).receiveNs(event.ts);
@@ -139,11 +142,42 @@ export class Ingest {
     const result = validateReadings(payload, device, now, { maxBytes: this.deps.maxBytes });
     if (result.unknownFields > 0) this.deps.metrics.unknownFields.inc(result.unknownFields);
     for (const err of result.rejected) this.reject(device.id, err, now);
-    const { accepted, hashes, received } = result;
+    const { accepted } = result;
     const readings = accepted.length + result.rejected.length || 1;
     if (accepted.length === 0) return { outcome: { accepted: 0, rejected: result.rejected.length, readings }, durable: DONE };
     const shared = this.deps.shared;
-    const unknown = shared ? this.unknown(device.id, accepted, hashes) : [];
+    const recalled = this.recalled.get(device.id);
+    if (shared && recalled !== true) {
+      // CLUSTER: the first readings since the device connected here: learn what every hub knows
+      // of it (one Redis round trip per connection, not per reading), then decide, in order
+      const pending = recalled ?? shared.recall(device.id).then((all) => {
+        this.remember(device.id, all, all);
+        if (this.recalled.get(device.id) === pending) this.recalled.set(device.id, true);
+      });
+      if (pending !== recalled) {
+        this.recalled.set(device.id, pending);
+        // Redis unreachable: these readings are not acknowledged; the next ones ask again
+        pending.catch(() => {
+          if (this.recalled.get(device.id) === pending) this.recalled.delete(device.id);
+        });
+      }
+      const durable = pending.then(() => this.readingsKnown(device, result, readings, now).durable);
+      return { outcome: { accepted: accepted.length, rejected: result.rejected.length, readings }, durable };
+    }
+    return this.readingsKnown(device, result, readings, now);
+  }
+
+  /** CLUSTER: forget what was recalled of a device when it connects or leaves (it may go to another hub meanwhile). */
+  private forgetRecall(device: string): void {
+    this.recalled.delete(device);
+  }
+
+  private readingsKnown(device: DeviceInfo, result: ReturnType<typeof validateReadings>, readings: number, now: number): Accepted {
+    const { accepted, hashes, received } = result;
+    const shared = this.deps.shared;
+    // a receive-stamped reading whose re-send another hub may be storing right now (a takeover)
+    // is still asked for one by one: its point is the first hub's receive time
+    const unknown = shared ? this.unknown(device.id, accepted, hashes, received) : [];
     if (shared && unknown.length > 0) {
       // CLUSTER: what this hub does not know may have reached another hub first (a re-send after
       // a crash): ask the shared memory, then act (one Redis round trip later)
@@ -213,8 +247,16 @@ export class Ingest {
     const shared = this.deps.shared;
     try {
       if (journaled) await this.deps.journal?.flush(); // before the point can exist
-      if (shared && sharedNew.length > 0) await shared.record(device.id, sharedNew); // before the point can exist
-      await this.store(points);
+      if (shared && sharedNew.length > 0) {
+        // A receive-stamped point must be known before it can exist (another hub would stamp a
+        // re-send anew); a device-stamped one is the same point on any hub (ts + deviceNs), so its
+        // memory is written beside the store: one Redis round trip less before the PUBACK.
+        const record = shared.record(device.id, sharedNew);
+        if (journaled || points.length !== fresh || sharedNew.some((e) => e.ns !== deviceNs(e.seq, e.h1))) await record;
+        await Promise.all([record, this.store(points)]);
+      } else {
+        await this.store(points);
+      }
     } catch (e) {
       throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
     }
@@ -224,15 +266,15 @@ export class Ingest {
     this.deps.metrics.accepted.add(device.kind, fresh);
   }
 
-  /** CLUSTER: the readings (with a seq) this hub's ring does not know. */
-  private unknown(device: string, accepted: readonly Reading[], hashes: readonly number[]): ReadingKey[] {
+  /** CLUSTER: the receive-stamped readings (with a seq) this hub's ring does not know. */
+  private unknown(device: string, accepted: readonly Reading[], hashes: readonly number[], received: readonly boolean[]): ReadingKey[] {
     const seen = this.dedup.device(device);
     const keys: ReadingKey[] = [];
     for (let i = 0; i < accepted.length; i++) {
       const seq = (accepted[i] as Reading).seq;
       const h1 = hashes[2 * i] as number;
       const h2 = hashes[2 * i + 1] as number;
-      if (seq !== undefined && seen.find(seq, h1, h2) < 0) keys.push({ seq, h1, h2 });
+      if (seq !== undefined && received[i] === true && seen.find(seq, h1, h2) < 0) keys.push({ seq, h1, h2 });
     }
     return keys;
   }

@@ -16,6 +16,8 @@ export interface ReadingKey { seq: number; h1: number; h2: number }
 export interface KnownReading { ts: number; ns: number; stored: boolean }
 
 export interface SharedIngestMemory {
+  /** everything known of the device's readings (its whole ring: at most SEEN_SLOTS entries) */
+  recall(device: string): Promise<(ReadingKey & KnownReading)[]>;
   /** what is known of each reading (undefined: never seen by any hub) */
   lookup(device: string, keys: readonly ReadingKey[]): Promise<(KnownReading | undefined)[]>;
   /** remembers new readings and their points; resolves once Redis has them (call before storing) */
@@ -44,6 +46,17 @@ export class RedisIngestMemory implements SharedIngestMemory {
       if (!f || f.length !== 6 || f[0] !== k.seq || f[1] !== k.h1 || f[2] !== k.h2) return undefined;
       return { ts: f[3] as number, ns: f[4] as number, stored: f[5] === 1 };
     });
+  }
+
+  async recall(device: string): Promise<(ReadingKey & KnownReading)[]> {
+    const all = await this.redis.hgetall(seenKey(device));
+    const out: (ReadingKey & KnownReading)[] = [];
+    for (const v of Object.values(all)) {
+      const f = v.split(':').map(Number);
+      if (f.length !== 6 || f.some((x) => !Number.isFinite(x))) continue;
+      out.push({ seq: f[0] as number, h1: f[1] as number, h2: f[2] as number, ts: f[3] as number, ns: f[4] as number, stored: f[5] === 1 });
+    }
+    return out;
   }
 
   async record(device: string, entries: readonly (ReadingKey & { ts: number; ns: number })[]): Promise<void> {

@@ -98,6 +98,32 @@ describe('broker on the shared Redis', () => {
     onB.end(true);
   });
 
+  it('a device-stamped reading stored through A, re-sent to B, and back on A: each hub knows it (recalled per connection)', async () => {
+    const errors: string[] = [];
+    const ts = Date.now() - 5_000;
+    const reading = JSON.stringify({ seq: 21, laeq: 55.5, ts });
+    const onA = await a.connect('noise-c2');
+    await onA.publishAsync('gridwatch/v1/noise-c2/reading', reading, { qos: 1 });
+    onA.end(true);
+    const onB = await b.connect('noise-c2');
+    onB.on('message', (_t, p) => errors.push(`B ${p.toString()}`));
+    await onB.subscribeAsync('gridwatch/v1/noise-c2/error', { qos: 0 });
+    await onB.publishAsync('gridwatch/v1/noise-c2/reading', reading, { qos: 1 });
+    await until(() => errors.find((e) => e.startsWith('B') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from B');
+    // a new reading through B, then the device goes back to A, which must learn it anew
+    const second = JSON.stringify({ seq: 22, laeq: 56.5, ts: ts + 1000 });
+    await onB.publishAsync('gridwatch/v1/noise-c2/reading', second, { qos: 1 });
+    onB.end(true);
+    const backOnA = await a.connect('noise-c2');
+    backOnA.on('message', (_t, p) => errors.push(`A ${p.toString()}`));
+    await backOnA.subscribeAsync('gridwatch/v1/noise-c2/error', { qos: 0 });
+    await backOnA.publishAsync('gridwatch/v1/noise-c2/reading', second, { qos: 1 });
+    await until(() => errors.find((e) => e.startsWith('A') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from A');
+    const points = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c2'", 'gridwatch'));
+    expect(points.map((p) => p.seq).sort()).toEqual([21, 22]);
+    backOnA.end(true);
+  });
+
   it('a cmd/ack sent twice for one command (a redelivery) is announced once', async () => {
     const acks: string[] = [];
     for (const h of [a, b]) h.hub.ctx.bus.on('cmdAck', (ack) => acks.push(ack.id));

@@ -47,6 +47,8 @@ export interface TestClusterOptions {
   overrides?: Record<string, unknown>;
   /** extra environment for every hub */
   env?: Record<string, string>;
+  /** node flags for every hub (e.g. --cpu-prof for the bench) */
+  nodeArgs?: string[];
 }
 
 export async function startTestCluster(opts: TestClusterOptions): Promise<TestCluster> {
@@ -60,7 +62,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
   const children: ChildProcess[] = [];
 
   const startHub = async (id: string, env: Record<string, string> = {}): Promise<ClusterHub> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,

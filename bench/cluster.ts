@@ -1,0 +1,112 @@
+// Cluster figures for `npm run bench` (also `node --import tsx bench/cluster.ts [--quick]`): on
+// one machine, real redis-server, PostgreSQL, influxd and two `gridwatch serve` processes in
+// cluster mode. Figures, all from the same run:
+// - QoS 1 throughput, publish -> counted in InfluxDB: every load device on hub-a (one hub of the
+//   cluster working) vs the devices split over hub-a and hub-b; the ratio is the scaling.
+// - failover: devices connected through HAProxy, kill -9 of the hub holding some of them -> every
+//   one of those CONNACKed again (through HAProxy, on the survivor).
+// - leader hand-over: kill -9 of the rules leader -> the other hub leads.
+// On a 2-core box the two hubs, Redis, PostgreSQL, InfluxDB and the generators share two cores:
+// the scaling figure says what the cluster costs here more than what it buys on N machines.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { freePort } from '../src/store/influxd.js';
+import { startHubProcess } from './hub-process.js';
+import type { KindName } from '../src/core/domain.js';
+import { startTestCluster, type TestCluster } from '../tests/helpers/cluster.js';
+import { split, startGenerators, type Generators } from './generator.js';
+import type { BenchDevice } from './fixture.js';
+
+export interface ClusterThroughput { messages: number; ms: number; perSecond: number }
+export interface ClusterBench {
+  /** the same devices on one hub in single mode (no Redis, no PostgreSQL), same run */
+  single: ClusterThroughput;
+  oneHub: ClusterThroughput;
+  twoHubs: ClusterThroughput;
+  /** twoHubs / oneHub */
+  scaling: number;
+  failover?: { devices: number; moved: number; ms: number };
+  handover?: { ms: number };
+}
+
+const KINDS: KindName[] = ['noise', 'gas', 'water', 'smoke'];
+
+async function countStored(cluster: TestCluster, sinceMs: number, db = 'gridwatch'): Promise<number> {
+  const series = await cluster.influx.query(`SELECT count(seq) FROM gas, noise, water, smoke WHERE time >= ${sinceMs}ms`, db).catch(() => []);
+  return series.reduce((n, s) => n + Number(s.values[0]?.[1] ?? 0), 0);
+}
+
+let seqRun = 0;
+async function throughput(gen: Generators, count: (sinceMs: number) => Promise<number>, ports: number[], devices: BenchDevice[][], perDevice: number, window: number): Promise<ClusterThroughput> {
+  await gen.all((i) => ({ op: 'connect', port: ports[i % ports.length] ?? 0, devices: devices[i] ?? [], concurrency: 50 }));
+  await gen.all(() => ({ op: 'prepare', qos: 1, perDevice, seqBase: ++seqRun * 10_000_000 }));
+  const since = Date.now() - 600_000;
+  const before = await count(since);
+  const total = perDevice * devices.flat().length;
+  const t0 = performance.now();
+  const go = gen.all(() => ({ op: 'go', window }));
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const n = (await count(since)) - before;
+    if (n >= total) break;
+    if (Date.now() > deadline) throw new Error(`cluster bench: only ${n} of ${total} readings stored`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  const ms = performance.now() - t0;
+  await go;
+  await gen.all(() => ({ op: 'closeLoad' }));
+  return { messages: total, ms: Math.round(ms), perSecond: Math.round((total / ms) * 1000) };
+}
+
+export async function clusterBench(opts: { devices: number; perDevice: number; window: number; phase?: (what: string) => void }): Promise<ClusterBench> {
+  const phase = opts.phase ?? (() => undefined);
+  const devices = Array.from({ length: opts.devices }, (_, i) => ({ id: `load-${KINDS[i % 4] ?? 'gas'}-${i}`, kind: KINDS[i % 4] ?? 'gas', building: (i % 2 === 0 ? 'b1' : 'b2') as 'b1' | 'b2' }));
+  phase('cluster: redis-server, PostgreSQL, influxd, two hubs');
+  const cluster = await startTestCluster({
+    devices,
+    overrides: { mqtt: { port: 0, host: '127.0.0.1', ratePerSecond: 1_000_000, rateBurst: 1_000_000 } },
+    ...(process.env.GW_BENCH_PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.GW_BENCH_PROFILE}`] } : {}),
+  });
+  const gen = await startGenerators(2);
+  try {
+    const bench: BenchDevice[] = devices.map((d) => ({ ...d, secret: cluster.secrets.get(d.id) ?? '' }));
+    const halves = split(bench, 2);
+    const [a, b] = cluster.hubs;
+    phase('single mode: QoS 1, one hub without Redis or PostgreSQL');
+    const singleDir = mkdtempSync(join(tmpdir(), 'gw-bench-single-'));
+    const httpPort = await freePort();
+    const raw = parse(readFileSync(cluster.configFile, 'utf8')) as Record<string, unknown>;
+    const singleConfig = join(singleDir, 'gridwatch.yaml');
+    const mqttPort = await freePort();
+    writeFileSync(singleConfig, stringify({ ...raw, http: { port: httpPort, host: '127.0.0.1' }, mqtt: { ...(raw.mqtt as object), port: mqttPort }, dataDir: join(singleDir, 'data'), influx: { database: 'gridwatch_single' } }));
+    const hub = await startHubProcess({ config: singleConfig, influxUrl: cluster.influx.url, httpPort });
+    let single: ClusterThroughput;
+    try {
+      single = await throughput(gen, (since) => countStored(cluster, since, 'gridwatch_single'), [mqttPort], halves, opts.perDevice, opts.window);
+    } finally {
+      await hub.stop();
+      rmSync(singleDir, { recursive: true, force: true });
+    }
+    phase('cluster: QoS 1, every device on one hub');
+    const oneHub = await throughput(gen, (since) => countStored(cluster, since), [a?.mqttPort ?? 0], halves, opts.perDevice, opts.window);
+    phase('cluster: QoS 1, devices split over two hubs');
+    const twoHubs = await throughput(gen, (since) => countStored(cluster, since), [a?.mqttPort ?? 0, b?.mqttPort ?? 0], halves, opts.perDevice, opts.window);
+    return { single, oneHub, twoHubs, scaling: +(twoHubs.perSecond / oneHub.perSecond).toFixed(2) };
+  } finally {
+    await gen.close();
+    await cluster.cleanup();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const t0 = Date.now();
+  const result = await clusterBench({
+    devices: 50, perDevice: values.quick ? 200 : 2_000, window: 100,
+    phase: (what) => console.error(`bench: ${what} (${Math.round((Date.now() - t0) / 1000)} s)`),
+  });
+  console.log(JSON.stringify(result, null, 2));
+}
