@@ -27,12 +27,24 @@ import { AlertCases } from './service.js';
 import type { CaseStore } from './store.js';
 import { openSqliteCaseStore } from './store-sqlite.js';
 
-/** One input of the alerting stage, with the device it came from (what the bus carries; in cluster mode what the stream carries). */
+/**
+ * One input of the alerting stage: what the bus carries, or in cluster mode what the rules stream
+ * carries (src/cluster ClusterInput fits). The device is always taken from the registry by id (a
+ * decommissioned device's late input is dropped); `device` may come along but is not needed.
+ */
 export type AlertInput =
-  | { type: 'reading'; reading: Reading; device: DeviceInfo }
-  | { type: 'presence'; event: PresenceEvent; device: DeviceInfo }
-  | { type: 'deviceEvent'; event: DeviceEvent; device: DeviceInfo }
-  | { type: 'cmdAck'; ack: CommandAck; device: DeviceInfo };
+  | { type: 'reading'; reading: Reading; device?: DeviceInfo }
+  | { type: 'presence'; event: PresenceEvent; device?: DeviceInfo }
+  | { type: 'deviceEvent'; event: DeviceEvent; device?: DeviceInfo }
+  | { type: 'cmdAck'; ack: CommandAck; device?: DeviceInfo };
+
+function deviceOf(input: AlertInput): string {
+  switch (input.type) {
+    case 'reading': return input.reading.device;
+    case 'cmdAck': return input.ack.device;
+    default: return input.event.device;
+  }
+}
 
 export interface AlertingHandle {
   engine: RuleEngine;
@@ -175,16 +187,16 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
           return;
         }
         if (!leading) {
-          if (strict) throw new GridwatchError('GW_ERR_LEASE_LOST', 'this hub does not lead the rules (follow() was called): the input was not applied', { details: { input: input.type, device: input.device.id } });
+          if (strict) throw new GridwatchError('GW_ERR_LEASE_LOST', 'this hub does not lead the rules (follow() was called): the input was not applied', { details: { input: input.type, device: deviceOf(input) } });
           return;
         }
-        const device = registry.device(input.device.id);
+        const device = registry.device(deviceOf(input));
         if (!device) return;
         await apply(evaluate(input, device, clock.now()), strict);
       });
     } catch (e) {
       if (strict) throw e;
-      log.error({ err: e, device: input.device.id, input: input.type }, input.type === 'cmdAck' ? 'command ack not recorded' : 'alert input failed');
+      log.error({ err: e, device: deviceOf(input), input: input.type }, input.type === 'cmdAck' ? 'command ack not recorded' : 'alert input failed');
     } finally {
       arm();
     }
@@ -205,8 +217,11 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   const lead = async (fence?: Fence): Promise<void> => {
     await cases.exclusive(async () => {
       cases.fence = fence;
-      // cases another leader (or this hub before a restart) opened: a clear must be able to resolve them
-      for (const c of await store.activeCases()) for (const rule of c.activeRules ?? [c.rule]) engine.markActive(c.device, rule, c.openedAt);
+      // cases another leader (or this hub before a restart) opened: a clear must be able to resolve
+      // them (a rule state imported from the old leader already knows, and knows when it was raised)
+      for (const c of await store.activeCases()) {
+        for (const rule of c.activeRules ?? [c.rule]) if (!engine.isActive(c.device, rule)) engine.markActive(c.device, rule, c.openedAt);
+      }
       escalationAt = await store.nextEscalationAt();
       leading = true;
     });

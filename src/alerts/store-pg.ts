@@ -4,11 +4,13 @@
 // the catalog. One open case per (device, incident) is a partial unique index. A fenced
 // transaction (the rules leader's writes) first reads its lease in gw_lease FOR SHARE and writes
 // nothing unless the fence still holds the current epoch: a leader that froze and woke up after
-// another hub took over cannot write.
+// another hub took over cannot write. PostgreSQL out of reach answers GW_ERR_CLUSTER_UNAVAILABLE
+// (503, retryable), like the cluster's other stores.
 import type pg from 'pg';
 import type { AlertCase, AlertFilter, LedgerEntry, Silence } from '../core/alert-types.js';
 import { GridwatchError } from '../core/errors.js';
 import type { Fence } from '../core/fence.js';
+import { asUnavailable, withSchemaLock } from '../core/pg-feed.js';
 import type { PlannedStep } from './escalation.js';
 import { caseConflict, incidentKey, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry } from './store.js';
 
@@ -31,8 +33,11 @@ CREATE TABLE IF NOT EXISTS gw_case_silences (id text PRIMARY KEY, until bigint N
 CREATE TABLE IF NOT EXISTS gw_case_commands (id text PRIMARY KEY, case_id text NOT NULL, device text NOT NULL, sent_at bigint NOT NULL);
 `;
 
-/** the advisory lock key serialising the schema creation of this store (per store, see the cluster brief) */
-const SCHEMA_LOCK = "hashtext('gridwatch:alert-cases')";
+/** pg_advisory_xact_lock id held while the alert cases' tables are created (registry ...01, API ...02) */
+const SCHEMA_LOCK = 0x67770003;
+
+/** a failure to reach PostgreSQL as GW_ERR_CLUSTER_UNAVAILABLE; our own typed errors and statement errors as they are */
+const unavailable = (e: unknown, what: string): unknown => (e instanceof GridwatchError ? e : asUnavailable(e, what));
 
 type Db = pg.Pool | pg.PoolClient;
 interface BodyRow { body: string }
@@ -42,7 +47,13 @@ const one = (rows: BodyRow[]): AlertCase | undefined => (rows[0] ? (JSON.parse(r
 const all = <T>(rows: BodyRow[]): T[] => rows.map((r) => JSON.parse(r.body) as T);
 
 function ops(db: Db): CaseOps {
-  const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> => db.query<R>(sql, params);
+  const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> => {
+    try {
+      return await db.query<R>(sql, params);
+    } catch (e) {
+      throw unavailable(e, 'alert cases');
+    }
+  };
   const incidentCase = async (device: string, incident: string, where: string, ...args: unknown[]): Promise<AlertCase | undefined> =>
     one((await q<BodyRow>(`SELECT body FROM gw_cases WHERE device = $1 AND incident = $2 AND ${where} LIMIT 1`, [device, incident, ...args])).rows);
   return {
@@ -134,7 +145,7 @@ function ops(db: Db): CaseOps {
 /** Throws GW_ERR_LEASE_LOST unless `fence` holds the lease's current epoch (inside the caller's transaction). */
 async function checkFence(client: pg.PoolClient, fence: Fence): Promise<void> {
   const mine = fence.epoch();
-  const row = (await client.query<{ epoch: string }>('SELECT epoch FROM gw_lease WHERE name = $1 FOR SHARE', [fence.name])).rows[0];
+  const row = (await client.query<{ epoch: string }>('SELECT epoch FROM gw_lease WHERE name = $1 FOR SHARE', [fence.name]).catch((e: unknown) => { throw unavailable(e, 'lease'); })).rows[0];
   const current = row === undefined ? undefined : Number(row.epoch);
   if (mine === undefined || current !== mine) {
     throw new GridwatchError('GW_ERR_LEASE_LOST', `lease '${fence.name}': this hub holds epoch ${mine ?? 'none'}, the lease is at ${current ?? 'none'}; the write was refused`, { details: { lease: fence.name, epoch: mine ?? null, current: current ?? null } });
@@ -142,11 +153,19 @@ async function checkFence(client: pg.PoolClient, fence: Fence): Promise<void> {
 }
 
 async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const reach = async <R>(step: () => Promise<R>): Promise<R> => {
+    try {
+      return await step();
+    } catch (e) {
+      throw unavailable(e, 'alert cases');
+    }
+  };
+  // the statements inside `fn` map their own errors; the caller's errors pass through as they are
+  const client = await reach(() => pool.connect());
   try {
-    await client.query('BEGIN');
+    await reach(() => client.query('BEGIN'));
     const result = await fn(client);
-    await client.query('COMMIT');
+    await reach(() => client.query('COMMIT'));
     return result;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -158,10 +177,7 @@ async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Pr
 
 /** Opens the PostgreSQL case store on the hub's pool (the pool stays the hub's: close() does not end it). */
 export async function openPgCaseStore(pool: pg.Pool): Promise<CaseStore> {
-  await inTransaction(pool, async (client) => {
-    await client.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
-    await client.query(SCHEMA);
-  });
+  await withSchemaLock(pool, SCHEMA_LOCK, async (client) => { await client.query(SCHEMA); });
   return {
     ...ops(pool),
     kind: 'postgres',

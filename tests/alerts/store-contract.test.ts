@@ -259,3 +259,25 @@ describe.each([
     expect(await a.listCases({ device: 'gas-1', state: ['open'] })).toHaveLength(1);
   });
 });
+
+describe('the PostgreSQL case store when PostgreSQL is gone', () => {
+  it('answers GW_ERR_CLUSTER_UNAVAILABLE (retryable, no URL in the message) for reads, writes and transactions', async () => {
+    const own = await startTestPostgres();
+    const pool = new pg.Pool({ connectionString: own.url, max: 2 });
+    pool.on('error', () => undefined); // idle clients see the server go away
+    try {
+      const store = await openPgCaseStore(pool);
+      await store.saveCase(aCase());
+      await own.cleanup(); // the server shuts down
+      for (const attempt of [store.getCase('case-1'), store.saveCase(aCase({ device: 'gas-7' })), store.tx(async (s) => s.addLedger({ caseId: 'x', ts: T0, actor: 'system', action: 'opened' }))]) {
+        const err = await attempt.then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(GridwatchError);
+        expect(err).toMatchObject({ code: 'GW_ERR_CLUSTER_UNAVAILABLE', retryable: true });
+        expect((err as Error).message).not.toContain(String(own.port));
+      }
+    } finally {
+      await pool.end().catch(() => undefined);
+      await own.cleanup().catch(() => undefined);
+    }
+  }, 120_000);
+});
