@@ -20,7 +20,7 @@ let b: TestHub;
 const sockets: Socket[] = [];
 const DEVICES = [
   { id: 'gas-c1', kind: 'gas' as const }, { id: 'gas-c2', kind: 'gas' as const }, { id: 'gas-c3', kind: 'gas' as const },
-  { id: 'noise-c1', kind: 'noise' as const }, { id: 'noise-c2', kind: 'noise' as const },
+  { id: 'noise-c1', kind: 'noise' as const }, { id: 'noise-c2', kind: 'noise' as const }, { id: 'noise-c3', kind: 'noise' as const },
 ];
 
 const hub = (hubId: string): Promise<TestHub> => startTestHub({
@@ -102,24 +102,24 @@ describe('broker on the shared Redis', () => {
     const errors: string[] = [];
     const ts = Date.now() - 5_000;
     const reading = JSON.stringify({ seq: 21, laeq: 55.5, ts });
-    const onA = await a.connect('noise-c2');
-    await onA.publishAsync('gridwatch/v1/noise-c2/reading', reading, { qos: 1 });
+    const onA = await a.connect('noise-c3');
+    await onA.publishAsync('gridwatch/v1/noise-c3/reading', reading, { qos: 1 });
     onA.end(true);
-    const onB = await b.connect('noise-c2');
+    const onB = await b.connect('noise-c3');
     onB.on('message', (_t, p) => errors.push(`B ${p.toString()}`));
-    await onB.subscribeAsync('gridwatch/v1/noise-c2/error', { qos: 0 });
-    await onB.publishAsync('gridwatch/v1/noise-c2/reading', reading, { qos: 1 });
+    await onB.subscribeAsync('gridwatch/v1/noise-c3/error', { qos: 0 });
+    await onB.publishAsync('gridwatch/v1/noise-c3/reading', reading, { qos: 1 });
     await until(() => errors.find((e) => e.startsWith('B') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from B');
     // a new reading through B, then the device goes back to A, which must learn it anew
     const second = JSON.stringify({ seq: 22, laeq: 56.5, ts: ts + 1000 });
-    await onB.publishAsync('gridwatch/v1/noise-c2/reading', second, { qos: 1 });
+    await onB.publishAsync('gridwatch/v1/noise-c3/reading', second, { qos: 1 });
     onB.end(true);
-    const backOnA = await a.connect('noise-c2');
+    const backOnA = await a.connect('noise-c3');
     backOnA.on('message', (_t, p) => errors.push(`A ${p.toString()}`));
-    await backOnA.subscribeAsync('gridwatch/v1/noise-c2/error', { qos: 0 });
-    await backOnA.publishAsync('gridwatch/v1/noise-c2/reading', second, { qos: 1 });
+    await backOnA.subscribeAsync('gridwatch/v1/noise-c3/error', { qos: 0 });
+    await backOnA.publishAsync('gridwatch/v1/noise-c3/reading', second, { qos: 1 });
     await until(() => errors.find((e) => e.startsWith('A') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from A');
-    const points = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c2'", 'gridwatch'));
+    const points = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c3'", 'gridwatch'));
     expect(points.map((p) => p.seq).sort()).toEqual([21, 22]);
     backOnA.end(true);
   });
