@@ -120,6 +120,8 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     afterRate();
   };
   const devices = new WeakMap<Client, DeviceInfo>();
+  const takenOver = new Set<string>(); // CLUSTER: device ids another hub took over from this one
+  const ending = new Set<string>(); // CLUSTER: device ids whose disconnect waits for its turn
 
   const cluster = deps.cluster;
   const aedes = await Aedes.createBroker({
@@ -228,38 +230,7 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   const resubscribed = (clientId: string, topics: string[]): void => {
     if (topics.some((t) => ownSubtopic(clientId, t) === 'cmd')) commands.online(clientId);
   };
-  if (cluster) {
-    (aedes as unknown as EventEmitter).on('error', (e: Error) => logger.error({ err: e }, 'broker error'));
-    // CLUSTER: the device may be connected to any hub, so what settles this hub's commands comes
-    // through the shared emitter: the device subscribing to its cmd topic again (aedes announces
-    // every SUBSCRIBE on $SYS) and its cmd/ack (published onwards by the hub that ingested it).
-    await subscribe(aedes, '$SYS/+/new/subscribes', (payload) => {
-      const s = parseNewSubscribes(payload);
-      if (s) resubscribed(s.clientId, s.topics);
-    });
-    // A device that connects to another hub while its connection here is open (a takeover: aedes
-    // announces each new client on $SYS and the old hub closes its connection) was never offline.
-    // aedes' own listener may close the old connection (and emit its clientDisconnect) before this
-    // one runs, so the disconnect waits a turn (below) and the takeover is remembered by device id.
-    await subscribe(aedes, '$SYS/+/new/clients', (payload, topic) => {
-      const id = payload.toString();
-      const here = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[id] !== undefined || ending.has(id);
-      if (here && topic.split('/')[1] !== aedes.id) takenOver.add(id);
-    });
-    await subscribe(aedes, deviceTopic('+', 'cmd/ack'), (payload, topic) => {
-      const device = topic.split('/')[2] ?? '';
-      try {
-        commands.ack(parseCommandAck(payload, device, clock.now()));
-      } catch {
-        // refused and answered by the hub the device is connected to
-      }
-    });
-  } else {
-    aedes.on('subscribe', (subs, client) => resubscribed(client.id, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
-  }
   aedes.on('keepaliveTimeout', (client) => presence.keepaliveTimeout(client));
-  const takenOver = new Set<string>(); // CLUSTER: device ids another hub took over from this one
-  const ending = new Set<string>(); // CLUSTER: device ids whose disconnect waits for its turn
   aedes.on('clientDisconnect', (client) => {
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
     const event = presence.disconnected(client, clean, clock.now());
@@ -289,6 +260,36 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   const commands = new CommandDownlink((device, payload) => publish(deviceTopic(device, 'cmd'), payload, 1), {
     ackTimeoutMs: deps.options.commandAckMs ?? 5_000, attempts: deps.options.commandAttempts ?? 4,
   });
+
+  if (cluster) {
+    (aedes as unknown as EventEmitter).on('error', (e: Error) => logger.error({ err: e }, 'broker error'));
+    // CLUSTER: the device may be connected to any hub, so what settles this hub's commands comes
+    // through the shared emitter: the device subscribing to its cmd topic again (aedes announces
+    // every SUBSCRIBE on $SYS) and its cmd/ack (published onwards by the hub that ingested it).
+    await subscribe(aedes, '$SYS/+/new/subscribes', (payload) => {
+      const s = parseNewSubscribes(payload);
+      if (s) resubscribed(s.clientId, s.topics);
+    });
+    // A device that connects to another hub while its connection here is open (a takeover: aedes
+    // announces each new client on $SYS and the old hub closes its connection) was never offline.
+    // aedes' own listener may close the old connection (and emit its clientDisconnect) before this
+    // one runs, so the disconnect waits a turn (clientDisconnect) and the takeover is remembered by id.
+    await subscribe(aedes, '$SYS/+/new/clients', (payload, topic) => {
+      const id = payload.toString();
+      const here = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[id] !== undefined || ending.has(id);
+      if (here && topic.split('/')[1] !== aedes.id) takenOver.add(id);
+    });
+    await subscribe(aedes, deviceTopic('+', 'cmd/ack'), (payload, topic) => {
+      const device = topic.split('/')[2] ?? '';
+      try {
+        commands.ack(parseCommandAck(payload, device, clock.now()));
+      } catch {
+        // refused and answered by the hub the device is connected to
+      }
+    });
+  } else {
+    aedes.on('subscribe', (subs, client) => resubscribed(client.id, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
+  }
 
   return {
     aedes,

@@ -32,6 +32,7 @@ import { attachApi } from '../api/index.js';
 import { PgApiStore } from '../api/pg-store.js';
 import type { ApiStore } from '../api/store.js';
 import { attachLive, attachStatusBoard } from '../live/index.js';
+import { relayBoard } from '../live/relay.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
@@ -209,6 +210,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
     }
     const board = attachStatusBoard(ctx);
+    if (cluster) {
+      // every hub's board hears the devices (and alert changes) of every hub
+      const stop = await relayBoard({ hubId: cluster.hubId, bus, board, device: (id) => registry.device(id), pub: cluster.redis('board-pub'), sub: cluster.redis('board-sub'), logger: logger.child({ stage: 'live' }) });
+      hooks.push(stop);
+    }
     const api = await attachApi(ctx, { board, ...(apiStore ? { store: apiStore } : {}) });
     // cluster mode: room broadcasts reach the panels connected to every hub
     const adapter = cluster ? createAdapter(cluster.redis('io-pub'), cluster.redis('io-sub'), { key: 'gw:io' }) : undefined;

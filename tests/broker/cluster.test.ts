@@ -140,7 +140,16 @@ describe('broker on the shared Redis', () => {
 
   it('a device taken over by the other hub was never offline: no offline presence point, one connect per hub', async () => {
     const will = { topic: 'gridwatch/v1/noise-c2/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    // hub B must have heard hub A announce the first connection before the second one reaches B
+    // (a late announcement would make B close the second connection: aedes' takeover rule)
+    let heard = (): void => undefined;
+    const announced = new Promise<void>((resolve) => { heard = resolve; });
+    await new Promise<void>((subscribed) => b.hub.broker.aedes.subscribe('$SYS/+/new/clients', (packet: { topic: string; payload: Buffer | string }, done: () => void) => {
+      if (packet.topic.includes('gridwatch-a') && packet.payload.toString() === 'noise-c2') heard();
+      done();
+    }, () => subscribed()));
     const old = await a.connect('noise-c2', { will });
+    await announced;
     const fresh = await b.connect('noise-c2', { will });
     const clientsOfA = a.hub.broker.aedes as unknown as { clients: Record<string, unknown> };
     await until(() => clientsOfA.clients['noise-c2'] === undefined || undefined, 10_000, 'hub A to close the old connection');
@@ -168,6 +177,9 @@ describe('live panel across hubs', () => {
     await device.publishAsync('gridwatch/v1/gas-c3/reading', JSON.stringify({ lel: 35, ts: Date.now() }), { qos: 1 });
     const seen = await until(() => alerts.find((c) => c.case.device === 'gas-c3'), 15_000, 'the case on hub B');
     expect(seen.case).toMatchObject({ device: 'gas-c3', grid: 'g1', severity: 'critical' });
+    // hub B's status board heard the reading and the alarm of a device it never held
+    const view = await until(() => (b.hub.board.view('gas-c3')?.status === 'alarm' ? b.hub.board.view('gas-c3') : undefined), 15_000, "hub B's board to show the alarm");
+    expect(view).toMatchObject({ online: true, last: { values: { lel: 35 } } });
     device.end(true);
   });
 });
