@@ -16,8 +16,11 @@ import type { Logger } from '../core/logger.js';
 
 /** The advisory-lock class for leases: the (int4, int4) key space never overlaps a store's bigint keys. */
 const LEASE_LOCK_CLASS = 0x67774c53; // 'gwLS'
-/** held while creating gw_lease, so two hubs starting together do not race on the catalog */
-const SCHEMA_LOCK = 0x67774c5300000001n;
+/**
+ * held while creating gw_lease, so two hubs starting together do not race on the catalog; the
+ * case store's schema lock (src/alerts/store-pg.ts), since that store creates gw_lease too
+ */
+const SCHEMA_LOCK = 0x67770003;
 
 export const LEASE_TABLE_SQL = `CREATE TABLE IF NOT EXISTS gw_lease (
   name text PRIMARY KEY,
@@ -105,7 +108,7 @@ export class Lease extends EventEmitter<LeaseEvents> implements Fence {
       // a dead waiter's backend notices its closed socket while still blocked in the lock
       await client.query('SET client_connection_check_interval = 1000');
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK.toString()]);
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
       await client.query(LEASE_TABLE_SQL);
       await client.query('COMMIT');
       // blocks until the holder's session ends (kill -9, idle timeout, stop())
