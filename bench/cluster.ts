@@ -16,7 +16,9 @@ import { parse, stringify } from 'yaml';
 import { freePort } from '../src/store/influxd.js';
 import { startHubProcess } from './hub-process.js';
 import type { KindName } from '../src/core/domain.js';
+import type { MqttClient } from 'mqtt';
 import { startTestCluster, type TestCluster } from '../tests/helpers/cluster.js';
+import { startTestHaproxy } from '../tests/helpers/haproxy.js';
 import { split, startGenerators, type Generators } from './generator.js';
 import type { BenchDevice } from './fixture.js';
 
@@ -28,8 +30,8 @@ export interface ClusterBench {
   twoHubs: ClusterThroughput;
   /** twoHubs / oneHub */
   scaling: number;
-  failover?: { devices: number; moved: number; ms: number };
-  handover?: { ms: number };
+  /** kill -9 of the hub leading the rules, with devices connected through HAProxy (mqtt.js, retry every `retryMs`) */
+  failover: { devices: number; moved: number; retryMs: number; allBackMs: number; leaderMs: number };
 }
 
 const KINDS: KindName[] = ['noise', 'gas', 'water', 'smoke'];
@@ -61,7 +63,56 @@ async function throughput(gen: Generators, count: (sinceMs: number) => Promise<n
   return { messages: total, ms: Math.round(ms), perSecond: Math.round((total / ms) * 1000) };
 }
 
-export async function clusterBench(opts: { devices: number; perDevice: number; window: number; phase?: (what: string) => void }): Promise<ClusterBench> {
+const RETRY_MS = 250;
+
+/** Kills the rules leader's hub; times until each of its devices is CONNACKed again through HAProxy, and until the other hub leads. */
+async function failoverOf(cluster: TestCluster, count: number): Promise<ClusterBench['failover']> {
+  const haproxy = await startTestHaproxy(cluster.hubs.map((h) => ({ name: h.id, mqttPort: h.mqttPort, httpPort: h.httpPort })));
+  const clients: MqttClient[] = [];
+  try {
+    const leader = async (): Promise<string | undefined> => (await cluster.postgres.query<{ holder: string }>("SELECT holder FROM gw_lease WHERE name = 'rules'"))[0]?.holder;
+    let lead: string | undefined;
+    for (const deadline = Date.now() + 60_000; !lead && Date.now() < deadline;) {
+      lead = await leader();
+      if (!lead) await new Promise((r) => setTimeout(r, 100));
+    }
+    const victim = cluster.hubs.find((h) => h.id === lead);
+    if (!victim) throw new Error('cluster bench: no hub leads the rules');
+    const ids = [...cluster.secrets.keys()].slice(0, count);
+    const lastConnect = new Map<string, number>();
+    for (const id of ids) {
+      const c = await cluster.connect(id, haproxy.mqttPort, { reconnectPeriod: RETRY_MS, keepalive: 30 });
+      c.on('connect', () => lastConnect.set(id, performance.now()));
+      c.on('error', () => undefined);
+      clients.push(c);
+    }
+    const onVictim: string[] = [];
+    for (const [i, c] of clients.entries()) {
+      const local = (c.stream as unknown as { localPort?: number }).localPort ?? 0;
+      if ((await haproxy.serverOf(local)) === victim.id) onVictim.push(ids[i] as string);
+    }
+    const t0 = performance.now();
+    victim.child.kill('SIGKILL');
+    let leaderMs = -1;
+    let allBackMs = -1;
+    for (const deadline = Date.now() + 120_000; (leaderMs < 0 || allBackMs < 0) && Date.now() < deadline;) {
+      if (leaderMs < 0) {
+        const now = await leader();
+        if (now && now !== victim.id) leaderMs = performance.now() - t0;
+      }
+      if (allBackMs < 0 && onVictim.every((id) => (lastConnect.get(id) ?? 0) > t0 && clients[ids.indexOf(id)]?.connected)) {
+        allBackMs = Math.max(...onVictim.map((id) => (lastConnect.get(id) ?? t0) - t0));
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { devices: ids.length, moved: onVictim.length, retryMs: RETRY_MS, allBackMs: Math.round(allBackMs), leaderMs: Math.round(leaderMs) };
+  } finally {
+    for (const c of clients) c.end(true);
+    await haproxy.cleanup();
+  }
+}
+
+export async function clusterBench(opts: { devices: number; perDevice: number; window: number; failoverDevices?: number; phase?: (what: string) => void }): Promise<ClusterBench> {
   const phase = opts.phase ?? (() => undefined);
   const devices = Array.from({ length: opts.devices }, (_, i) => ({ id: `load-${KINDS[i % 4] ?? 'gas'}-${i}`, kind: KINDS[i % 4] ?? 'gas', building: (i % 2 === 0 ? 'b1' : 'b2') as 'b1' | 'b2' }));
   phase('cluster: redis-server, PostgreSQL, influxd, two hubs');
@@ -94,7 +145,9 @@ export async function clusterBench(opts: { devices: number; perDevice: number; w
     const oneHub = await throughput(gen, (since) => countStored(cluster, since), [a?.mqttPort ?? 0], halves, opts.perDevice, opts.window);
     phase('cluster: QoS 1, devices split over two hubs');
     const twoHubs = await throughput(gen, (since) => countStored(cluster, since), [a?.mqttPort ?? 0, b?.mqttPort ?? 0], halves, opts.perDevice, opts.window);
-    return { single, oneHub, twoHubs, scaling: +(twoHubs.perSecond / oneHub.perSecond).toFixed(2) };
+    phase('cluster: kill -9 of the leading hub, devices through HAProxy');
+    const failover = await failoverOf(cluster, opts.failoverDevices ?? 200);
+    return { single, oneHub, twoHubs, scaling: +(twoHubs.perSecond / oneHub.perSecond).toFixed(2), failover };
   } finally {
     await gen.close();
     await cluster.cleanup();
