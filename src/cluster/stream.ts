@@ -9,8 +9,7 @@
 // the lease epoch is the consumer's, so a leader that woke up from a freeze cannot ack or
 // overwrite the new leader's rule state.
 import type { Redis } from 'ioredis';
-import type { DeviceEvent, PresenceEvent, Reading } from '../core/domain.js';
-import type { CommandAck } from '../core/events.js';
+import type { RelayInput } from '../core/events.js';
 import { GridwatchError } from '../core/errors.js';
 import type { Fence } from '../core/fence.js';
 import type { Logger } from '../core/logger.js';
@@ -22,11 +21,8 @@ export const RULESTATE_KEY = 'gw:rulestate';
 /** Redis's copy of the rules lease epoch (the fence for acks and rule-state writes) */
 export const EPOCH_KEY = 'gw:rules:epoch';
 
-export type ClusterInput =
-  | { type: 'reading'; reading: Reading }
-  | { type: 'presence'; event: PresenceEvent }
-  | { type: 'deviceEvent'; event: DeviceEvent }
-  | { type: 'cmdAck'; ack: CommandAck };
+/** What every hub relays (src/core/events.ts RelayInput), one stream entry each. */
+export type ClusterInput = RelayInput;
 
 export interface StreamEntry {
   /** the stream entry id */

@@ -41,6 +41,16 @@ export interface CommandSender {
   send(device: string, payload: Record<string, unknown>, opts?: SendCommandOptions): Promise<CommandResult>;
 }
 
+/**
+ * What the hub passes on to the rules leader in cluster mode (the Redis stream): a device's input
+ * once accepted. Relaying it is part of accepting it: the PUBACK waits for the relay as for the store.
+ */
+export type RelayInput =
+  | { type: 'reading'; reading: Reading }
+  | { type: 'presence'; event: PresenceEvent }
+  | { type: 'deviceEvent'; event: DeviceEvent }
+  | { type: 'cmdAck'; ack: CommandAck };
+
 export interface HubEventMap {
   reading: [reading: Reading, device: DeviceInfo];
   presence: [event: PresenceEvent, device: DeviceInfo];

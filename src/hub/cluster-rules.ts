@@ -1,10 +1,11 @@
-// Cluster mode's rules: every hub puts what its ingest accepted on the stream (gw:rules); the hub
+// Cluster mode's rules: every hub's ingest relays what it accepted onto the stream (gw:rules)
+// before the PUBACK (the ingest's `relay`, wired in hub.ts); the hub
 // holding the lease feeds the alerting stage from it (handle(), XACK after the case writes are
 // durable), keeps each device's rule state in gw:rulestate with the ack, sweeps last-seen, and
 // stands down when the lease is lost. Single mode never loads this file's engines.
 import type { Clock } from '../core/clock.js';
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
-import type { CommandAck, HubBus } from '../core/events.js';
+import type { CommandAck } from '../core/events.js';
 import type { Fence } from '../core/fence.js';
 import type { Logger } from '../core/logger.js';
 import { silenceThresholdMs } from '../core/offline.js';
@@ -15,7 +16,7 @@ import type { RuleEngine } from '../rules/engine.js';
 import { effectiveRules } from '../rules/resolve.js';
 import { decodeSnapshot, encodeSnapshot } from '../rules/snapshot.js';
 import {
-  LastSeenSweep, Lease, RULESTATE_KEY, runLeader, StreamConsumer, StreamProducer,
+  LastSeenSweep, Lease, RULESTATE_KEY, runLeader, StreamConsumer,
   type ClusterConnections, type ClusterInput, type StreamEntry,
 } from '../cluster/index.js';
 
@@ -34,7 +35,6 @@ export interface LeaderAlerting {
 
 export interface ClusterRulesDeps {
   cluster: ClusterConnections;
-  bus: HubBus;
   clock: Clock;
   logger: Logger;
   registry: SiteRegistry;
@@ -46,49 +46,6 @@ export interface ClusterRules {
   /** the lease (tests, /healthz); undefined without alerting */
   lease?: Lease;
   close(): Promise<void>;
-}
-
-const RETRY_MS = 500;
-
-/** Every hub: each accepted input goes on the stream, in order; while Redis is down it waits and retries. */
-function produce(deps: ClusterRulesDeps): () => Promise<void> {
-  const { cluster, bus, clock, logger } = deps;
-  const producer = new StreamProducer(cluster.redis('rules-producer'), { hub: cluster.hubId });
-  let chain: Promise<void> = Promise.resolve();
-  let closed = false;
-  const add = (input: ClusterInput): void => {
-    const at = clock.now();
-    chain = chain.then(async () => {
-      for (let attempt = 1; !closed; attempt++) {
-        try {
-          await producer.add(input, at);
-          return;
-        } catch (e) {
-          if (attempt === 1 || attempt % 20 === 0) logger.error({ err: e instanceof Error ? e.message : String(e), input: input.type, attempt }, 'rules stream unreachable; the input is kept and sent again');
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-    });
-  };
-  const onReading = (reading: Reading): void => add({ type: 'reading', reading });
-  const onPresence = (event: PresenceEvent): void => add({ type: 'presence', event });
-  const onEvent = (event: DeviceEvent): void => add({ type: 'deviceEvent', event });
-  const onAck = (ack: CommandAck): void => add({ type: 'cmdAck', ack });
-  bus.on('reading', onReading);
-  bus.on('presence', onPresence);
-  bus.on('deviceEvent', onEvent);
-  bus.on('cmdAck', onAck);
-  return async () => {
-    bus.off('reading', onReading);
-    bus.off('presence', onPresence);
-    bus.off('deviceEvent', onEvent);
-    bus.off('cmdAck', onAck);
-    // what was accepted before the shutdown still goes out (bounded: a dead Redis gives up)
-    const drained = chain;
-    const timer = new Promise((r) => setTimeout(r, 5000).unref());
-    await Promise.race([drained, timer]);
-    closed = true;
-  };
 }
 
 function toAlertInput(input: ClusterInput, device: DeviceInfo): Parameters<LeaderAlerting['handle']>[0] {
@@ -112,8 +69,8 @@ function silenceOf(registry: SiteRegistry, id: string): number | undefined {
 export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
   const { cluster, clock, logger, registry, alerting } = deps;
   const log = logger.child({ stage: 'cluster-rules' });
-  const stopProducing = produce(deps);
-  if (!alerting) return { close: stopProducing };
+  // (every hub's side, the stream's producer, is the ingest's relay: src/hub/hub.ts)
+  if (!alerting) return { close: async () => undefined };
 
   const { config } = cluster;
   const lease = new Lease({ name: 'rules', holder: cluster.hubId, connection: config.postgresUrl, leaseMs: config.leaseMs, logger: log });
@@ -176,7 +133,6 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
       sweep.stop();
       await leader.stop();
       await alerting.follow().catch(() => undefined);
-      await stopProducing();
     },
   };
 }

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
 import { GridwatchError } from '../core/errors.js';
-import { HubBus } from '../core/events.js';
+import { HubBus, type RelayInput } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
 import { PgRegistryStore, SiteRegistry, type DeviceChange } from '../registry/index.js';
@@ -36,7 +36,7 @@ import { relayBoard } from '../live/relay.js';
 import type { StatusBoard } from '../live/status-board.js';
 import { attachReports } from '../reports/index.js';
 import { registerPanel } from '../api/static.js';
-import { openClusterConnections, reportClaims, type ClusterConnections } from '../cluster/index.js';
+import { openClusterConnections, reportClaims, StreamProducer, type ClusterConnections } from '../cluster/index.js';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { HubContext } from './context.js';
 import { attachClusterRules } from './cluster-rules.js';
@@ -154,8 +154,11 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const { journal, loaded } = await ReadingJournal.open({ dir: join(dataDir, 'ingest') }, dedup);
     if (loaded > 0) logger.info({ entries: loaded }, 'ingest journal loaded: re-sent readings land on their original points');
     stopStore.push(() => journal.close());
+    // cluster mode: what a hub accepts goes to the rules leader on a Redis stream, before its PUBACK
+    const producer = cluster && config.alerting.enabled ? new StreamProducer(cluster.redis('rules-producer', { enableAutoPipelining: true }), { hub: cluster.hubId }) : undefined;
     const ingest = new Ingest({
       dedup, journal,
+      ...(producer ? { relay: async (input: RelayInput) => void await producer.add(input, clock.now()) } : {}),
       // cluster mode: a device's re-send may reach another hub; the reading memory is shared
       ...(cluster ? { shared: new RedisIngestMemory(cluster.redis('ingest', { enableAutoPipelining: true })) } : {}),
       sink: writer, bus, logger, metrics: createIngestMetrics(metrics, { deviceLabels: config.metrics.deviceLabels }),
@@ -201,7 +204,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         // this hub's bus); its writes are fenced by the lease. A follower serves reads and user actions.
         const leaderAlerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool), bus: false, lead: false });
         alerting = leaderAlerting;
-        const rules = attachClusterRules({ cluster, bus, clock, logger, registry, alerting: leaderAlerting });
+        const rules = attachClusterRules({ cluster, clock, logger, registry, alerting: leaderAlerting });
         ctx.onClose(() => rules.close()); // runs before alerting's own close: stop consuming, then follow
       } else {
         alerting = await attachAlerting(ctx, { notifiers });

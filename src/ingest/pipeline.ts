@@ -3,7 +3,7 @@
 // as `rejected` and counted. A rejection never blocks the device's next message.
 import type { DeviceInfo, PresenceEvent, Reading, StorePoint } from '../core/domain.js';
 import { GridwatchError, ValidationError, type ErrorCode } from '../core/errors.js';
-import type { HubBus, HubEventMap, Rejection } from '../core/events.js';
+import type { HubBus, HubEventMap, Rejection, RelayInput } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
 import { deviceNs, ReadingDedup, type DeviceReadings } from './dedup.js';
@@ -43,6 +43,12 @@ export interface IngestDeps {
   journal?: ReadingJournal;
   /** cluster mode: the reading memory and command acks shared by every hub (shared.ts) */
   shared?: SharedIngestMemory;
+  /**
+   * cluster mode: hands an accepted input to the rules leader (the Redis stream). Part of
+   * accepting it: the PUBACK waits for it as for the store, and a reading is remembered as stored
+   * only once both are done, so its re-send is relayed again rather than refused.
+   */
+  relay?: (input: RelayInput) => Promise<void>;
   maxBytes?: number;
 }
 
@@ -94,9 +100,11 @@ export class Ingest {
         case 'status':
           parseStatus(payload);
           return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
-        case 'event':
-          this.emit('deviceEvent', parseDeviceEvent(payload, device.id, now), device);
-          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: DONE };
+        case 'event': {
+          const event = parseDeviceEvent(payload, device.id, now);
+          this.emit('deviceEvent', event, device);
+          return { outcome: { accepted: 1, rejected: 0, readings: 1 }, durable: this.deps.relay ? this.deps.relay({ type: 'deviceEvent', event }) : DONE };
+        }
         case 'cmd/ack': {
           const ack = parseCommandAck(payload, device.id, now);
           const outcome = { accepted: 1, rejected: 0, readings: 1 };
@@ -105,7 +113,10 @@ export class Ingest {
             return { outcome, durable: DONE };
           }
           // CLUSTER: a command redelivered after a hub death (DUP=0) is acknowledged again
-          return { outcome, durable: this.deps.shared.firstAck(device.id, ack.id).then((first) => void (first && this.emit('cmdAck', ack, device))) };
+          // relayed first: the leader records an ack once per command, and a failed relay is re-sent
+          const relayed = this.deps.relay ? this.deps.relay({ type: 'cmdAck', ack }) : DONE;
+          const shared = this.deps.shared;
+          return { outcome, durable: relayed.then(() => shared.firstAck(device.id, ack.id)).then((first) => void (first && this.emit('cmdAck', ack, device))) };
         }
       }
     } catch (e) {
@@ -130,8 +141,12 @@ export class Ingest {
     const point = this.deps.points.presence(event, device);
     // a connect and a clean disconnect in the same millisecond must stay two points
     point.ns = this.dedup.device(device.id).receiveNs(event.ts);
+    // a hint to the rules leader (offline comes from data): its relay does not hold the local announcement
+    const relayed = this.deps.relay?.({ type: 'presence', event });
+    relayed?.catch(() => undefined);
     await this.store([point]);
     this.emit('presence', event, device);
+    await relayed;
   }
 
   // ACT BEFORE STORING, ACKNOWLEDGE AFTER: new readings go on the bus (rules, alerts, live) as
@@ -196,6 +211,7 @@ export class Ingest {
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
     const sharedNew: SharedEntry[] = []; // CLUSTER: written to the shared memory before the store
+    const relayed: Promise<void>[] = []; // CLUSTER: the announced readings on their way to the rules leader
     const points: StorePoint[] = [];
     const slots: number[] = [];
     let fresh = 0;
@@ -219,7 +235,7 @@ export class Ingest {
             // CLUSTER: the hub that first took it may have died before its announcement left it;
             // announced again (the rules leader's transitions are idempotent per reading time)
             sharedNew.push({ seq, h1, h2, ts: r.ts, ns: seen.ns[slot] as number });
-            this.emit('reading', r, device);
+            this.announce(r, device, relayed);
           }
           continue;
         }
@@ -236,14 +252,23 @@ export class Ingest {
       }
       points.push(this.deps.points.reading(r, device, ns));
       fresh++;
-      this.emit('reading', r, device);
+      this.announce(r, device, relayed);
     }
     const outcome = { accepted: points.length, rejected: readings - points.length, readings };
     if (points.length === 0) return { outcome, durable: DONE };
-    return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled, sharedNew) };
+    return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled, sharedNew, relayed) };
   }
 
-  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[]): Promise<void> {
+  /** On the bus at once (rules in single mode, live, board); in cluster mode also relayed to the rules leader. */
+  private announce(r: Reading, device: DeviceInfo, relayed: Promise<void>[]): void {
+    this.emit('reading', r, device);
+    if (!this.deps.relay) return;
+    const relay = this.deps.relay({ type: 'reading', reading: r });
+    relay.catch(() => undefined); // handled where durable() awaits it; not an unhandled rejection meanwhile
+    relayed.push(relay);
+  }
+
+  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[], relayed: Promise<void>[]): Promise<void> {
     const shared = this.deps.shared;
     try {
       if (journaled) await this.deps.journal?.flush(); // before the point can exist
@@ -253,9 +278,9 @@ export class Ingest {
         // memory is written beside the store: one Redis round trip less before the PUBACK.
         const record = shared.record(device.id, sharedNew);
         if (journaled || points.length !== fresh || sharedNew.some((e) => e.ns !== deviceNs(e.seq, e.h1))) await record;
-        await Promise.all([record, this.store(points)]);
+        await Promise.all([record, this.store(points), ...relayed]);
       } else {
-        await this.store(points);
+        await Promise.all([this.store(points), ...relayed]);
       }
     } catch (e) {
       throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
