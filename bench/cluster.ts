@@ -114,7 +114,7 @@ async function failoverOf(cluster: TestCluster, count: number): Promise<ClusterB
 
 export async function clusterBench(opts: { devices: number; perDevice: number; window: number; failoverDevices?: number; phase?: (what: string) => void }): Promise<ClusterBench> {
   const phase = opts.phase ?? (() => undefined);
-  const devices = Array.from({ length: opts.devices }, (_, i) => ({ id: `load-${KINDS[i % 4] ?? 'gas'}-${i}`, kind: KINDS[i % 4] ?? 'gas', building: (i % 2 === 0 ? 'b1' : 'b2') as 'b1' | 'b2' }));
+  const devices = Array.from({ length: Math.max(opts.devices, opts.failoverDevices ?? 200) }, (_, i) => ({ id: `load-${KINDS[i % 4] ?? 'gas'}-${i}`, kind: KINDS[i % 4] ?? 'gas', building: (i % 2 === 0 ? 'b1' : 'b2') as 'b1' | 'b2' }));
   phase('cluster: redis-server, PostgreSQL, influxd, two hubs');
   const cluster = await startTestCluster({
     devices,
@@ -123,7 +123,7 @@ export async function clusterBench(opts: { devices: number; perDevice: number; w
   });
   const gen = await startGenerators(2);
   try {
-    const bench: BenchDevice[] = devices.map((d) => ({ ...d, secret: cluster.secrets.get(d.id) ?? '' }));
+    const bench: BenchDevice[] = devices.slice(0, opts.devices).map((d) => ({ ...d, secret: cluster.secrets.get(d.id) ?? '' }));
     const halves = split(bench, 2);
     const [a, b] = cluster.hubs;
     phase('single mode: QoS 1, one hub without Redis or PostgreSQL');

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile]`
+// `npm run bench [-- --quick] [--skip-cluster] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile]`
 // Measures the hub, not its load generator: pre-encoded MQTT packets from separate generator
 // processes (generator-child.ts) over raw sockets. Every figure is printed next to the same
 // figure for a bare aedes broker and for the do-it-yourself peer (mosquitto + one subscriber
@@ -20,6 +20,7 @@ import { cpuOf, fdHardLimit, rssBytes } from './proc.js';
 import { formatSelfTime, monotonicUs, topSelfTime, type CpuProfile, type Window } from './profile.js';
 import { formatTable, type Row } from './table.js';
 import { uptimeBench } from './uptime.js';
+import { clusterBench, type ClusterBench } from './cluster.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,6 +34,7 @@ const { values: flags } = parseArgs({
     samples: { type: 'string' },
     'rules-off': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'skip-cluster': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -285,7 +287,13 @@ async function main(): Promise<void> {
   const audit = await uptimeBench(up);
   results.uptimeAudit = { ...up, ...audit };
 
-  const rows = tableRows(bare, hub, peer, audit, up);
+  let cluster: ClusterBench | undefined;
+  if (!flags['skip-cluster']) {
+    cluster = await clusterBench({ devices: DEVICES, perDevice: quick ? 200 : 1_000, window: WINDOW, failoverDevices: 200, phase });
+    results.cluster = cluster;
+  }
+
+  const rows = [...tableRows(bare, hub, peer, audit, up), ...(cluster ? clusterRows(cluster) : [])];
   results.finishedAt = new Date().toISOString();
   results.seconds = Math.round((Date.now() - started) / 1000);
   results.table = rows;
@@ -313,6 +321,16 @@ function printProfile(dir: string): void {
 }
 
 type Audit = Awaited<ReturnType<typeof uptimeBench>>;
+
+function clusterRows(c: ClusterBench): Row[] {
+  const row = (figure: string, hub: string): Row => ({ figure, hub, bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
+  return [
+    row('cluster, QoS 1 readings/s: 2 hubs | 1 hub of the cluster | 1 single-mode hub (same devices, same run)', `${c.twoHubs.perSecond} | ${c.oneHub.perSecond} | ${c.single.perSecond}`),
+    row('cluster: 2 hubs / 1 hub | 1 cluster hub / single mode', `${c.scaling.toFixed(2)}x | ${(c.oneHub.perSecond / c.single.perSecond).toFixed(2)}x`),
+    row(`cluster failover: kill -9 of the leading hub, its ${c.failover.moved} of ${c.failover.devices} devices all CONNACKed again via HAProxy (device retry ${c.failover.retryMs} ms), ms`, `${c.failover.allBackMs}`),
+    row('cluster rules leader hand-over after that kill -9 (lease row moved), ms', `${c.failover.leaderMs}`),
+  ];
+}
 
 function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { devices: number; days: number }): Row[] {
   const rows: Row[] = [];
