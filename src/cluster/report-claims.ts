@@ -2,27 +2,20 @@
 // insert (report, period) into gw_report_runs writes and sends that report; the others skip it.
 // A primary key does the deciding, so no hub has to lead for reports to go out exactly once.
 import type pg from 'pg';
+import { withSchemaLock } from '../core/pg-feed.js';
 
-const SCHEMA_LOCK = 0x67770001; // pg_advisory_xact_lock key: two hubs creating the table at once
+// pg_advisory_xact_lock id held while the table is created (registry ...01, API ...02, cases and lease ...03)
+const SCHEMA_LOCK = 0x67770004;
 
 export async function ensureReportRunsTable(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+  await withSchemaLock(pool, SCHEMA_LOCK, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS gw_report_runs (
       report text NOT NULL,
       period text NOT NULL,
       hub text NOT NULL,
       claimed_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (report, period))`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** A claim function for attachReports: true for exactly one hub per (report, period). */

@@ -9,10 +9,10 @@ import { openPgCaseStore } from '../../src/alerts/store-pg.js';
 import type { CaseStore } from '../../src/alerts/store.js';
 import type { AlertCase } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { GridwatchError } from '../../src/core/errors.js';
 import type { Fence } from '../../src/core/fence.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { gasDevice, makeHarness, transition } from './harness.js';
+import { codeOf } from '../helpers/errors.js';
 
 const T0 = Date.UTC(2026, 0, 12, 2, 0);
 
@@ -45,14 +45,6 @@ async function twoHubs(): Promise<{ a: CaseStore; b: CaseStore; setLease(epoch: 
 
 const fence = (epoch: () => number | undefined, name = 'rules'): Fence => ({ name, epoch });
 
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    return e instanceof GridwatchError ? e.code : String(e);
-  }
-};
 
 function aCase(id: string, device: string): AlertCase {
   return {

@@ -7,10 +7,10 @@ import type { AlertingHandle, AlertInput } from '../../src/alerts/attach.js';
 import type { AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { DeviceInfo } from '../../src/core/domain.js';
-import { GridwatchError } from '../../src/core/errors.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { PEOPLE } from './harness.js';
+import { codeOf } from '../helpers/errors.js';
 
 let influx: TestInflux;
 let t: TestHub;
@@ -37,14 +37,6 @@ afterAll(async () => {
 const device = (id: string): DeviceInfo => t.hub.ctx.registry.device(id) as DeviceInfo;
 const reading = (id: string, lel: number, ts = clock.now()): AlertInput => ({ type: 'reading', reading: { device: id, kind: 'gas', ts, values: { lel } }, device: device(id) });
 const actions = async (id: string): Promise<string[]> => (await alerts.get(id))?.ledger.map((e) => e.action) ?? [];
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    return e instanceof GridwatchError ? e.code : String(e);
-  }
-};
 
 describe('alerting driven by handle(), lead() and follow()', () => {
   it('single mode leads from the start; handle() resolves once the case is stored', async () => {

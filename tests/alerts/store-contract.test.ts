@@ -13,6 +13,7 @@ import type { CaseStore } from '../../src/alerts/store.js';
 import { openPgCaseStore } from '../../src/alerts/store-pg.js';
 import { openSqliteCaseStore } from '../../src/alerts/store-sqlite.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { codeOf } from '../helpers/errors.js';
 
 const T0 = Date.UTC(2026, 0, 12, 2, 0);
 
@@ -51,14 +52,6 @@ function aCase(over: Partial<AlertCase> = {}): AlertCase {
   };
 }
 
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    return e instanceof GridwatchError ? e.code : String(e);
-  }
-};
 
 describe.each([
   { engine: 'sqlite', open: async (): Promise<Pair> => sqlitePair() },
