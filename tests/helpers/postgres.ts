@@ -68,6 +68,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   });
   const urlOf = (db: string): string => `postgres://gridwatch@127.0.0.1:${port}/${db}`;
   const admin = new pg.Client({ connectionString: urlOf('postgres') });
+  // the server's shutdown at cleanup (or a test stopping it) ends this session: not an error of the test
+  admin.on('error', () => undefined);
   await admin.connect();
   await admin.query('CREATE DATABASE gridwatch');
   return {
@@ -80,6 +82,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     },
     query: async (sql, params) => {
       const c = new pg.Client({ connectionString: urlOf('gridwatch') });
+      c.on('error', () => undefined);
       await c.connect();
       try {
         return (await c.query(sql, params)).rows;
