@@ -31,6 +31,7 @@ afterEach(async () => {
 async function twoHubs(): Promise<{ a: CaseStore; b: CaseStore; setLease(epoch: number, holder: string): Promise<void>; lease(): Promise<number> }> {
   const url = await server.createDatabase(`fencing_${++dbs}`);
   pools = [new pg.Pool({ connectionString: url, max: 3 }), new pg.Pool({ connectionString: url, max: 3 })];
+  for (const p of pools) p.on('error', () => undefined); // idle sessions ended by the server's shutdown at cleanup
   const [a, b] = await Promise.all(pools.map((p) => openPgCaseStore(p))) as [CaseStore, CaseStore];
   const admin = pools[1] as pg.Pool;
   return {

@@ -131,6 +131,7 @@ describe('rules lease: PostgreSQL advisory lock with an idle_session_timeout and
   it('fenced writes: the epoch held is accepted, an older one is refused and writes nothing', async () => {
     const url = await freshDb();
     const pool = new pg.Pool({ connectionString: url, max: 2 });
+    pool.on('error', () => undefined); // idle sessions ended by the server's shutdown at cleanup
     const first = new Lease({ name: 'rules', holder: 'one', connection: url, leaseMs: LEASE_MS });
     const second = new Lease({ name: 'rules', holder: 'two', connection: url, leaseMs: LEASE_MS });
     try {
