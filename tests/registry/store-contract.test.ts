@@ -120,6 +120,9 @@ for (const make of [sqliteBackend, postgresBackend]) {
       expect(reg.person('wang')?.grids).toEqual(['g1', 'g2']);
       expect(reg.person('zhao')).toBeUndefined();
       expect(await verifySecret(password, reg.person('sun')?.passwordHash ?? '')).toBe(true);
+      // a disabled person may be added again under the same id
+      await reg.addPerson({ id: 'zhao', name: '赵', role: 'street', grids: [] });
+      expect(reg.person('zhao')?.role).toBe('street');
     }, 60_000);
 
     it('rule overrides put and deleted (a config rule too) are the same after a restart', async () => {

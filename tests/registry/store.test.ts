@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { RuleSpec } from '../../src/core/rule-spec.js';
 import { verifySecret } from '../../src/core/secret.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import { parseScopeKey, scopeKey, SiteRegistry, type DeviceChange, type PersonChange } from '../../src/registry/index.js';
+import { parseScopeKey, scopeKey, SiteRegistry, type DeviceChange } from '../../src/registry/index.js';
 import { testSite } from '../helpers/hub.js';
 import { peopleConfig } from '../api/people.js';
 
@@ -64,50 +64,8 @@ describe('devices', () => {
   });
 });
 
-describe('people', () => {
-  it('added, changed and disabled people are the same after a restart, merged over the config', async () => {
-    const file = join(dir, 'people.db');
-    let reg = open(file);
-    const seen: PersonChange[] = [];
-    reg.on('person', (c) => seen.push(c));
-    const { password } = await reg.addPerson({ id: 'sun', name: '孙', role: 'grid_worker', grids: ['g2'] });
-    await reg.updatePerson('wang', { grids: ['g1', 'g2'] });
-    await reg.updatePerson('li', { role: 'grid_worker' });
-    await reg.resetPassword('zhang');
-    await reg.disablePerson('zhao');
-    // tokens must go on a role change, a reset and a disable; not on a grid change (rooms move instead)
-    expect(seen.map((c) => `${c.id}:${String(c.revoke)}:${c.after ? 'on' : 'off'}`)).toEqual(['sun:false:on', 'wang:false:on', 'li:true:on', 'zhang:true:on', 'zhao:true:off']);
-    reg.close();
-
-    reg = open(file);
-    expect(reg.people().map((p) => p.id)).toEqual(['root', 'zhang', 'li', 'wang', 'sun']);
-    expect(reg.person('wang')?.grids).toEqual(['g1', 'g2']);
-    expect(reg.person('zhao')).toBeUndefined();
-    expect(await verifySecret(password, reg.person('sun')?.passwordHash ?? '')).toBe(true);
-    // a disabled person may be added again under the same id
-    await reg.addPerson({ id: 'zhao', name: '赵', role: 'street', grids: [] });
-    expect(reg.person('zhao')?.role).toBe('street');
-    reg.close();
-  });
-});
-
+// people and rule overrides across a restart: store-contract.test.ts (SQLite and PostgreSQL alike)
 describe('rule overrides', () => {
-  it('put and deleted overrides (a deleted config rule too) are the same after a restart', async () => {
-    const file = join(dir, 'rules.db');
-    let reg = open(file);
-    const pushed: RuleSpec[][] = [];
-    reg.on('rules', (l) => pushed.push([...l]));
-    await reg.putRule(gasRule(20, { device: 'gas-1' }));
-    await reg.putRule(gasRule(18));
-    await reg.removeRule('gas-critical', { grid: 'g2' });
-    expect(pushed).toHaveLength(3);
-    reg.close();
-
-    reg = open(file);
-    expect(reg.ruleOverrides().map((o) => [o.scopeKey, o.source])).toEqual([['', 'api'], ['device:gas-1', 'api']]);
-    reg.close();
-  });
-
   it('scope keys round-trip and name the field on bad input', () => {
     expect(scopeKey({ building: 'b1', grid: 'g1' })).toBe('grid:g1,building:b1');
     expect(parseScopeKey('grid:g1,building:b1')).toEqual({ grid: 'g1', building: 'b1' });
