@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../src/store/influxd.js';
-import { startHubProcess } from './hub-process.js';
+import { buildHub, COMPILED_HUB, startHubProcess } from './hub-process.js';
 import type { KindName } from '../src/core/domain.js';
 import type { MqttClient } from 'mqtt';
 import { startTestCluster, type TestCluster } from '../tests/helpers/cluster.js';
@@ -118,6 +118,7 @@ export async function clusterBench(opts: { devices: number; perDevice: number; w
   phase('cluster: redis-server, PostgreSQL, influxd, two hubs');
   const cluster = await startTestCluster({
     devices,
+    hubCommand: COMPILED_HUB,
     overrides: { mqtt: { port: 0, host: '127.0.0.1', ratePerSecond: 1_000_000, rateBurst: 1_000_000 } },
     ...(process.env.GW_BENCH_PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.GW_BENCH_PROFILE}`] } : {}),
   });
@@ -157,6 +158,7 @@ export async function clusterBench(opts: { devices: number; perDevice: number; w
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const t0 = Date.now();
+  buildHub();
   const result = await clusterBench({
     devices: 50, perDevice: values.quick ? 200 : 2_000, window: 100,
     phase: (what) => console.error(`bench: ${what} (${Math.round((Date.now() - t0) / 1000)} s)`),

@@ -1,5 +1,8 @@
-// The real hub as a child process (`gridwatch serve`), so its RSS is its own.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The real hub as a child process (`gridwatch serve`), so its RSS is its own. It runs the
+// compiled build, as `npm start` and the demo do (bin/gridwatch.js -> dist/): through tsx the hub
+// would also pay the loader's per-closure `__name` wrappers, which users never run.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +12,17 @@ export interface HubProcess {
   pid: number;
   rssBytes(): number;
   stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** The hub's command line after `node`: the compiled CLI (see `buildHub`). */
+export const COMPILED_HUB: readonly string[] = ['bin/gridwatch.js'];
+
+/** Compiles src/ into dist/ (`tsc -p tsconfig.build.json`, what `npm run build` does before the panel), so the bench runs this tree's code. */
+export function buildHub(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 export function rssOf(pid: number): number {
@@ -31,9 +45,8 @@ function accepting(port: number): Promise<boolean> {
 
 /** `mqttPort`: also wait until the broker accepts connections (a reconnect storm timed from then). */
 export async function startHubProcess(opts: { config: string; influxUrl: string; httpPort: number; mqttPort?: number; logFile?: string; nodeArgs?: string[] }): Promise<HubProcess> {
-  const root = resolve(import.meta.dirname, '..');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.config], {
-    cwd: root,
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...COMPILED_HUB, 'serve', '--config', opts.config], {
+    cwd: ROOT,
     env: { ...process.env, GRIDWATCH_INFLUX_URL: opts.influxUrl, GRIDWATCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -13,7 +13,7 @@ import { login, openLive } from './alerts.js';
 import { startBareAedes } from './baseline.js';
 import { makeFixture, rulesOffConfig, writeConfig, type BenchDevice } from './fixture.js';
 import { split, startGenerators, type Generators } from './generator.js';
-import { startHubProcess } from './hub-process.js';
+import { buildHub, startHubProcess } from './hub-process.js';
 import { closeValves, connectValves, measureAlarms, type AlarmLatency } from './latency.js';
 import { startPeer } from './mosquitto.js';
 import { cpuOf, fdHardLimit, rssBytes } from './proc.js';
@@ -161,6 +161,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(dirname(HUB_LOG), { recursive: true });
   writeFileSync(HUB_LOG, '');
+  phase('building the hub (tsc -p tsconfig.build.json: the hub runs compiled, as `npm start` does)');
+  buildHub();
   const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const influxd = await startInfluxd({ dir: join(work, 'influxdb') });
   const results: Record<string, unknown> = {

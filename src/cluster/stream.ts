@@ -2,9 +2,14 @@
 // Every hub XADDs what it accepted (readings, presence, device events, command acks) to `gw:rules`
 // and ZADDs the device's last-seen in the same round trip; the leader reads with consumer group
 // `rules`, hands entries to its handler one at a time, in stream order (so per device in order),
-// and XACKs only after the handler resolved. On take-over it first reclaims the entries the old
-// leader read but never acked (XAUTOCLAIM), so nothing accepted is skipped; a replay is at least
-// once, and the handler's effects are idempotent per (device, reading time).
+// and XACKs an entry only after its handler resolved. On take-over it first reclaims the entries
+// the old leader read but never acked (XAUTOCLAIM), so nothing accepted is skipped; a replay is at
+// least once, and the handler's effects are idempotent per (device, reading time).
+// Acks are group-committed, like the InfluxDB writer's POSTs: one ack script is in flight at a
+// time and the entries handled meanwhile go in the next one, with the rule state of every device
+// they touched (so the saved state always matches what is acked). The next entry's handler does
+// not wait for the ack round trip; at most `count` handled entries wait for an ack, so a leader
+// killed mid-stream leaves at most that many to be handled again.
 // The ack is fenced too: a Lua script XACKs (and saves the rule state) only while Redis's copy of
 // the lease epoch is the consumer's, so a leader that woke up from a freeze cannot ack or
 // overwrite the new leader's rule state.
@@ -87,11 +92,14 @@ export function parseEntry(id: string, fields: string[]): StreamEntry {
   return { id, device: f.d ?? deviceOf(input), hub: f.h ?? '?', at: Number(f.a), input };
 }
 
-// KEYS: stream, epoch key, rule-state hash; ARGV: group, epoch, id, then field/value pairs to save
+// KEYS: stream, epoch key, rule-state hash; ARGV: group, epoch, n, n entry ids, then field/value
+// pairs to save. (unpack of a few thousand arguments stays far below Lua's stack limit: a batch
+// holds at most `count` ids and one state per device in it.)
 const ACK_SCRIPT = `
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return redis.error_reply('FENCED rules epoch is ' .. tostring(redis.call('GET', KEYS[2]))) end
-if #ARGV > 3 then redis.call('HSET', KEYS[3], unpack(ARGV, 4)) end
-return redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])`;
+local n = tonumber(ARGV[3])
+if #ARGV > 3 + n then redis.call('HSET', KEYS[3], unpack(ARGV, 4 + n)) end
+return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 4, 3 + n))`;
 
 // KEYS: epoch key; ARGV: epoch. Only ever moves forward.
 const EPOCH_SCRIPT = `
@@ -104,9 +112,14 @@ export interface ConsumerOptions {
   consumer: string;
   /** resolves once the entry's effects are durable; a rejection leaves it un-acked and retried */
   handler: (entry: StreamEntry) => Promise<void>;
-  /** what to save in gw:rulestate with the entry's ack (field → value), e.g. the device's rule state */
+  /**
+   * what to save in gw:rulestate with the entry's ack (field → value), e.g. the device's rule state;
+   * asked when the ack leaves, for the last entry of each device in it (the state its entries left)
+   */
   stateOf?: (entry: StreamEntry) => Record<string, string> | undefined;
-  /** entries per read; default 100 */
+  /** told the ids of every ack Redis took (tests) */
+  onAcked?: (ids: readonly string[]) => void;
+  /** entries per read, and the most handled entries waiting for their ack; default 100 */
   count?: number;
   /** XREADGROUP BLOCK; default 1000 ms (also how long stop() may wait) */
   blockMs?: number;
@@ -125,6 +138,13 @@ export interface ConsumerStats { reclaimed: number; handled: number; retried: nu
 export class StreamConsumer {
   private running = false;
   private done: Promise<void> | undefined;
+  /** handled entries whose ack has not left yet, in stream order (no entry: unreadable, acked without state) */
+  private unacked: Array<{ id: string; entry?: StreamEntry }> = [];
+  private acking: Promise<void> | undefined;
+  /** a handler is running: its device's rule state may be half-way, so no state is taken now */
+  private handling = false;
+  /** set when an ack was refused for a stale epoch: the loop stops */
+  private fenced = false;
   readonly stats: ConsumerStats = { reclaimed: 0, handled: 0, retried: 0 };
 
   constructor(private readonly redis: Redis, private readonly opts: ConsumerOptions) {}
@@ -141,17 +161,27 @@ export class StreamConsumer {
   run(fence: Fence): Promise<void> {
     if (this.done) return this.done;
     this.running = true;
-    this.done = this.loop(fence).finally(() => {
+    this.fenced = false;
+    const epoch = fence.epoch() ?? 0;
+    this.done = this.loop(fence).finally(async () => {
+      // what was handled is acked (one try) before the loop counts as ended; what is not stays
+      // pending and is reclaimed by the next run or leader (a fenced ack is refused anyway)
       this.running = false;
+      await this.settleAcks(epoch);
+      this.unacked = [];
       this.done = undefined;
     });
     return this.done;
   }
 
-  /** Stops after the entry in hand; resolves when the loop has ended. */
+  /** Stops after the entry in hand; resolves when the loop has ended and its acks have left. */
   async stop(): Promise<void> {
     this.running = false;
     await this.done;
+  }
+
+  private get count(): number {
+    return this.opts.count ?? 100;
   }
 
   private async loop(fence: Fence): Promise<void> {
@@ -161,7 +191,7 @@ export class StreamConsumer {
     await this.redis.eval(EPOCH_SCRIPT, 1, EPOCH_KEY, String(epoch));
     // 1. what any earlier leader read but never acked, oldest first (their ids precede every new entry)
     for (let cursor = '0-0'; this.running;) {
-      const [next, claimed, deleted] = (await this.redis.xautoclaim(STREAM_KEY, GROUP, this.opts.consumer, 0, cursor, 'COUNT', this.opts.count ?? 100)) as [string, Array<[string, string[]] | null>, string[]?];
+      const [next, claimed, deleted] = (await this.redis.xautoclaim(STREAM_KEY, GROUP, this.opts.consumer, 0, cursor, 'COUNT', this.count)) as [string, Array<[string, string[]] | null>, string[]?];
       for (const gone of deleted ?? []) {
         // trimmed by MAXLEN before anyone handled it: say so loudly, and stop asking for it
         this.opts.logger?.error({ id: gone }, 'stream entry trimmed before the rules leader handled it');
@@ -176,10 +206,10 @@ export class StreamConsumer {
       cursor = next;
     }
     // 2. new entries
-    while (this.running && fence.epoch() === epoch) {
+    while (this.running && !this.fenced && fence.epoch() === epoch) {
       let res: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        res = (await this.redis.xreadgroup('GROUP', GROUP, this.opts.consumer, 'COUNT', this.opts.count ?? 100, 'BLOCK', this.opts.blockMs ?? 1000, 'STREAMS', STREAM_KEY, '>')) as typeof res;
+        res = (await this.redis.xreadgroup('GROUP', GROUP, this.opts.consumer, 'COUNT', this.count, 'BLOCK', this.opts.blockMs ?? 1000, 'STREAMS', STREAM_KEY, '>')) as typeof res;
       } catch (e) {
         this.opts.logger?.error({ err: e }, 'reading the rules stream failed; retrying');
         if (!(await this.pause())) return;
@@ -195,30 +225,75 @@ export class StreamConsumer {
     }
   }
 
-  /** Handles one entry until it succeeds (order is kept: nothing after it runs first); false when fenced or stopped. */
+  /** Handles one entry until it succeeds (order is kept: nothing after it runs first), then queues its ack; false when fenced or stopped. */
   private async handle(id: string, fields: string[], epoch: number): Promise<boolean> {
-    let entry: StreamEntry;
+    let entry: StreamEntry | undefined;
     try {
       entry = parseEntry(id, fields);
     } catch (e) {
       this.opts.logger?.error({ id, err: e }, 'unreadable stream entry skipped');
-      return this.ack(id, epoch, undefined);
     }
-    for (let handled = false; ;) {
+    for (;;) {
+      if (this.fenced) return false;
       try {
-        if (!handled) {
-          await this.opts.handler(entry);
-          handled = true; // a failed ack is retried alone: the handler does not run again
-        }
-        return await this.ack(id, epoch, this.opts.stateOf?.(entry));
+        this.handling = true;
+        if (entry) await this.opts.handler(entry);
+        break;
       } catch (e) {
         if (e instanceof GridwatchError && e.code === 'GW_ERR_LEASE_LOST') {
           this.opts.logger?.warn({ id, err: e.message }, 'rules leader fenced: stream entry left for the new leader');
           return false;
         }
         this.stats.retried++;
-        this.opts.logger?.error({ id, device: entry.device, err: e }, handled ? 'stream ack failed; retrying it' : 'stream entry not handled; retrying it');
+        this.opts.logger?.error({ id, device: entry?.device, err: e }, 'stream entry not handled; retrying it');
         if (!(await this.pause())) return false;
+      } finally {
+        this.handling = false;
+      }
+    }
+    this.unacked.push({ id, entry });
+    this.flushAcks(epoch);
+    // bounded: at most `count` handled entries wait for an ack (what a killed leader leaves to replay)
+    while (this.unacked.length >= this.count && this.acking && !this.fenced) await this.acking;
+    return !this.fenced;
+  }
+
+  /**
+   * Sends the queued acks unless an ack is in flight (its end sends what gathered meanwhile) or a
+   * handler is running (the rule state is taken now, and must not hold an entry whose effects
+   * are not durable yet: a new leader would take that entry as evaluated).
+   */
+  private flushAcks(epoch: number): void {
+    if (this.acking || this.handling || this.unacked.length === 0 || this.fenced) return;
+    const batch = this.unacked;
+    this.unacked = [];
+    this.acking = this.ackUntilDone(batch.map((b) => b.id), this.statePairs(batch), epoch).finally(() => {
+      this.acking = undefined;
+      this.flushAcks(epoch);
+    });
+  }
+
+  /** Everything handled is acked (or refused by the fence) before this resolves. */
+  private async settleAcks(epoch: number): Promise<void> {
+    this.flushAcks(epoch);
+    while (this.acking) await this.acking;
+  }
+
+  /** One batch's ack, retried while Redis fails it; a stale epoch stops the consumer. */
+  private async ackUntilDone(ids: string[], pairs: string[], epoch: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.ack(ids, pairs, epoch);
+        return;
+      } catch (e) {
+        if (e instanceof GridwatchError && e.code === 'GW_ERR_LEASE_LOST') {
+          this.fenced = true;
+          return;
+        }
+        this.stats.retried++;
+        this.opts.logger?.error({ entries: ids.length, err: e }, 'stream ack failed; retrying it');
+        // stopped: the entries stay pending, and the next run (or leader) handles them again
+        if (!(await this.pause()) || this.fenced) return;
       }
     }
   }
@@ -230,18 +305,29 @@ export class StreamConsumer {
     return this.running;
   }
 
-  private async ack(id: string, epoch: number, state: Record<string, string> | undefined): Promise<boolean> {
-    const pairs = state ? Object.entries(state).flat() : [];
+  /** The rule state of each device after the last of its entries in `batch` (taken between handlers). */
+  private statePairs(batch: ReadonlyArray<{ entry?: StreamEntry }>): string[] {
+    const last = new Map<string, StreamEntry>();
+    for (const { entry } of batch) if (entry) last.set(entry.device, entry);
+    const pairs: string[] = [];
+    for (const e of last.values()) {
+      const state = this.opts.stateOf?.(e);
+      if (state) for (const [k, v] of Object.entries(state)) pairs.push(k, v);
+    }
+    return pairs;
+  }
+
+  private async ack(ids: readonly string[], pairs: readonly string[], epoch: number): Promise<void> {
     try {
-      await this.redis.eval(ACK_SCRIPT, 3, STREAM_KEY, EPOCH_KEY, RULESTATE_KEY, GROUP, String(epoch), id, ...pairs);
+      await this.redis.eval(ACK_SCRIPT, 3, STREAM_KEY, EPOCH_KEY, RULESTATE_KEY, GROUP, String(epoch), String(ids.length), ...ids, ...pairs);
     } catch (e) {
       if (String((e as Error).message).includes('FENCED')) {
-        this.opts.logger?.warn({ id, epoch, err: (e as Error).message }, 'rules leader fenced: ack refused');
-        throw new GridwatchError('GW_ERR_LEASE_LOST', `stream ack refused: this hub's rules epoch ${epoch} is no longer the lease's`, { details: { id, epoch } });
+        this.opts.logger?.warn({ entries: ids.length, first: ids[0], epoch, err: (e as Error).message }, 'rules leader fenced: ack refused');
+        throw new GridwatchError('GW_ERR_LEASE_LOST', `stream ack refused: this hub's rules epoch ${epoch} is no longer the lease's`, { details: { id: ids[0], epoch } });
       }
       throw e;
     }
-    this.stats.handled++;
-    return true;
+    this.stats.handled += ids.length;
+    this.opts.onAcked?.(ids);
   }
 }

@@ -49,6 +49,8 @@ export interface TestClusterOptions {
   env?: Record<string, string>;
   /** node flags for every hub (e.g. --cpu-prof for the bench) */
   nodeArgs?: string[];
+  /** the hub's command line after node and its flags; default: the sources through tsx (the bench passes the compiled CLI) */
+  hubCommand?: readonly string[];
 }
 
 export async function startTestCluster(opts: TestClusterOptions): Promise<TestCluster> {
@@ -62,7 +64,7 @@ export async function startTestCluster(opts: TestClusterOptions): Promise<TestCl
   const children: ChildProcess[] = [];
 
   const startHub = async (id: string, env: Record<string, string> = {}): Promise<ClusterHub> => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', configFile], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.hubCommand ?? ['--import', 'tsx', 'src/cli/main.ts']), 'serve', '--config', configFile], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
