@@ -25,3 +25,15 @@ export function fdHardLimit(): number {
   const m = /Max open files\s+\d+\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
   return m ? Number(m[1]) : 1024;
 }
+
+/** The box's listen-queue overflows so far (TcpExt ListenOverflows: a connection the kernel had no room to queue for accept()). */
+export function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const names = (lines[i] as string).split(' ');
+    if (names[0] !== 'TcpExt:') continue;
+    const at = names.indexOf('ListenOverflows');
+    return at < 0 ? 0 : Number((lines[i + 1] as string).split(' ')[at]);
+  }
+  return 0;
+}

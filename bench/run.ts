@@ -16,7 +16,7 @@ import { split, startGenerators, type Generators } from './generator.js';
 import { buildHub, startHubProcess } from './hub-process.js';
 import { closeValves, connectValves, measureAlarms, type AlarmLatency } from './latency.js';
 import { startPeer } from './mosquitto.js';
-import { cpuOf, fdHardLimit, rssBytes } from './proc.js';
+import { cpuMicros, cpuOf, fdHardLimit, listenOverflows, rssBytes } from './proc.js';
 import { formatSelfTime, monotonicUs, topSelfTime, type CpuProfile, type Window } from './profile.js';
 import { formatTable, type Row } from './table.js';
 import { uptimeBench } from './uptime.js';
@@ -71,7 +71,9 @@ interface Connections {
   firstConnectMs: number; reconnectMs: number;
   /** the hub only: dropped, the hub restarted on the same data dir, then all reconnect */
   restartReconnectMs?: number;
-  /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number; restart?: number }; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
+  /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number; restart?: number };
+  /** per storm: the broker's CPU time (a storm the broker cannot keep busy waits on something) and the box's listen-queue overflows (SYNs or ACKs dropped: the client retries after 1 s+) */
+  storms: Record<'first' | 'reconnect' | 'restart', { cpuMs: number; listenOverflows: number } | undefined>; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
 interface System { qos0?: Throughput; qos1?: Throughput; connections?: Connections; latency?: Record<string, AlarmLatency> }
 
 let seqRun = 0;
@@ -131,12 +133,21 @@ async function connections(gen: Generators, port: number, pid: number, idle: Ben
   const first = split(idle.slice(0, RECONNECT), GENERATORS);
   const rest = split(idle.slice(RECONNECT, IDLE), GENERATORS);
   let rss0 = rssBytes(pid);
+  const storms: Connections['storms'] = { first: undefined, reconnect: undefined, restart: undefined };
+  const storm = async <T>(name: keyof Connections['storms'], fn: () => Promise<T>): Promise<T> => {
+    const [cpu0, lo0] = [cpuMicros(pid), listenOverflows()];
+    try {
+      return await fn();
+    } finally {
+      storms[name] = { cpuMs: Math.round((cpuMicros(pid) - cpu0) / 1000), listenOverflows: listenOverflows() - lo0 };
+    }
+  };
   let t = performance.now();
-  const r1 = await mark('connect', () => gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY })));
+  const r1 = await storm('first', () => mark('connect', () => gen.all<{ retries: number }>((i) => ({ op: 'idle', port, devices: first[i] ?? [], concurrency: CONNECT_CONCURRENCY }))));
   const firstConnectMs = performance.now() - t;
   await gen.all(() => ({ op: 'dropIdle' }));
   t = performance.now();
-  const r2 = await mark('reconnect', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY })));
+  const r2 = await storm('reconnect', () => mark('reconnect', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }))));
   const reconnectMs = performance.now() - t;
   const retries: Connections['retries'] = { first: r1.reduce((n, r) => n + r.retries, 0), reconnect: r2.reduce((n, r) => n + r.retries, 0) };
   let restartReconnectMs: number | undefined;
@@ -145,7 +156,7 @@ async function connections(gen: Generators, port: number, pid: number, idle: Ben
     pid = await restart();
     rss0 = rssBytes(pid);
     t = performance.now();
-    const r3 = await mark('reconnect after a restart', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY })));
+    const r3 = await storm('restart', () => mark('reconnect after a restart', () => gen.all<{ retries: number }>(() => ({ op: 'reconnectIdle', port, concurrency: CONNECT_CONCURRENCY }))));
     restartReconnectMs = Math.round(performance.now() - t);
     retries.restart = r3.reduce((n, r) => n + r.retries, 0);
   }
@@ -154,7 +165,7 @@ async function connections(gen: Generators, port: number, pid: number, idle: Ben
   const rss1 = rssBytes(pid);
   await gen.all(() => ({ op: 'closeIdle' }));
   const mb = (b: number): number => +(b / 2 ** 20).toFixed(1);
-  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), restartReconnectMs, retries, idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
+  return { firstConnectMs: Math.round(firstConnectMs), reconnectMs: Math.round(reconnectMs), restartReconnectMs, retries, storms, idle: IDLE, rssBeforeMB: mb(rss0), rssMB: mb(rss1), rssMBAtTarget: mb(rss0 + ((rss1 - rss0) * IDLE_TARGET) / IDLE) };
 }
 
 async function main(): Promise<void> {
@@ -304,6 +315,12 @@ async function main(): Promise<void> {
   const out = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatTable(rows));
+  for (const [name, sys] of [['gridwatch', hub], ['bare aedes', bare], ['mosquitto', peer]] as const) {
+    const st = sys.connections?.storms;
+    if (!st) continue;
+    const part = (k: keyof typeof st, label: string): string => (st[k] ? `${label} ${st[k].cpuMs} ms CPU, ${st[k].listenOverflows} listen overflows` : '');
+    console.log(`${name} storms (broker CPU; the box's listen-queue overflows): ${[part('first', 'first'), part('reconnect', 'reconnect'), part('restart', 'after restart')].filter(Boolean).join('; ')}`);
+  }
   console.log(`\n${DEVICES} devices x ${PER_DEVICE} readings, ${GENERATORS} generator processes (window ${WINDOW}), ${IDLE} idle connections (fd hard limit ${fdHardLimit()}), ${SAMPLES} alarms per level; ${results.seconds} s`);
   console.log(`results: ${out}`);
 }

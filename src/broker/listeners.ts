@@ -9,6 +9,14 @@ import { guarded, type GuardedStream } from './frame-guard.js';
 
 export const MQTT_WS_PATH = '/mqtt';
 
+/**
+ * The accept queue asked of the kernel (it caps it at net.core.somaxconn, 4096 on current Linux).
+ * Node's default of 511 overflows when thousands of devices reconnect at once (a hub restart, a
+ * network blip): the kernel then drops their handshakes and each device waits a SYN retransmit
+ * (1 s, then 2 s, ...) while the hub sits idle.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export interface TcpListener {
   server: Server;
   port: number;
@@ -33,7 +41,7 @@ export async function listenTcp(aedes: Aedes, port: number, host: string, maxFra
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

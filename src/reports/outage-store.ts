@@ -49,8 +49,20 @@ CREATE TABLE IF NOT EXISTS device_state (device TEXT PRIMARY KEY, first_seen INT
 CREATE TABLE IF NOT EXISTS battery_day (device TEXT NOT NULL, day INTEGER NOT NULL, sum REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (device, day));
 `;
 
+export type OutageRow = OutageInterval & { device: string };
+export interface ReconnectRow { device: string; dropAt: number; at: number }
+
+interface WriteStatements {
+  outage: Database.Statement;
+  reconnect: Database.Statement;
+  state: Database.Statement;
+  battery: Database.Statement;
+}
+
 export class OutageStore {
   readonly db: Database.Database;
+  /** prepared once, on the first write (a read-only store never writes) */
+  private statements: WriteStatements | undefined;
 
   constructor(file: string, opts: { readonly?: boolean } = {}) {
     if (!opts.readonly) ensurePrivateFile(file); // which device was away when: owner-only (0600), like every hub database
@@ -72,24 +84,29 @@ export class OutageStore {
     this.db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('since', ?)`).run(String(t));
   }
 
-  addOutage(device: string, o: OutageInterval): void {
-    this.db.prepare(`INSERT OR REPLACE INTO outage (device, start, "end", cause) VALUES (?, ?, ?, ?)`).run(device, o.start, o.end, o.cause);
-  }
-
-  addReconnect(device: string, dropAt: number, at: number): void {
-    this.db.prepare('INSERT INTO reconnect (device, drop_at, at) VALUES (?, ?, ?)').run(device, dropAt, at);
-  }
-
-  /** Writes device states and daily battery sums (added to what is stored) in one transaction. */
-  save(states: DeviceStateRow[], days: BatteryDay[]): void {
-    const st = this.db.prepare(`INSERT OR REPLACE INTO device_state (device, first_seen, first_data, last_seen, drop_at, drop_cause, open_start, open_cause, battery, battery_ts)
-      VALUES (@device, @first_seen, @first_data, @last_seen, @drop_at, @drop_cause, @open_start, @open_cause, @battery, @battery_ts)`);
-    const bd = this.db.prepare(`INSERT INTO battery_day (device, day, sum, n) VALUES (?, ?, ?, ?)
-      ON CONFLICT (device, day) DO UPDATE SET sum = sum + excluded.sum, n = n + excluded.n`);
+  /**
+   * Writes ended outages, forgiven drops, device states and daily battery sums (added to what is
+   * stored) in one transaction: a reconnect storm is a few transactions, not one per device.
+   */
+  save(states: DeviceStateRow[], days: BatteryDay[], outages: OutageRow[] = [], reconnects: ReconnectRow[] = []): void {
+    const st = (this.statements ??= this.prepareWrites());
     this.db.transaction(() => {
-      for (const s of states) st.run(s);
-      for (const d of days) bd.run(d.device, d.day, d.sum, d.n);
+      for (const o of outages) st.outage.run(o.device, o.start, o.end, o.cause);
+      for (const r of reconnects) st.reconnect.run(r.device, r.dropAt, r.at);
+      for (const s of states) st.state.run(s);
+      for (const d of days) st.battery.run(d.device, d.day, d.sum, d.n);
     })();
+  }
+
+  private prepareWrites(): WriteStatements {
+    return {
+      outage: this.db.prepare(`INSERT OR REPLACE INTO outage (device, start, "end", cause) VALUES (?, ?, ?, ?)`),
+      reconnect: this.db.prepare('INSERT INTO reconnect (device, drop_at, at) VALUES (?, ?, ?)'),
+      state: this.db.prepare(`INSERT OR REPLACE INTO device_state (device, first_seen, first_data, last_seen, drop_at, drop_cause, open_start, open_cause, battery, battery_ts)
+        VALUES (@device, @first_seen, @first_data, @last_seen, @drop_at, @drop_cause, @open_start, @open_cause, @battery, @battery_ts)`),
+      battery: this.db.prepare(`INSERT INTO battery_day (device, day, sum, n) VALUES (?, ?, ?, ?)
+        ON CONFLICT (device, day) DO UPDATE SET sum = sum + excluded.sum, n = n + excluded.n`),
+    };
   }
 
   states(): DeviceStateRow[] {

@@ -3,12 +3,16 @@
 // raw recomputation replays) and writes each outage when it ends, each forgiven drop, and (every
 // few seconds and at close) each device's liveness state and daily battery sums. An outage still
 // under way is not written: the audit judges it from the stored state up to its `--to`.
+// Ended outages and forgiven drops are written at the end of the event-loop turn that saw them,
+// all of that turn in one transaction: a reconnect storm (10,000 devices back within a second or
+// two, their presence arriving in batches as the writer stores it) costs a few transactions
+// instead of one per device.
 import type { Clock } from '../core/clock.js';
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
 import type { HubBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { judgementOf, liveness, OutageFollower, offlinePolicy, type Judgement, type LivenessStep, type OfflinePolicy } from '../core/offline.js';
-import type { BatteryDay, DeviceStateRow, OutageStore } from './outage-store.js';
+import type { BatteryDay, DeviceStateRow, OutageRow, OutageStore, ReconnectRow } from './outage-store.js';
 
 const DAY_MS = 86_400_000;
 export const FLUSH_MS = 5_000;
@@ -30,6 +34,9 @@ export class OutageTracker {
   private readonly judgements = new WeakMap<DeviceInfo, Judgement>();
   private readonly policy: OfflinePolicy;
   private pendingDays: BatteryDay[] = [];
+  private pendingOutages: OutageRow[] = [];
+  private pendingReconnects: ReconnectRow[] = [];
+  private endOfTurn: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private detach: (() => void) | undefined;
 
@@ -57,6 +64,21 @@ export class OutageTracker {
     this.flush();
   }
 
+  /** Writes the outages and forgiven drops judged since the last write (end of turn, or with the states). */
+  private writeRecords(): void {
+    this.endOfTurn = undefined;
+    const outages = this.pendingOutages;
+    const reconnects = this.pendingReconnects;
+    if (outages.length === 0 && reconnects.length === 0) return;
+    this.pendingOutages = [];
+    this.pendingReconnects = [];
+    try {
+      this.store.save([], [], outages, reconnects);
+    } catch (e) {
+      this.logger?.error({ err: e, outages: outages.length, reconnects: reconnects.length }, 'outage records: not written');
+    }
+  }
+
   /** Data (a reading or device event) received at `t`. */
   data(d: DeviceInfo, t: number, battery: number | undefined): void {
     const x = this.tracked(d.id, t);
@@ -77,8 +99,14 @@ export class OutageTracker {
     this.apply(d, this.tracked(d.id, e.ts), { ts: e.ts, kind: 'presence', online: e.online, cause: e.cause });
   }
 
-  /** Writes the changed device states and the daily battery sums gathered since the last flush. */
+  /** Writes what is pending: outages and forgiven drops, the changed device states and the daily battery sums gathered since the last flush. */
   flush(): void {
+    if (this.endOfTurn) clearImmediate(this.endOfTurn);
+    this.endOfTurn = undefined;
+    const outages = this.pendingOutages;
+    const reconnects = this.pendingReconnects;
+    this.pendingOutages = [];
+    this.pendingReconnects = [];
     const states: DeviceStateRow[] = [];
     const days = this.pendingDays;
     this.pendingDays = [];
@@ -90,11 +118,11 @@ export class OutageTracker {
       x.sum = 0;
       x.n = 0;
     }
-    if (states.length === 0 && days.length === 0) return;
+    if (states.length === 0 && days.length === 0 && outages.length === 0 && reconnects.length === 0) return;
     try {
-      this.store.save(states, days);
+      this.store.save(states, days, outages, reconnects);
     } catch (e) {
-      this.logger?.error({ err: e }, 'outage records: device states not saved');
+      this.logger?.error({ err: e }, 'outage records: not saved');
     }
   }
 
@@ -112,12 +140,9 @@ export class OutageTracker {
     if (!j) this.judgements.set(d, (j = judgementOf(d.intervalS, this.policy)));
     const r = x.f.step(st, j);
     x.dirty = true;
-    try {
-      if (r.ended) this.store.addOutage(d.id, r.ended);
-      if (r.reconnect) this.store.addReconnect(d.id, r.reconnect.dropAt, r.reconnect.at);
-    } catch (e) {
-      this.logger?.error({ err: e, device: d.id }, 'outage records: not written');
-    }
+    if (r.ended) this.pendingOutages.push({ device: d.id, ...r.ended });
+    if (r.reconnect) this.pendingReconnects.push({ device: d.id, dropAt: r.reconnect.dropAt, at: r.reconnect.at });
+    if ((r.ended || r.reconnect) && !this.endOfTurn) this.endOfTurn = setImmediate(() => this.writeRecords());
   }
 }
 

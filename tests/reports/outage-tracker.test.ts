@@ -46,4 +46,38 @@ describe('OutageTracker', () => {
     expect(store.batteryDays(T0 - 86_400_000, T0 + 86_400_000)).toEqual([{ device: 'n1', day: T0, sum: 90 + 90 + 89, n: 3 }]);
     store.close();
   });
+
+  it('writes a storm of drops and reconnects at the end of the turn that saw them: each device exactly once, with its times; a clean DISCONNECT is none', async () => {
+    const store = new OutageStore(fresh());
+    const clock = new ManualClock(T0);
+    const tr = new OutageTracker(store, clock, 3);
+    const back = Array.from({ length: 300 }, (_, i) => device('smoke', { id: `back-${i}`, intervalS: 60 }));
+    const late = Array.from({ length: 100 }, (_, i) => device('smoke', { id: `late-${i}`, intervalS: 60 }));
+    const clean = Array.from({ length: 50 }, (_, i) => device('smoke', { id: `clean-${i}`, intervalS: 60 }));
+    const all = [...back, ...late, ...clean];
+    for (const d of all) tr.data(d, T0, 90);
+    // dropped (Last Will) a minute later; `back` returns within the 2-min grace, `late` after it
+    // and then sends data; `clean` said DISCONNECT and comes back
+    all.forEach((d, i) => tr.presence(d, { device: d.id, ts: T0 + M + i, online: false, cause: clean.includes(d) ? 'disconnect' : 'lwt' }));
+    back.forEach((d, i) => tr.presence(d, { device: d.id, ts: T0 + M + 5_000 + i, online: true, cause: 'connect' }));
+    clean.forEach((d, i) => tr.presence(d, { device: d.id, ts: T0 + M + 5_000 + i, online: true, cause: 'connect' }));
+    late.forEach((d, i) => tr.presence(d, { device: d.id, ts: T0 + 10 * M + i, online: true, cause: 'connect' }));
+    late.forEach((d, i) => tr.data(d, T0 + 10 * M + 1_000 + i, 90));
+    expect(store.reconnects(T0, T0 + 60 * M)).toEqual([]); // not one statement per device: batched to the turn's end
+
+    await new Promise((r) => setImmediate(r));
+    const reconnects = store.db.prepare('SELECT device, drop_at AS dropAt, at FROM reconnect ORDER BY device').all();
+    expect(reconnects).toEqual(back.map((d) => ({ device: d.id, dropAt: T0 + M + all.indexOf(d), at: T0 + M + 5_000 + back.indexOf(d) })).sort((a, b) => a.device.localeCompare(b.device)));
+    const outages = store.outages(T0, T0 + 60 * M).sort((a, b) => a.device.localeCompare(b.device));
+    expect(outages).toEqual(late.map((d, i) => ({ device: d.id, start: T0 + M + all.indexOf(d), end: T0 + 10 * M + 1_000 + i, cause: 'lwt' })).sort((a, b) => a.device.localeCompare(b.device)));
+
+    // what the last turn judged before the hub closes is written by close()
+    const last = device('smoke', { id: 'last', intervalS: 60 });
+    tr.data(last, T0 + 20 * M, 90);
+    tr.presence(last, { device: 'last', ts: T0 + 20 * M + 1, online: false, cause: 'lwt' });
+    tr.presence(last, { device: 'last', ts: T0 + 20 * M + 2, online: true, cause: 'connect' });
+    tr.close();
+    expect(store.reconnects(T0 + 20 * M, T0 + 21 * M)).toEqual([{ device: 'last', n: 1 }]);
+    store.close();
+  });
 });
