@@ -224,7 +224,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     attachLive(ctx, { board, auth: api.sessions, ...(adapter ? { adapter } : {}) });
     // scheduled reports, their digests sent to the configured channels; the routes are mounted by the API (src/api/routes/reports.ts)
     // cluster: every hub runs the schedule, the first to claim a report's period in PostgreSQL writes and sends it
-    attachReports(ctx, { sendDigest: createReportDigestSender(ctx), ...(cluster ? { claim: reportClaims(cluster.pool, cluster.hubId) } : {}) });
+    attachReports(ctx, { sendDigest: createReportDigestSender(ctx), ...(cluster ? { claims: reportClaims(cluster.pool, cluster.hubId) } : {}) });
     await registerPanel(app); // the live panel at / (dashboards/panel/dist)
     // --- end of stages ---
 

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { OUTAGES_DB, OutageStore } from './outage-store.js';
 import { OutageTracker } from './outage-tracker.js';
 import { registerReportRoutes, type AuthHook } from './routes.js';
-import { startReportSchedule, type ReportClaim } from './schedule.js';
+import { startReportSchedule, type ReportClaims } from './schedule.js';
 
 export { auditUptime, devicesInScope, type AuditOptions, type DeviceUptime, type UptimeReport, type DataSource, type SilenceLike } from './uptime.js';
 export { nightNoise, noiseNights, type NoiseOptions, type NoiseReport, type BuildingNight, type DeviceNight } from './noise.js';
 export { uptimeReportHandler, noiseReportHandler, parseTimeParam, parseFormat, type Access, type ReportDeps, type ReportResult } from './handlers.js';
 export { registerReportRoutes, type AuthHook } from './routes.js';
 export { uptimeDigest, morningDigest } from './digest.js';
-export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule, type ReportClaim } from './schedule.js';
+export { runDailyReports, runMonthlyReports, startReportSchedule, previousDay, previousMonth, type ReportSchedule, type ReportClaims, type HeldReport } from './schedule.js';
 export { render, uptimeRows, noiseRows, toCsv, toTable, FORMATS, type Format } from './format.js';
 export { runUptimeBenchmark, type UptimeBenchResult } from './bench.js';
 export { OutageStore, OUTAGES_DB, recordsFile } from './outage-store.js';
@@ -27,8 +27,8 @@ export interface AttachReportsOptions {
   schedule?: boolean;
   /** where each scheduled report's digest goes after its files are written (the hub: the notify stage) */
   sendDigest?: SendDigest;
-  /** cluster mode: every hub runs the schedule, and only the hub whose claim of (report, period) succeeds writes and sends it */
-  claim?: ReportClaim;
+  /** cluster mode: every hub runs the schedule, and only the hub holding the claim of (report, period) writes and sends it */
+  claims?: ReportClaims;
 }
 
 const trackers = new WeakMap<HubContext, OutageTracker>();
@@ -57,7 +57,7 @@ export function attachReports(ctx: HubContext, opts: AttachReportsOptions = {}):
   }
   if (opts.authHook) registerReportRoutes(ctx.app, ctx, opts.authHook);
   if (opts.schedule !== false) {
-    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }), opts.sendDigest, opts.claim);
+    const schedule = startReportSchedule(ctx, ctx.dataDir, ctx.logger.child({ stage: 'reports' }), opts.sendDigest, opts.claims);
     ctx.onClose(() => schedule.stop());
   }
 }

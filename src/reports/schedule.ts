@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cron from 'node-cron';
 import type { Logger } from '../core/logger.js';
+import type { HeldReport, ReportClaims } from '../core/report-claim.js';
 import type { SendDigest } from '../core/report-digest.js';
 import { morningDigest, uptimeDigest } from './digest.js';
 import { noiseRows, toCsv, uptimeRows } from './format.js';
@@ -87,33 +88,65 @@ export async function runMonthlyReports(deps: ReportDeps, dataDir: string, now: 
 
 export interface ReportSchedule { stop(): Promise<void> }
 
-/** Resolves true for exactly one caller per (report, period) across the cluster. */
-export type ReportClaim = (report: 'daily' | 'monthly', period: string) => Promise<boolean>;
+export type { HeldReport, ReportClaims } from '../core/report-claim.js';
 
-export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger, send?: SendDigest, claim?: ReportClaim): ReportSchedule {
+/**
+ * Runs the daily and monthly reports on their crons. With `claims` (cluster mode: every hub runs
+ * this schedule) a hub writes a report only while it holds the claim of its (report, period); a
+ * hub that finds it held by another, or whose own run failed, asks again after `claims.staleMs`,
+ * until the report is done, so a hub that died or failed mid-report does not leave it unwritten.
+ * The period is the cron firing's, even when taken over later.
+ */
+export function startReportSchedule(deps: ReportDeps, dataDir: string, logger: Logger, send?: SendDigest, claims?: ReportClaims): ReportSchedule {
   const tz = deps.config.timezone;
-  const run = (what: 'daily' | 'monthly', fn: () => Promise<string[]>) => async (): Promise<void> => {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const jobs = {
+    daily: (now: number) => runDailyReports(deps, dataDir, now, send),
+    monthly: (now: number) => runMonthlyReports(deps, dataDir, now, send),
+  };
+  const later = (what: 'daily' | 'monthly', now: number, period: string): void => {
+    if (stopped || !claims) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      void attempt(what, now, period);
+    }, claims.staleMs);
+    timers.add(t);
+  };
+  const attempt = async (what: 'daily' | 'monthly', now: number, period: string): Promise<void> => {
+    let held: HeldReport | undefined;
     try {
-      if (claim) {
-        const now = deps.clock.now();
-        const period = what === 'daily' ? previousDay(now, tz).date : previousMonth(now, tz).month;
-        if (!(await claim(what, period))) {
-          logger.info({ report: what, period }, 'scheduled report left to the hub that claimed it');
-          return;
+      if (claims) {
+        const claim = await claims.claim(what, period);
+        if (claim === 'done') return;
+        if (claim === 'held') {
+          logger.info({ report: what, period, askAgainMs: claims.staleMs }, 'scheduled report left to the hub that claimed it');
+          return later(what, now, period);
         }
+        held = claim;
       }
-      const files = await fn();
-      logger.info({ report: what, files }, 'scheduled report written');
+      const files = await jobs[what](now);
+      await held?.done();
+      logger.info({ report: what, period, files }, 'scheduled report written');
     } catch (err) {
-      logger.error({ err, report: what }, 'scheduled report failed');
+      logger.error({ err, report: what, period }, 'scheduled report failed');
+      await held?.release().catch(() => undefined);
+      later(what, now, period); // (cluster mode: a claim that could not even be asked is asked again too)
     }
   };
+  const run = (what: 'daily' | 'monthly') => (): Promise<void> => {
+    const now = deps.clock.now();
+    return attempt(what, now, what === 'daily' ? previousDay(now, tz).date : previousMonth(now, tz).month);
+  };
   const tasks = [
-    cron.schedule(deps.config.reports.dailyCron, run('daily', () => runDailyReports(deps, dataDir, deps.clock.now(), send)), { timezone: tz, name: 'gridwatch-daily-report', noOverlap: true }),
-    cron.schedule(deps.config.reports.monthlyCron, run('monthly', () => runMonthlyReports(deps, dataDir, deps.clock.now(), send)), { timezone: tz, name: 'gridwatch-monthly-report', noOverlap: true }),
+    cron.schedule(deps.config.reports.dailyCron, run('daily'), { timezone: tz, name: 'gridwatch-daily-report', noOverlap: true }),
+    cron.schedule(deps.config.reports.monthlyCron, run('monthly'), { timezone: tz, name: 'gridwatch-monthly-report', noOverlap: true }),
   ];
   return {
     async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       for (const t of tasks) await t.destroy();
     },
   };

@@ -6,10 +6,14 @@ import type { ReportDigest } from '../../src/core/report-digest.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiteIndex } from '../../src/config/site.js';
 import type { ReportDeps } from '../../src/reports/handlers.js';
-import { runDailyReports, runMonthlyReports, startReportSchedule, type MorningReport } from '../../src/reports/schedule.js';
+import pg from 'pg';
+import { pino } from 'pino';
+import { reportClaims } from '../../src/cluster/report-claims.js';
+import { runDailyReports, runMonthlyReports, startReportSchedule, type MorningReport, type ReportSchedule } from '../../src/reports/schedule.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createInfluxClient } from '../../src/store/client.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
+import { startTestPostgres } from '../helpers/postgres.js';
 import { line, siteConfig, writeLines } from './fixtures.js';
 
 const DB = 'gw_schedule';
@@ -114,34 +118,43 @@ describe('scheduled reports', () => {
     }
   });
 
-  it('with a claim, only the schedule whose claim wins writes the report; the other writes nothing', async () => {
-    const everySecond = { ...deps, config: { ...deps.config, reports: { ...deps.config.reports, dailyCron: '* * * * * *' } } };
+  it('with claims (cluster mode): the hub holding the report dies mid-run; the other, finding it held, asks again and writes it', async () => {
+    const [postgres, frozen] = await Promise.all([startTestPostgres(), startTestInflux()]);
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: postgres.url }));
+    for (const p of pools) p.on('error', () => undefined);
+    // each schedule fires once within the test (one second of the minute), as a daily cron would:
+    // what hub b writes, it writes because it asked again after finding the report held
+    const onceSoon = (d: ReportDeps): ReportDeps => ({ ...d, config: { ...d.config, reports: { ...d.config.reports, dailyCron: `${(new Date().getSeconds() + 2) % 60} * * * * *` } } });
+    // hub a's InfluxDB is frozen (SIGSTOP): its run hangs after it claimed the period
+    frozen.child.kill('SIGSTOP');
+    const hung: ReportDeps = { ...deps, store: { influx: createInfluxClient({ url: frozen.url, database: DB }), database: DB } };
     const outs = [mkdtempSync(join(tmpdir(), 'gw-sched-a-')), mkdtempSync(join(tmpdir(), 'gw-sched-b-'))];
-    // the first claim of a period wins, as the cluster's primary key decides it
-    const claimed = new Map<string, number>();
-    const decided: boolean[][] = [[], []];
-    const claimFor = (i: number) => async (report: string, period: string): Promise<boolean> => {
-      const key = `${report}/${period}`;
-      const win = !claimed.has(key);
-      if (win) claimed.set(key, i);
-      decided[i]?.push(win);
-      return win;
-    };
-    const schedules = outs.map((out, i) => startReportSchedule(everySecond, out, silentLogger(), undefined, claimFor(i)));
+    const schedules: ReportSchedule[] = [];
+    const runs = async () => postgres.query<{ hub: string; done: boolean }>("SELECT hub, done_at IS NOT NULL AS done FROM gw_report_runs WHERE report = 'daily' AND period = '2026-03-05'");
     try {
-      const deadline = Date.now() + 30_000;
-      while ((decided[0]?.length === 0 || decided[1]?.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const winner = claimed.get('daily/2026-03-05');
-      expect(winner).toBeDefined();
-      const want = join(outs[winner ?? 0] as string, 'reports', 'noise-morning-2026-03-05.json');
-      while (!existsSync(want) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(existsSync(want)).toBe(true);
-      expect(existsSync(join(outs[1 - (winner ?? 0)] as string, 'reports'))).toBe(false);
+      schedules.push(startReportSchedule(onceSoon(hung), outs[0] as string, silentLogger(), undefined, reportClaims(pools[0] as pg.Pool, 'hub-a', 3_000)));
+      const deadline = Date.now() + 60_000;
+      while ((await runs().catch(() => [])).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await runs()).toEqual([{ hub: 'hub-a', done: false }]);
+      // hub a dies: its claim is no longer refreshed (its PostgreSQL sessions are gone)
+      await (pools[0] as pg.Pool).end();
+      await (schedules.shift() as ReportSchedule).stop();
+      const bLogs: string[] = [];
+      const bLogger = pino({ level: 'info' }, { write: (line: string) => void bLogs.push(line) });
+      schedules.push(startReportSchedule(onceSoon(deps), outs[1] as string, bLogger, undefined, reportClaims(pools[1] as pg.Pool, 'hub-b', 3_000)));
+      while (!((await runs())[0]?.done === true) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await runs()).toEqual([{ hub: 'hub-b', done: true }]);
+      expect(bLogs.some((l) => l.includes('left to the hub that claimed it'))).toBe(true); // b found it held first
+      expect(existsSync(join(outs[1] as string, 'reports', 'noise-morning-2026-03-05.json'))).toBe(true);
+      expect(existsSync(join(outs[0] as string, 'reports', 'noise-morning-2026-03-05.json'))).toBe(false);
     } finally {
-      for (const s of schedules) await s.stop();
+      for (const sch of schedules) await sch.stop();
+      frozen.child.kill('SIGCONT');
+      await Promise.all(pools.filter((p) => !p.ended).map((p) => p.end()));
+      await Promise.all([postgres.cleanup(), frozen.cleanup()]);
       for (const out of outs) rmSync(out, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('the monthly run audits the previous month', async () => {
     const files = await runMonthlyReports(deps, dir, Date.UTC(2026, 3, 1, 0));
