@@ -3,10 +3,10 @@
 // raw recomputation replays) and writes each outage when it ends, each forgiven drop, and (every
 // few seconds and at close) each device's liveness state and daily battery sums. An outage still
 // under way is not written: the audit judges it from the stored state up to its `--to`.
-// Ended outages and forgiven drops are written at the end of the event-loop turn that saw them,
-// all of that turn in one transaction: a reconnect storm (10,000 devices back within a second or
-// two, their presence arriving in batches as the writer stores it) costs a few transactions
-// instead of one per device.
+// Ended outages and forgiven drops are written within RECORDS_MS of being judged, all those of
+// that window in one transaction: a reconnect storm (10,000 devices back within a few seconds)
+// costs a few dozen transactions instead of one per device (a transaction is a WAL commit; rows
+// arriving a handful per event-loop turn made per-turn batches little better than per-row).
 import type { Clock } from '../core/clock.js';
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
 import type { HubBus } from '../core/events.js';
@@ -16,6 +16,8 @@ import type { BatteryDay, DeviceStateRow, OutageRow, OutageStore, ReconnectRow }
 
 const DAY_MS = 86_400_000;
 export const FLUSH_MS = 5_000;
+/** how long an ended outage or forgiven drop may wait for others to share its transaction */
+export const RECORDS_MS = 200;
 
 interface Tracked {
   f: OutageFollower;
@@ -36,7 +38,7 @@ export class OutageTracker {
   private pendingDays: BatteryDay[] = [];
   private pendingOutages: OutageRow[] = [];
   private pendingReconnects: ReconnectRow[] = [];
-  private endOfTurn: NodeJS.Immediate | undefined;
+  private recordsTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private detach: (() => void) | undefined;
 
@@ -64,9 +66,9 @@ export class OutageTracker {
     this.flush();
   }
 
-  /** Writes the outages and forgiven drops judged since the last write (end of turn, or with the states). */
+  /** Writes the outages and forgiven drops judged since the last write (RECORDS_MS after the first, or with the states). */
   private writeRecords(): void {
-    this.endOfTurn = undefined;
+    this.recordsTimer = undefined;
     const outages = this.pendingOutages;
     const reconnects = this.pendingReconnects;
     if (outages.length === 0 && reconnects.length === 0) return;
@@ -101,8 +103,8 @@ export class OutageTracker {
 
   /** Writes what is pending: outages and forgiven drops, the changed device states and the daily battery sums gathered since the last flush. */
   flush(): void {
-    if (this.endOfTurn) clearImmediate(this.endOfTurn);
-    this.endOfTurn = undefined;
+    if (this.recordsTimer) clearTimeout(this.recordsTimer);
+    this.recordsTimer = undefined;
     const outages = this.pendingOutages;
     const reconnects = this.pendingReconnects;
     this.pendingOutages = [];
@@ -142,7 +144,7 @@ export class OutageTracker {
     x.dirty = true;
     if (r.ended) this.pendingOutages.push({ device: d.id, ...r.ended });
     if (r.reconnect) this.pendingReconnects.push({ device: d.id, dropAt: r.reconnect.dropAt, at: r.reconnect.at });
-    if ((r.ended || r.reconnect) && !this.endOfTurn) this.endOfTurn = setImmediate(() => this.writeRecords());
+    if ((r.ended || r.reconnect) && !this.recordsTimer) this.recordsTimer = setTimeout(() => this.writeRecords(), RECORDS_MS);
   }
 }
 
