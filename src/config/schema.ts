@@ -121,6 +121,10 @@ export const ConfigSchema = Type.Object({
     batchSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
     flushMs: Type.Integer({ minimum: 1, maximum: 60000, default: 100 }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000 }),
+    /** write POSTs in flight at once (the next batch is sent while InfluxDB works on the previous one); 1 = one at a time */
+    postsInFlight: Type.Integer({ minimum: 1, maximum: 8, default: 2 }),
+    /** points waiting in memory before the hub stops reading device sockets (until half are sent); default 10 x batchSize */
+    maxPendingPoints: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
   }, { additionalProperties: false, default: {} }),
   dataDir: Type.String({ default: './data' }),
   streets: Type.Array(Street, { default: [] }),

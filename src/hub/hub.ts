@@ -118,7 +118,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
     const dbReady = await retryUntilDone(() => ensureDatabase(influx, database), logger);
     stopStore.push(() => dbReady.stop());
     const metrics = new Registry();
-    const writer = await InfluxWriter.open({ url, username: config.influx.username, password: config.influx.password, database, dataDir, batchSize: config.influx.batchSize, flushMs: config.influx.flushMs, timeoutMs: config.influx.timeoutMs, logger, metrics });
+    const writer = await InfluxWriter.open({ url, username: config.influx.username, password: config.influx.password, database, dataDir, batchSize: config.influx.batchSize, flushMs: config.influx.flushMs, timeoutMs: config.influx.timeoutMs, postsInFlight: config.influx.postsInFlight, maxPendingPoints: config.influx.maxPendingPoints, logger, metrics });
     stopStore.push(() => writer.close());
 
     // --- broker / ingest ---

@@ -3,7 +3,7 @@
 // points are dropped here so they can never block the points behind them.
 import type { StorePoint } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
-import type { InfluxHttp } from './influx-http.js';
+import { InfluxUnansweredError, type CancelToken, type InfluxHttp } from './influx-http.js';
 import { encodeBatch, WRITE_PRECISION } from './line-protocol.js';
 
 export type FailureReason = 'network' | 'timeout' | 'stall' | 'overload' | 'server' | 'auth' | 'database' | 'rejected' | 'partial' | 'invalid_point';
@@ -19,15 +19,10 @@ export interface DeliverResult {
 }
 
 export interface DeliverTarget {
+  /** the HTTP path; it also watches its writes for a stall (InfluxHttp's `stallMs`) */
   http: InfluxHttp;
-  /** a POST taking longer fails (timeout), even while InfluxDB answers /ping */
+  /** a POST unanswered this long fails (timeout), even while InfluxDB answers /ping */
   timeoutMs: number;
-  /**
-   * A POST unanswered this long makes us ping InfluxDB (and again every stallMs): no answer to
-   * the ping within stallMs means InfluxDB is stalled (e.g. SIGSTOP, a hung disk), not merely
-   * slow, and the POST fails at once (reason `stall`). Default: no stall detection.
-   */
-  stallMs?: number;
   /** observes every POST (duration in seconds, outcome) */
   onPost?: (seconds: number, outcome: 'ok' | FailureReason) => void;
 }
@@ -50,6 +45,7 @@ function statusOf(e: unknown): number | undefined {
 /** Classify a failed write (InfluxHttpError, a socket error, or node-influx's RequestError). */
 export function classify(e: unknown): { reason: FailureReason; retryable: boolean; message: string } {
   const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof InfluxUnansweredError) return { reason: e.reason, retryable: true, message };
   const status = statusOf(e);
   if (status !== undefined && status >= 400 && status < 500) {
     if (status === 401 || status === 403) return { reason: 'auth', retryable: true, message };
@@ -68,46 +64,15 @@ export function droppedCount(message: string, of: number): number {
   return m ? Math.min(of, Number(m[1])) : of;
 }
 
-async function post(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<void> {
+async function post(t: DeliverTarget, points: StorePoint[], cancel?: CancelToken): Promise<void> {
   const started = performance.now();
-  // Stop waiting after timeoutMs, when InfluxDB stops answering pings, or when the writer gives up
-  // on this batch (signal). If the request lands later anyway, the points are also in the spool:
-  // a harmless overwrite.
-  const stop = new AbortController();
-  const fail = (e: RetryableWriteError): void => {
-    if (!stop.signal.aborted) stop.abort(e);
-  };
-  const timer = setTimeout(() => fail(new RetryableWriteError('timeout', `InfluxDB write timed out after ${t.timeoutMs} ms`)), t.timeoutMs);
-  const onAbort = (): void => fail(signal?.reason instanceof RetryableWriteError ? signal.reason : new RetryableWriteError('overload', 'gave up waiting for InfluxDB'));
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const watchdog = t.stallMs ? watchStall(t, t.stallMs, stop.signal, fail) : undefined;
   try {
-    await t.http.write(encodeBatch(points), WRITE_PRECISION, stop.signal).catch((e: unknown) => {
-      throw stop.signal.aborted ? (stop.signal.reason as RetryableWriteError) : e;
-    });
+    await t.http.write(encodeBatch(points), WRITE_PRECISION, t.timeoutMs, cancel);
     t.onPost?.((performance.now() - started) / 1000, 'ok');
   } catch (e) {
     t.onPost?.((performance.now() - started) / 1000, e instanceof RetryableWriteError ? e.reason : classify(e).reason);
     throw e;
-  } finally {
-    clearTimeout(timer);
-    if (watchdog) clearInterval(watchdog);
-    signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/** Every stallMs while the POST runs: ping; no answer within stallMs fails the POST as a stall. */
-function watchStall(t: DeliverTarget, stallMs: number, done: AbortSignal, fail: (e: RetryableWriteError) => void): NodeJS.Timeout {
-  let probing = false;
-  return setInterval(() => {
-    if (probing || done.aborted) return;
-    probing = true;
-    void t.http.ping(stallMs).then((up) => {
-      probing = false;
-      if (!up && !done.aborted) fail(new RetryableWriteError('stall', `InfluxDB stopped answering: no answer to /ping within ${stallMs} ms while a write was pending`));
-    });
-  }, stallMs);
 }
 
 /**
@@ -115,17 +80,17 @@ function watchStall(t: DeliverTarget, stallMs: number, done: AbortSignal, fail: 
  * points of a partial write itself) is bisected until the bad points are found and dropped.
  * Throws RetryableWriteError when the batch should be kept and tried again.
  */
-export async function deliver(t: DeliverTarget, points: StorePoint[], signal?: AbortSignal): Promise<DeliverResult> {
+export async function deliver(t: DeliverTarget, points: StorePoint[], cancel?: CancelToken): Promise<DeliverResult> {
   const result: DeliverResult = { written: 0, dropped: 0, posts: 0, refusals: [] };
-  await deliverInto(t, points, result, signal);
+  await deliverInto(t, points, result, cancel);
   return result;
 }
 
-async function deliverInto(t: DeliverTarget, points: StorePoint[], result: DeliverResult, signal?: AbortSignal): Promise<void> {
+async function deliverInto(t: DeliverTarget, points: StorePoint[], result: DeliverResult, cancel?: CancelToken): Promise<void> {
   if (points.length === 0) return;
   result.posts += 1;
   try {
-    await post(t, points, signal);
+    await post(t, points, cancel);
     result.written += points.length;
     return;
   } catch (e) {
@@ -146,6 +111,6 @@ async function deliverInto(t: DeliverTarget, points: StorePoint[], result: Deliv
     }
   }
   const mid = Math.ceil(points.length / 2);
-  await deliverInto(t, points.slice(0, mid), result, signal);
-  await deliverInto(t, points.slice(mid), result, signal);
+  await deliverInto(t, points.slice(0, mid), result, cancel);
+  await deliverInto(t, points.slice(mid), result, cancel);
 }

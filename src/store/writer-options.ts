@@ -29,7 +29,12 @@ export interface InfluxWriterOptions {
    * The writer never waits that long: an idle writer sends at once, a busy one as soon as its POST ends.
    */
   flushMs?: number;
-  /** config.influx.timeoutMs: a POST or ping taking longer counts as failed (default 5000) */
+  /**
+   * config.influx.postsInFlight: POSTs running at once in direct mode (default 2), so the next
+   * batch is encoded and sent while InfluxDB works on the previous one. 1 = strictly one at a time.
+   */
+  postsInFlight?: number;
+  /** config.influx.timeoutMs: a POST or ping unanswered this long counts as failed (default 5000) */
   timeoutMs?: number;
   /**
    * A POST unanswered for stallMs makes the writer ping InfluxDB; no answer within stallMs more
@@ -58,6 +63,8 @@ export interface InfluxWriterStats extends WriterStats {
   pointsDropped: number;
   /** points waiting in memory for their POST */
   pendingPoints: number;
+  /** batches being POSTed (or waiting out a retry) in direct mode */
+  inflightPosts: number;
   /** more than maxPendingPoints wait: the broker is not reading devices */
   saturated: boolean;
 }

@@ -1,9 +1,20 @@
 // The batching InfluxDB writer. write() resolves only once its points are durable: InfluxDB
 // answered 204 for a batch holding them, or they are appended and fsync'd to the on-disk spool.
 //
-// Direct mode (group commit): one POST is in flight at a time, so order is kept. A write that
-// finds the writer idle is sent at once (with whatever else arrived in the same tick); writes that
-// arrive while a POST runs gather into the next batch (up to batchSize), sent as soon as it ends.
+// Direct mode (group commit): up to `postsInFlight` POSTs (default 2) run at once. A write that
+// finds a free slot is sent at once (with whatever else arrived in the same tick); writes that
+// arrive while every slot is busy gather into the next batch (up to batchSize), sent as soon as a
+// POST ends. Two in flight let the hub encode and send the next batch while InfluxDB works on the
+// previous one, instead of idling on its answer.
+//
+// Why two batches may land in either order: InfluxDB keys a point by measurement + tag set +
+// timestamp, and a write of the same key overwrites it. Readings of one device never share a key
+// (ingest gives same-millisecond readings distinct `ns`), and a re-sent reading is the same point
+// with the same values, so the order in which two batches of readings land changes nothing. That
+// is not so for `presence` (a disconnect and the next connect of a device can share a millisecond:
+// the later must win) and `alert` (two transitions of one case in one millisecond): a batch holding
+// such points is never in flight together with another one holding such points, so those land in
+// write order. (Across measurements keys never collide, so readings overlap with them freely.)
 //
 // Load is not an outage: when InfluxDB answers but more slowly than points arrive, the queue
 // grows and write() promises simply stay pending (the broker holds PUBACKs). Past
@@ -11,10 +22,11 @@
 // queue is down to half: the broker stops reading device sockets meanwhile, so memory stays
 // bounded under a QoS 0 flood too. The spool is only for InfluxDB unreachable or failing:
 // network errors, 5xx, timeouts, and a stall (a POST pending while /ping gets no answer either:
-// SIGSTOP, a hung disk), which goes to the spool at once so a device waits ~2 x stallMs at most.
+// SIGSTOP, a hung disk), which goes to the spool at once so a device waits ~2.5 x stallMs at most.
 //
-// A failed POST is retried with exponential backoff + jitter; when the retries run out the batch
-// and everything queued behind it go to the spool, in order, and the writer enters spool mode:
+// A failed POST is retried with exponential backoff + jitter; when the retries run out the batch,
+// the other batches still in flight (given up on: cancelled, never resolved from InfluxDB's answer)
+// and everything queued behind them go to the spool, in write order, and the writer enters spool mode:
 // every new write is appended to the spool after what is there, and a replay loop streams the
 // oldest segment to InfluxDB, deleting a segment only when all its points are acknowledged.
 // Between failed attempts it probes /ping. When the spool is drained it goes back to direct mode.
@@ -30,9 +42,9 @@ import type { StorePoint } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { backoffDelay, Sleeper } from './backoff.js';
-import { InfluxHttp } from './influx-http.js';
+import { CancelToken, InfluxHttp } from './influx-http.js';
 import { deliver, RetryableWriteError, type DeliverResult, type DeliverTarget } from './deliver.js';
-import { pointProblem } from './points.js';
+import { ALERT_MEASUREMENT, pointProblem, PRESENCE_MEASUREMENT } from './points.js';
 import { Spool } from './spool.js';
 import type { PointSink } from './types.js';
 import type { InfluxWriterOptions, InfluxWriterStats, RetryOptions } from './writer-options.js';
@@ -46,10 +58,23 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/** A batch in flight: owned by its POST loop while it is in `inflight`, else by the spool. */
+interface Batch {
+  waiters: Waiter[];
+  /** holds presence or alert points: lands in write order with the others that do */
+  ordered: boolean;
+  /** given up on (cancelled) when another batch sends the writer to the spool */
+  cancel: CancelToken;
+}
+
+/** Points whose key (measurement + tags + time) two different writes may share: kept in order. */
+const ORDERED = new Set([PRESENCE_MEASUREMENT, ALERT_MEASUREMENT]);
+
 export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> implements PointSink {
   private readonly target: DeliverTarget;
   private readonly batchSize: number;
   private readonly maxPending: number;
+  private readonly postsInFlight: number;
   private readonly retry: Required<RetryOptions>;
   private readonly log: Logger;
   private readonly m: WriterMetrics | undefined;
@@ -58,7 +83,10 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
   private pendingPoints = 0;
   private kickScheduled = false;
   private isSaturated = false;
-  private inflight: Promise<void> | undefined;
+  /** batches in flight, in send (= write) order */
+  private readonly inflight = new Set<Batch>();
+  /** their POST loops, for close() */
+  private readonly running = new Set<Promise<void>>();
   private replaying: Promise<void> | undefined;
   private readonly sleeper = new Sleeper();
   private closing = false;
@@ -70,13 +98,13 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
     super();
     this.batchSize = opts.batchSize ?? 5000;
     this.maxPending = opts.maxPendingPoints ?? 10 * this.batchSize;
+    this.postsInFlight = Math.max(1, opts.postsInFlight ?? 2);
     this.retry = { attempts: 3, baseMs: 100, maxMs: 2000, replayMaxMs: 5000, ...opts.retry };
     this.log = (opts.logger ?? silentLogger()).child({ stage: 'store' });
     this.m = opts.metrics ? createWriterMetrics(opts.metrics, () => this.spool.depth) : undefined;
     this.target = {
-      http: new InfluxHttp({ url: opts.url, database: opts.database, username: opts.username, password: opts.password }),
+      http: new InfluxHttp({ url: opts.url, database: opts.database, username: opts.username, password: opts.password, stallMs: opts.stallMs ?? 750, maxWrites: this.postsInFlight }),
       timeoutMs: opts.timeoutMs ?? 5000,
-      stallMs: opts.stallMs ?? 750,
       onPost: (seconds, outcome) => {
         this.s.posts += 1;
         this.m?.latency.observe({ outcome }, seconds);
@@ -106,8 +134,8 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
       this.pending.push({ points: good, resolve, reject });
       this.pendingPoints += good.length;
       this.checkPressure();
-      // Idle: send at once, after this tick's other writes joined. Busy: the POST's end sends it.
-      if (!this.inflight && !this.kickScheduled) {
+      // A free slot: send at once, after this tick's other writes joined. Busy: a POST's end sends it.
+      if (this.inflight.size < this.postsInFlight && !this.kickScheduled) {
         this.kickScheduled = true;
         setImmediate(() => {
           this.kickScheduled = false;
@@ -134,7 +162,7 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
   }
 
   stats(): InfluxWriterStats {
-    return { ...this.s, spoolDepth: this.spool.depth, spooling: this.mode === 'spool', pendingPoints: this.pendingPoints, saturated: this.isSaturated };
+    return { ...this.s, spoolDepth: this.spool.depth, spooling: this.mode === 'spool', pendingPoints: this.pendingPoints, inflightPosts: this.inflight.size, saturated: this.isSaturated };
   }
 
   /** Flush everything (to InfluxDB or the spool), stop the replay loop and timers. Idempotent. */
@@ -146,9 +174,9 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
   private async shutdown(): Promise<void> {
     this.closing = true;
     this.sleeper.wakeAll(); // a batch waiting out a backoff retries now (and spools if that fails)
-    while (this.mode === 'direct' && (this.pending.length > 0 || this.inflight)) {
-      if (!this.inflight) this.kick();
-      await this.inflight;
+    while (this.mode === 'direct' && (this.pending.length > 0 || this.inflight.size > 0)) {
+      this.kick();
+      await (this.running.size > 0 ? Promise.race(this.running) : new Promise((r) => setImmediate(r)));
     }
     await this.spool.settle();
     this.stopped = true;
@@ -173,54 +201,84 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
     return good;
   }
 
+  /** Start POSTs while a slot is free: each takes the oldest pending writes, up to batchSize points. */
   private kick(): void {
-    if (this.inflight || this.pending.length === 0 || this.mode !== 'direct') return;
-    let k = 0;
-    let n = 0;
-    for (const w of this.pending) {
-      if (n > 0 && n + w.points.length > this.batchSize) break;
-      n += w.points.length;
-      k += 1;
+    while (this.mode === 'direct' && this.pending.length > 0 && this.inflight.size < this.postsInFlight) {
+      let k = 0;
+      let n = 0;
+      let ordered = false;
+      for (const w of this.pending) {
+        if (n > 0 && n + w.points.length > this.batchSize) break;
+        n += w.points.length;
+        k += 1;
+        if (!ordered) for (const p of w.points) if (ORDERED.has(p.measurement)) ordered = true;
+      }
+      // FIFO: the next batch waits (rather than letting later writes overtake it) for its turn.
+      if (ordered && this.orderedInFlight()) return;
+      const batch: Batch = { waiters: this.pending.splice(0, k), ordered, cancel: new CancelToken() };
+      this.pendingPoints -= n;
+      this.checkPressure();
+      this.inflight.add(batch);
+      const run = this.sendDirect(batch)
+        .catch((e: unknown) => {
+          // not a delivery failure (those are retried or spooled): a bug; the callers must hear of it
+          this.log.error({ err: e }, 'InfluxDB writer failed a batch');
+          if (this.inflight.delete(batch)) for (const w of batch.waiters) w.reject(e);
+        })
+        .finally(() => {
+          this.running.delete(run);
+          // What gathered during the POST goes next, at once: adaptive batching.
+          this.kick();
+        });
+      this.running.add(run);
     }
-    const batch = this.pending.splice(0, k);
-    this.pendingPoints -= n;
-    this.checkPressure();
-    this.inflight = this.sendDirect(batch)
-      .catch((e: unknown) => {
-        this.log.error({ err: e }, 'InfluxDB writer failed a batch');
-        for (const w of batch) w.reject(e);
-      })
-      .finally(() => {
-        this.inflight = undefined;
-        // What gathered during the POST goes next, at once: adaptive batching.
-        if (this.pending.length > 0) this.kick();
-      });
   }
 
-  private async sendDirect(batch: Waiter[]): Promise<void> {
-    const points = batch.length === 1 ? (batch[0] as Waiter).points : batch.flatMap((w) => w.points);
+  private orderedInFlight(): boolean {
+    for (const b of this.inflight) if (b.ordered) return true;
+    return false;
+  }
+
+  /** POST a batch, retrying; resolve its writes only while the batch is still ours (in `inflight`). */
+  private async sendDirect(batch: Batch): Promise<void> {
+    const points = batch.waiters.length === 1 ? (batch.waiters[0] as Waiter).points : batch.waiters.flatMap((w) => w.points);
     for (let attempt = 1; ; attempt++) {
       try {
-        this.delivered(await deliver(this.target, points));
-        for (const w of batch) w.resolve();
+        const result = await deliver(this.target, points, batch.cancel);
+        // Taken over by the spool meanwhile: its writes resolve once spooled (the points may land
+        // twice: an overwrite of the same point).
+        if (!this.inflight.delete(batch)) return;
+        this.delivered(result);
+        for (const w of batch.waiters) w.resolve();
         return;
       } catch (e) {
+        if (!this.inflight.has(batch)) return;
         this.markDown(e);
         // a stalled InfluxDB would stall the retry too: spool now, the replay loop probes /ping
         const stalled = e instanceof RetryableWriteError && e.reason === 'stall';
         if (stalled || attempt >= this.retry.attempts || this.closing) {
-          this.enterSpoolMode(batch);
+          this.enterSpoolMode();
           return;
         }
         await this.sleep(this.backoff(attempt, this.retry.maxMs));
+        if (!this.inflight.has(batch)) return;
       }
     }
   }
 
-  /** The failed batch, then everything queued behind it, go to the spool in this order. */
-  private enterSpoolMode(failed: Waiter[]): void {
+  /**
+   * A batch failed for good: it, every other batch in flight (given up on) and everything queued
+   * go to the spool in write order, and new writes follow them there. Each write resolves once,
+   * from the spool: a batch leaves `inflight` here, so its POST loop no longer answers for it.
+   */
+  private enterSpoolMode(): void {
     this.mode = 'spool';
-    const waiters = [...failed, ...this.pending];
+    const given = [...this.inflight];
+    this.inflight.clear();
+    const gaveUp = new RetryableWriteError('overload', 'another batch failed: this one goes to the spool with it');
+    for (const b of given) b.cancel.cancel(gaveUp);
+    this.sleeper.wakeAll(); // a given-up batch waiting out a backoff ends now
+    const waiters = given.flatMap((b) => b.waiters).concat(this.pending);
     this.pending = [];
     this.pendingPoints = 0;
     this.checkPressure();

@@ -1,7 +1,8 @@
 // A real HTTP proxy in front of influxd for the store tests: counts write POSTs, records the seq
 // values of every write InfluxDB acknowledged (in order), and can play "down", "hang" or refuse
 // bodies containing a marker with a 400; 'slow' holds write POSTs until releaseSlow() while
-// everything else (/ping) passes: InfluxDB up but slower than the writer.
+// everything else (/ping) passes: InfluxDB up but slower than the writer. A held POST can also be
+// answered on its own (answerHeld), e.g. a 503 for the first of two in flight.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -24,6 +25,10 @@ export interface TestProxy {
   releaseHung(): void;
   /** forward the write POSTs held in 'slow' mode (the mode itself is unchanged) */
   releaseSlow(): void;
+  /** seq values in the bodies of the held write POSTs, one array per POST, oldest first */
+  heldSeqs(): number[][];
+  /** answer held POST number `index` (0 = oldest) with `status` without forwarding it */
+  answerHeld(index: number, status: number): void;
   close(): Promise<void>;
 }
 
@@ -35,8 +40,13 @@ export async function startProxy(target: string): Promise<TestProxy> {
   const up = new URL(target);
   const sockets = new Set<Socket>();
   const hung = new Set<Socket>();
-  const state: Omit<TestProxy, 'url' | 'close' | 'releaseHung' | 'releaseSlow'> = { mode: 'pass', writePosts: 0, pings: 0, held: 0, ackedSeqs: [] };
-  let slow: (() => void)[] = [];
+  const state: Omit<TestProxy, 'url' | 'close' | 'releaseHung' | 'releaseSlow' | 'heldSeqs' | 'answerHeld'> = { mode: 'pass', writePosts: 0, pings: 0, held: 0, ackedSeqs: [] };
+  interface Held {
+    seqs: number[];
+    forward: () => void;
+    answer: (status: number) => void;
+  }
+  let slow: Held[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer, released = false): void => {
     const isWrite = req.method === 'POST' && (req.url ?? '').startsWith('/write');
@@ -44,7 +54,11 @@ export async function startProxy(target: string): Promise<TestProxy> {
     if ((req.url ?? '').startsWith('/ping')) state.pings += 1;
     if (state.mode === 'slow' && isWrite && !released) {
       state.held += 1;
-      slow.push(() => handle(req, res, body, true));
+      slow.push({
+        seqs: seqsOf(body.toString('utf8')),
+        forward: () => handle(req, res, body, true),
+        answer: (status) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `test proxy answered ${status}` })),
+      });
       return;
     }
     if (state.mode === 'hang') {
@@ -89,7 +103,14 @@ export async function startProxy(target: string): Promise<TestProxy> {
       const go = slow;
       slow = [];
       state.held -= go.length;
-      for (const f of go) f();
+      for (const h of go) h.forward();
+    },
+    heldSeqs: () => slow.map((h) => h.seqs),
+    answerHeld: (index: number, status: number) => {
+      const [h] = slow.splice(index, 1);
+      if (!h) throw new Error(`no held write POST number ${index}`);
+      state.held -= 1;
+      h.answer(status);
     },
     releaseHung: () => {
       for (const s of hung) s.destroy();

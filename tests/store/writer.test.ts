@@ -65,7 +65,9 @@ describe('InfluxWriter against a real influxd', () => {
   });
 
   it('keeps resolving writes while influxd is down, then replays every spooled point once and in order', async () => {
-    const w = await openWriter('outage', { batchSize: 200, flushMs: 20, timeoutMs: 2000, retry: { attempts: 2, baseMs: 50, maxMs: 200, replayMaxMs: 400 } });
+    // one POST at a time, so InfluxDB's answers come in write order and the replay's order shows
+    // (two in flight may land in either order: writer-inflight.test.ts)
+    const w = await openWriter('outage', { batchSize: 200, flushMs: 20, timeoutMs: 2000, postsInFlight: 1, retry: { attempts: 2, baseMs: 50, maxMs: 200, replayMaxMs: 400 } });
     proxy.ackedSeqs = [];
     const resolved = new Set<number>();
     let next = 0;
@@ -154,8 +156,8 @@ describe('InfluxWriter against a real influxd', () => {
     await w.close();
   });
 
-  it('group commit: an idle writer sends a write at once (flushMs is only a bound), writes arriving during a POST go out together next', async () => {
-    const w = await openWriter('group', { flushMs: 60_000 });
+  it('group commit: an idle writer sends a write at once (flushMs is only a bound), writes arriving while every POST slot is busy go out together next', async () => {
+    const w = await openWriter('group', { flushMs: 60_000, postsInFlight: 2 });
     proxy.writePosts = 0;
     await w.write([gasPoint(0)]); // would wait 60 s for a flush timer
     expect(proxy.writePosts).toBe(1);
@@ -164,18 +166,22 @@ describe('InfluxWriter against a real influxd', () => {
     try {
       const first = w.write([gasPoint(1)]);
       await until(() => proxy.held === 1, 10_000, 'the POST of the first write');
-      const gathered = Array.from({ length: 20 }, (_, i) => w.write([gasPoint(i + 2)]));
-      // the next POST waits for the one in flight: the 20 writes are queued, none sent yet
-      expect(proxy.writePosts).toBe(2);
+      const second = Array.from({ length: 5 }, (_, i) => w.write([gasPoint(i + 2)])); // one tick: one batch
+      await until(() => proxy.held === 2, 10_000, 'the POST of the second batch');
+      const gathered = Array.from({ length: 15 }, (_, i) => w.write([gasPoint(i + 7)]));
+      // both slots busy: the 15 writes are queued, none sent yet
+      await new Promise((r) => setImmediate(r));
+      expect(w.stats()).toMatchObject({ inflightPosts: 2, pendingPoints: 15 });
+      expect(proxy.writePosts).toBe(3);
       proxy.mode = 'pass';
       proxy.releaseSlow();
-      await Promise.all([first, ...gathered]);
+      await Promise.all([first, ...second, ...gathered]);
     } finally {
       proxy.mode = 'pass';
       proxy.releaseSlow();
     }
-    expect(proxy.writePosts).toBe(3); // the 20 in one batch
-    expect(w.stats()).toMatchObject({ pointsWritten: 22, posts: 3, pointsSpooled: 0 });
+    expect(proxy.writePosts).toBe(4); // the 15 in one batch
+    expect(w.stats()).toMatchObject({ pointsWritten: 22, posts: 4, pointsSpooled: 0 });
     expect((await seqRows('group')).sort((a, b) => a - b)).toEqual(Array.from({ length: 22 }, (_, i) => i));
     await w.close();
   });
