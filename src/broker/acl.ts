@@ -20,8 +20,19 @@ export function ownSubtopic(device: string, topic: string): string | undefined {
 
 /** The subtopic `device` may publish on `topic`, or undefined when it may not. */
 export function publishSubtopic(device: string, topic: string): DeviceSubtopic | undefined {
-  const sub = ownSubtopic(device, topic);
-  return PUBLISH_SUBTOPICS.find((s) => s === sub);
+  // runs for every message: compares in place rather than building the prefix and the rest
+  const start = TOPIC_ROOT.length + device.length + 1;
+  if (!topic.startsWith(TOPIC_ROOT) || !topic.startsWith(device, TOPIC_ROOT.length) || topic[start - 1] !== '/') return undefined;
+  for (const s of PUBLISH_SUBTOPICS) if (topic.length === start + s.length && topic.endsWith(s)) return s;
+  return undefined;
+}
+
+/**
+ * What a device publishes for the hub alone: ingested by the hub, and receivable by no one (a device
+ * subscribes only to its own `cmd` and `error`, and the hub subscribes to none of these).
+ */
+export function forHubOnly(sub: DeviceSubtopic): boolean {
+  return sub === 'reading' || sub === 'status' || sub === 'event';
 }
 
 /** Only exact topics: wildcards would reach other devices' or its own published topics. */

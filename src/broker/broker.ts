@@ -12,10 +12,11 @@ import type { CommandAck, CommandSender } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { parseCommandAck } from '../ingest/messages.js';
 import type { DeviceSubtopic, ErrorAnswer, Ingest } from '../ingest/pipeline.js';
-import { deviceTopic, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
+import { deviceTopic, forHubOnly, maySubscribe, ownSubtopic, publishSubtopic } from './acl.js';
 import { Authenticator } from './auth.js';
 import { clusterAedesOptions, parseNewSubscribes, type BrokerCluster } from './cluster.js';
 import { CommandDownlink } from './commands.js';
+import { endFanOut } from './fan-out.js';
 import { PresenceTracker } from './presence.js';
 import { Qos2Tracker } from './qos2.js';
 import { RateLimiter } from './rate.js';
@@ -210,6 +211,18 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       const sub = ownSubtopic(client.id, packet.topic);
       return sub === 'cmd' || sub === 'error' ? packet : null;
     },
+  });
+
+  // A device's own reading, status and event end once ingested (fan-out.ts). A retained status
+  // still goes the whole way, so aedes keeps it as before (the contract's retained `status`, once
+  // per connection; in cluster mode in Redis), and so does a Last Will. A retained reading or event
+  // is not kept: no one could ever receive it, and a device retaining every reading would cost a
+  // store write each (a Redis write in cluster mode).
+  endFanOut(aedes, (client, packet) => {
+    const device = devices.get(client);
+    if (!device || isWill(client, packet)) return false;
+    const sub = publishSubtopic(device.id, packet.topic);
+    return sub !== undefined && forHubOnly(sub) && !(sub === 'status' && packet.retain);
   });
 
   // Set when the broker starts closing. The hub's shutdown drops every connection without a clean

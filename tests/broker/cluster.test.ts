@@ -2,6 +2,7 @@
 // real influxd): a command sent by one hub reaches the device on the other and the device's ack
 // settles it there; the device's re-send of a stored reading to the other hub is known; a panel on
 // one hub sees a case raised from the other.
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { io as connectIo, type Socket } from 'socket.io-client';
@@ -12,6 +13,8 @@ import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { password, peopleConfig } from '../api/people.js';
 
+// aedes-persistence-redis keeps retained packets msgpack-encoded
+const msgpack = createRequire(import.meta.url)('msgpack-lite') as { decode(b: Buffer): { payload: Buffer } };
 let influx: TestInflux;
 let redis: TestRedis;
 let postgres: TestPostgres;
@@ -20,7 +23,7 @@ let b: TestHub;
 const sockets: Socket[] = [];
 const DEVICES = [
   { id: 'gas-c1', kind: 'gas' as const }, { id: 'gas-c2', kind: 'gas' as const }, { id: 'gas-c3', kind: 'gas' as const },
-  { id: 'noise-c1', kind: 'noise' as const }, { id: 'noise-c2', kind: 'noise' as const }, { id: 'noise-c3', kind: 'noise' as const }, { id: 'noise-c4', kind: 'noise' as const }, { id: 'noise-c5', kind: 'noise' as const },
+  { id: 'noise-c1', kind: 'noise' as const }, { id: 'noise-c2', kind: 'noise' as const }, { id: 'noise-c3', kind: 'noise' as const }, { id: 'noise-c4', kind: 'noise' as const }, { id: 'noise-c5', kind: 'noise' as const }, { id: 'noise-c6', kind: 'noise' as const },
 ];
 
 const hub = (hubId: string): Promise<TestHub> => startTestHub({
@@ -122,6 +125,25 @@ describe('broker on the shared Redis', () => {
     const points = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c3'", 'gridwatch'));
     expect(points.map((p) => p.seq).sort()).toEqual([21, 22]);
     backOnA.end(true);
+  });
+
+  it("a device's retained status is kept in Redis; a retained reading is kept nowhere and received by no one", async () => {
+    const device = await a.connect('noise-c6');
+    const got: string[] = [];
+    device.on('message', (topic) => got.push(topic));
+    await device.subscribeAsync('gridwatch/v1/noise-c6/error', { qos: 1 });
+    await device.publishAsync('gridwatch/v1/noise-c6/status', 'online', { qos: 1, retain: true });
+    await device.publishAsync('gridwatch/v1/noise-c6/reading', JSON.stringify({ seq: 31, laeq: 50.5 }), { qos: 1, retain: true });
+    await until(async () => rows(await influx.query("SELECT seq FROM noise WHERE device = 'noise-c6' AND seq = 31", 'gridwatch')).length === 1 || undefined, 10_000, 'the reading stored');
+    const kept = redis.client();
+    const status = await kept.hgetBuffer('retained', 'gridwatch/v1/noise-c6/status');
+    expect(status ? msgpack.decode(status).payload.toString() : 'none').toBe('online');
+    expect(await kept.hexists('retained', 'gridwatch/v1/noise-c6/reading')).toBe(0);
+    // an error answer (through the shared emitter) arrives, and nothing before it
+    await device.publishAsync('gridwatch/v1/noise-c6/reading', '{"laeq":"loud"}', { qos: 1 });
+    await until(() => got.length > 0, 10_000, 'the error answer');
+    expect(got).toEqual(['gridwatch/v1/noise-c6/error']);
+    device.end(true);
   });
 
   it('a cmd/ack sent twice for one command (a redelivery) is announced once', async () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { DeviceInfo } from '../../src/core/domain.js';
 import { hashSecretSync } from '../../src/core/secret.js';
-import { deviceTopic, maySubscribe, publishSubtopic } from '../../src/broker/acl.js';
+import { deviceTopic, forHubOnly, maySubscribe, PUBLISH_SUBTOPICS, publishSubtopic } from '../../src/broker/acl.js';
 import { Authenticator } from '../../src/broker/auth.js';
 import { PresenceTracker } from '../../src/broker/presence.js';
 
@@ -15,9 +15,13 @@ describe('acl', () => {
     expect(publishSubtopic('gas-1', 'gridwatch/v1/gas-1/status')).toBe('status');
     expect(publishSubtopic('gas-1', 'gridwatch/v1/gas-1/event')).toBe('event');
     expect(publishSubtopic('gas-1', 'gridwatch/v1/gas-1/cmd/ack')).toBe('cmd/ack');
-    for (const t of ['gridwatch/v1/gas-2/reading', 'gridwatch/v1/gas-1/cmd', 'gridwatch/v1/gas-1/error', 'gridwatch/v1/gas-1/reading/x', 'gridwatch/v1/gas-1', 'gridwatch/v1/gas-10/reading', '$SYS/x', 'other/gas-1/reading']) {
+    for (const t of ['gridwatch/v1/gas-2/reading', 'gridwatch/v1/gas-1/cmd', 'gridwatch/v1/gas-1/error', 'gridwatch/v1/gas-1/reading/x', 'gridwatch/v1/gas-1', 'gridwatch/v1/gas-10/reading', '$SYS/x', 'other/gas-1/reading', 'gridwatch/v1/gas-1/readings', 'gridwatch/v1/gas-1//reading', 'gridwatch/v1/gas-1reading', 'gridwatch/v1/gas-1xreading', 'gridwatch/v1/gas-/reading', 'xgridwatch/v1/gas-1/reading', 'gridwatch/v1/gas-1/xmd/ack', 'gridwatch/v1/gas-1/ack', 'gridwatch/v1/gas-1/']) {
       expect(publishSubtopic('gas-1', t), t).toBeUndefined();
     }
+  });
+
+  it('names what a device publishes for the hub alone: reading, status, event (not cmd/ack)', () => {
+    expect(PUBLISH_SUBTOPICS.filter(forHubOnly)).toEqual(['reading', 'status', 'event']);
   });
 
   it('lets a device subscribe only to its own cmd and error topics, no wildcards', () => {
