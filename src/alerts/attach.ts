@@ -78,6 +78,7 @@ export interface AlertingOptions {
 }
 
 const MAX_DELAY = 2_147_483_647;
+const NO_TRANSITIONS: readonly RuleTransition[] = [];
 
 export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}): Promise<AlertingHandle> {
   const { config, clock, bus, logger } = ctx;
@@ -134,7 +135,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   };
 
   /** Applies the transitions, each retried on another hub's concurrent change; `strict`: throws the first failure after trying all. */
-  const apply = async (transitions: RuleTransition[], strict: boolean): Promise<void> => {
+  const apply = async (transitions: readonly RuleTransition[], strict: boolean): Promise<void> => {
     if (transitions.length === 0) return;
     let failure: unknown;
     for (const t of bySeverity(transitions)) {
@@ -179,6 +180,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
       case 'deviceEvent': return engine.onEvent(input.event, device, now);
     }
   };
+  const inputFailed = (input: AlertInput, e: unknown): void => log.error({ err: e, device: deviceOf(input), input: input.type }, input.type === 'cmdAck' ? 'command ack not recorded' : 'alert input failed');
   const process = async (input: AlertInput, strict: boolean): Promise<void> => {
     try {
       await cases.exclusive(async () => {
@@ -196,15 +198,30 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
       });
     } catch (e) {
       if (strict) throw e;
-      log.error({ err: e, device: deviceOf(input), input: input.type }, input.type === 'cmdAck' ? 'command ack not recorded' : 'alert input failed');
+      inputFailed(input, e);
     } finally {
       arm();
     }
   };
 
-  const onReading = (reading: Reading, device: DeviceInfo): void => void process({ type: 'reading', reading, device }, false);
-  const onPresence = (event: PresenceEvent, device: DeviceInfo): void => void process({ type: 'presence', event, device }, false);
-  const onEvent = (event: DeviceEvent, device: DeviceInfo): void => void process({ type: 'deviceEvent', event, device }, false);
+  // A bus input with nothing queued ahead of it (almost every reading) is evaluated at once, in
+  // this call: no promise or closure per reading unless it changes a case. Its transitions are
+  // queued first in line, so nothing can overtake them; a busy queue takes the input in its turn.
+  const fromBus = (input: Exclude<AlertInput, { type: 'cmdAck' }>): void => {
+    if (cases.busy) return void process(input, false);
+    let transitions = NO_TRANSITIONS;
+    try {
+      const device = leading ? registry.device(deviceOf(input)) : undefined;
+      if (device) transitions = evaluate(input, device, clock.now());
+    } catch (e) {
+      inputFailed(input, e); // as in its turn: logged, never thrown at the bus (its other listeners still run)
+    }
+    if (transitions.length === 0) return arm();
+    void cases.exclusive(() => apply(transitions, false)).catch((e: unknown) => inputFailed(input, e)).finally(arm);
+  };
+  const onReading = (reading: Reading, device: DeviceInfo): void => fromBus({ type: 'reading', reading, device });
+  const onPresence = (event: PresenceEvent, device: DeviceInfo): void => fromBus({ type: 'presence', event, device });
+  const onEvent = (event: DeviceEvent, device: DeviceInfo): void => fromBus({ type: 'deviceEvent', event, device });
   const onAck = (ack: CommandAck, device: DeviceInfo): void => void process({ type: 'cmdAck', ack, device }, false);
   const onDevice = (c: DeviceChange): void => {
     if (c.type === 'removed') engine.removeDevice(c.device.id);
@@ -234,8 +251,8 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     await cases.exclusive(async () => undefined);
   };
 
-  const fromBus = opts.bus !== false;
-  if (fromBus) {
+  const busFed = opts.bus !== false;
+  if (busFed) {
     bus.on('reading', onReading);
     bus.on('presence', onPresence);
     bus.on('deviceEvent', onEvent);
@@ -250,7 +267,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     registry.off('device', onDevice);
     registry.off('rules', onRules);
     disarm();
-    if (fromBus) {
+    if (busFed) {
       bus.off('reading', onReading);
       bus.off('presence', onPresence);
       bus.off('deviceEvent', onEvent);

@@ -64,6 +64,11 @@ export class AlertCases implements AlertService, AlertLedger {
     return this.serial.run(fn);
   }
 
+  /** true while an exclusive change runs or waits: an input handled now would overtake it */
+  get busy(): boolean {
+    return this.serial.busy;
+  }
+
   /** Runs `fn` again (it re-reads its case) while another hub's change of the same case gets in between. */
   async retrying<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

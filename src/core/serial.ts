@@ -2,11 +2,21 @@
 // (A failing job does not stop the queue; its caller gets the rejection.)
 export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private readonly settled = (): void => {
+    this.queued--;
+  };
 
   run<T>(job: () => Promise<T> | T): Promise<T> {
+    this.queued++;
     const result = this.tail.then(() => job());
-    this.tail = result.catch(() => undefined);
+    this.tail = result.then(this.settled, this.settled);
     return result;
+  }
+
+  /** true while a job runs or waits: work done now, synchronously, would overtake it */
+  get busy(): boolean {
+    return this.queued > 0;
   }
 
   /** resolves once every job queued so far has settled */

@@ -8,7 +8,7 @@ import type { AlertService } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { DeviceInfo } from '../../src/core/domain.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, until, type TestHub } from '../helpers/hub.js';
 import { PEOPLE } from './harness.js';
 import { codeOf } from '../helpers/errors.js';
 
@@ -78,5 +78,27 @@ describe('alerting driven by handle(), lead() and follow()', () => {
     expect((await alerts.get(c?.id as string))?.ledger.filter((e) => e.action === 'escalated').map((e) => e.data?.step)).toEqual([0, 1]);
     await alerting.handle(reading('gas-3', 32));
     expect(await alerts.list({ device: 'gas-3', state: ['open'] })).toHaveLength(1);
+  });
+
+  it('a bus reading is evaluated at once when nothing is queued, and waits its turn behind a change under way', async () => {
+    const emit = (lel: number): boolean => t.hub.ctx.bus.emit('reading', { device: 'gas-2', kind: 'gas', ts: clock.now(), values: { lel } }, device('gas-2'));
+    clock.advance(1_000);
+    emit(32);
+    expect(alerting.engine.isActive('gas-2', 'gas-critical')).toBe(true); // in the emit itself
+    await until(async () => (await alerts.list({ device: 'gas-2', state: ['open'] }))[0], 10_000, 'the re-opened case');
+
+    let release = (): void => undefined;
+    let started = (): void => undefined;
+    const running = new Promise<void>((r) => { started = r; });
+    const held = alerting.cases.exclusive(() => new Promise<void>((r) => { release = r; started(); }));
+    await running;
+    clock.advance(61_000); // past minHold
+    emit(1);
+    expect(alerting.engine.isActive('gas-2', 'gas-critical')).toBe(true); // not evaluated ahead of the change under way
+    release();
+    await held;
+    await alerting.cases.exclusive(async () => undefined);
+    expect(alerting.engine.isActive('gas-2', 'gas-critical')).toBe(false);
+    expect(await alerts.list({ device: 'gas-2', state: ['open'] })).toEqual([]);
   });
 });
