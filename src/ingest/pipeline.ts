@@ -69,6 +69,9 @@ export interface Accepted {
 }
 
 const DONE: Promise<void> = Promise.resolve();
+// single mode: nothing is shared or relayed, so no array per message for it
+const NO_ENTRIES = Object.freeze([]) as unknown as SharedEntry[];
+const NO_RELAYS = Object.freeze([]) as unknown as Promise<void>[];
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
@@ -144,7 +147,12 @@ export class Ingest {
     // a hint to the rules leader (offline comes from data): its relay does not hold the local announcement
     const relayed = this.deps.relay?.({ type: 'presence', event });
     relayed?.catch(() => undefined);
-    await this.store([point]);
+    const started = performance.now();
+    try {
+      await this.deps.sink.write([point]);
+    } finally {
+      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
+    }
     this.emit('presence', event, device);
     await relayed;
   }
@@ -210,8 +218,8 @@ export class Ingest {
     const shared = this.deps.shared;
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
-    const sharedNew: SharedEntry[] = []; // CLUSTER: written to the shared memory before the store
-    const relayed: Promise<void>[] = []; // CLUSTER: the announced readings on their way to the rules leader
+    const sharedNew: SharedEntry[] = shared ? [] : NO_ENTRIES; // CLUSTER: written to the shared memory before the store
+    const relayed: Promise<void>[] = this.deps.relay ? [] : NO_RELAYS; // CLUSTER: the announced readings on their way to the rules leader
     const points: StorePoint[] = [];
     const slots: number[] = [];
     let fresh = 0;
@@ -268,27 +276,38 @@ export class Ingest {
     relayed.push(relay);
   }
 
-  private async durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[], relayed: Promise<void>[]): Promise<void> {
-    const shared = this.deps.shared;
-    try {
-      if (journaled) await this.deps.journal?.flush(); // before the point can exist
-      if (shared && sharedNew.length > 0) {
-        // A receive-stamped point must be known before it can exist (another hub would stamp a
-        // re-send anew); a device-stamped one is the same point on any hub (ts + deviceNs), so its
-        // memory is written beside the store: one Redis round trip less before the PUBACK.
-        const record = shared.record(device.id, sharedNew);
-        if (journaled || points.length !== fresh || sharedNew.some((e) => e.ns !== deviceNs(e.seq, e.h1))) await record;
-        await Promise.all([record, this.store(points), ...relayed]);
-      } else {
-        await Promise.all([this.store(points), ...relayed]);
-      }
-    } catch (e) {
+  // One promise chain per message: the store's own promise and one `then` (a message with no
+  // journal, relay or shared memory to wait for, i.e. every message of a single-mode hub whose
+  // devices stamp their readings, goes straight to the sink).
+  private durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[], relayed: Promise<void>[]): Promise<void> {
+    const started = performance.now();
+    const written = journaled || sharedNew.length > 0 || relayed.length > 0 ? this.storeWith(device, points, fresh, journaled, sharedNew, relayed) : this.deps.sink.write(points);
+    return written.then(() => {
+      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
+      for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
+      // not awaited: a re-send not known to be stored is only written to its point again
+      if (this.deps.shared && sharedNew.length > 0) this.deps.shared.stored(device.id, sharedNew).catch((e: unknown) => this.deps.logger.warn({ err: e, device: device.id }, 'shared reading memory not updated'));
+      this.deps.metrics.accepted.add(device.kind, fresh);
+    }, (e: unknown) => {
+      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
       throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
+    });
+  }
+
+  /** The store with what must come before or beside it: the journal, the shared memory, the relay. */
+  private async storeWith(device: DeviceInfo, points: StorePoint[], fresh: number, journaled: boolean, sharedNew: SharedEntry[], relayed: Promise<void>[]): Promise<void> {
+    const shared = this.deps.shared;
+    if (journaled) await this.deps.journal?.flush(); // before the point can exist
+    if (shared && sharedNew.length > 0) {
+      // A receive-stamped point must be known before it can exist (another hub would stamp a
+      // re-send anew); a device-stamped one is the same point on any hub (ts + deviceNs), so its
+      // memory is written beside the store: one Redis round trip less before the PUBACK.
+      const record = shared.record(device.id, sharedNew);
+      if (journaled || points.length !== fresh || sharedNew.some((e) => e.ns !== deviceNs(e.seq, e.h1))) await record;
+      await Promise.all([record, this.deps.sink.write(points), ...relayed]);
+    } else {
+      await Promise.all([this.deps.sink.write(points), ...relayed]);
     }
-    for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
-    // not awaited: a re-send not known to be stored is only written to its point again
-    if (shared && sharedNew.length > 0) shared.stored(device.id, sharedNew).catch((e: unknown) => this.deps.logger.warn({ err: e, device: device.id }, 'shared reading memory not updated'));
-    this.deps.metrics.accepted.add(device.kind, fresh);
   }
 
   /** CLUSTER: the receive-stamped readings (with a seq) this hub's ring does not know. */
@@ -325,12 +344,4 @@ export class Ingest {
     }
   }
 
-  private async store(points: StorePoint[]): Promise<void> {
-    const started = performance.now();
-    try {
-      await this.deps.sink.write(points);
-    } finally {
-      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
-    }
-  }
 }
