@@ -39,6 +39,6 @@ export function createIngestMetrics(registry: Registry, opts: { deviceLabels?: b
     rejected: { inc: (l) => rejected.inc(perDevice ? l : { reason: l.reason }) },
     accepted: tallied('gridwatch_readings_accepted_total', 'Readings accepted and stored, by kind', 'kind', registers),
     unknownFields: new Counter({ name: 'gridwatch_ingest_unknown_fields_total', help: 'Payload fields no schema knows (ignored)', registers }),
-    writeSeconds: new Histogram({ name: 'gridwatch_ingest_durable_seconds', help: 'Time from a message to its points being durable (InfluxDB or spool)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    writeSeconds: new Histogram({ name: 'gridwatch_ingest_durable_seconds', help: 'Time from a message (the first of its batch) to its points being durable (InfluxDB or spool); one observation per write', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
   };
 }

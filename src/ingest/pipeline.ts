@@ -11,6 +11,7 @@ import type { ReadingJournal } from './journal.js';
 import type { KnownReading, ReadingKey, SharedIngestMemory } from './shared.js';
 
 type SharedEntry = ReadingKey & { ts: number; ns: number };
+import { PendingWrite, type GatherDeps } from './gather.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
 import { validateReadings } from './validate.js';
@@ -69,17 +70,31 @@ export interface Accepted {
 }
 
 const DONE: Promise<void> = Promise.resolve();
+
+function storeFailure(e: unknown, what: string): GridwatchError {
+  return e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `${what} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
+}
 // single mode: nothing is shared or relayed, so no array per message for it
 const NO_ENTRIES = Object.freeze([]) as unknown as SharedEntry[];
 const NO_RELAYS = Object.freeze([]) as unknown as Promise<void>[];
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
+  /** single mode: the batch gathering this run's points (gather.ts) */
+  private batch: PendingWrite | undefined;
+  private readonly gather: GatherDeps;
   /** CLUSTER: devices whose shared reading memory this hub has recalled since they connected here */
   private readonly recalled = new Map<string, Promise<void> | true>();
 
   constructor(private readonly deps: IngestDeps) {
     this.dedup = deps.dedup ?? new ReadingDedup();
+    this.gather = {
+      write: (points) => deps.sink.write(points),
+      ...(deps.journal ? { journal: deps.journal } : {}),
+      stored: (kind, n) => deps.metrics.accepted.add(kind, n),
+      settled: (seconds) => deps.metrics.writeSeconds.observe(seconds),
+      failure: (e) => storeFailure(e, 'readings'),
+    };
   }
 
   /** Resolves once accepted readings are durable; rejects only when the store failed. */
@@ -218,10 +233,14 @@ export class Ingest {
     const shared = this.deps.shared;
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
+    // single mode: the points join the batch of this run (gather.ts); cluster mode: each message
+    // is stored beside its shared memory and relay
+    const batch = shared || this.deps.relay ? undefined : this.gathering();
     const sharedNew: SharedEntry[] = shared ? [] : NO_ENTRIES; // CLUSTER: written to the shared memory before the store
     const relayed: Promise<void>[] = this.deps.relay ? [] : NO_RELAYS; // CLUSTER: the announced readings on their way to the rules leader
-    const points: StorePoint[] = [];
-    const slots: number[] = [];
+    const points: StorePoint[] = batch ? batch.points : [];
+    const first = points.length;
+    const slots: number[] = []; // CLUSTER: slot, seq, h1 of each remembered reading (a batch keeps its own)
     let fresh = 0;
     let journaled = false;
     for (let i = 0; i < accepted.length; i++) {
@@ -238,7 +257,8 @@ export class Ingest {
           }
           r.ts = seen.ts[slot] as number;
           points.push(this.deps.points.reading(r, device, seen.ns[slot] as number));
-          slots.push(slot, seq, h1);
+          if (batch) batch.remember(seen, slot, seq, h1);
+          else slots.push(slot, seq, h1);
           if (shared) {
             // CLUSTER: the hub that first took it may have died before its announcement left it;
             // announced again (the rules leader's transitions are idempotent per reading time)
@@ -251,7 +271,9 @@ export class Ingest {
       const stamped = received[i] === true;
       const ns = stamped ? seen.receiveNs(now) : deviceNs(seq, h1);
       if (seq !== undefined) {
-        slots.push(seen.add(seq, h1, h2, r.ts, ns), seq, h1);
+        const slot = seen.add(seq, h1, h2, r.ts, ns);
+        if (batch) batch.remember(seen, slot, seq, h1);
+        else slots.push(slot, seq, h1);
         if (shared) sharedNew.push({ seq, h1, h2, ts: r.ts, ns });
         if (stamped && this.deps.journal) {
           this.deps.journal.record(device.id, seq, h1, h2, r.ts, ns);
@@ -262,9 +284,27 @@ export class Ingest {
       fresh++;
       this.announce(r, device, relayed);
     }
-    const outcome = { accepted: points.length, rejected: readings - points.length, readings };
-    if (points.length === 0) return { outcome, durable: DONE };
+    const stored = points.length - first;
+    const outcome = { accepted: stored, rejected: readings - stored, readings };
+    if (stored === 0) return { outcome, durable: DONE };
+    if (batch) {
+      batch.count(device.kind, fresh);
+      if (journaled) batch.journal();
+      return { outcome, durable: batch.durable };
+    }
     return { outcome, durable: this.durable(device, points, slots, seen, fresh, journaled, sharedNew, relayed) };
+  }
+
+  /** The batch the points accepted in this synchronous run join; written when the run ends. */
+  private gathering(): PendingWrite {
+    if (this.batch) return this.batch;
+    const batch = new PendingWrite(this.gather);
+    this.batch = batch;
+    queueMicrotask(() => {
+      this.batch = undefined;
+      batch.flush();
+    });
+    return batch;
   }
 
   /** On the bus at once (rules in single mode, live, board); in cluster mode also relayed to the rules leader. */
@@ -276,13 +316,10 @@ export class Ingest {
     relayed.push(relay);
   }
 
-  // One promise chain per message: the store's own promise and one `then` (a message with no
-  // journal, relay or shared memory to wait for, i.e. every message of a single-mode hub whose
-  // devices stamp their readings, goes straight to the sink).
+  /** CLUSTER: a message's store, with its journal, shared memory and relay. */
   private durable(device: DeviceInfo, points: StorePoint[], slots: number[], seen: DeviceReadings, fresh: number, journaled: boolean, sharedNew: SharedEntry[], relayed: Promise<void>[]): Promise<void> {
     const started = performance.now();
-    const written = journaled || sharedNew.length > 0 || relayed.length > 0 ? this.storeWith(device, points, fresh, journaled, sharedNew, relayed) : this.deps.sink.write(points);
-    return written.then(() => {
+    return this.storeWith(device, points, fresh, journaled, sharedNew, relayed).then(() => {
       this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
       for (let k = 0; k < slots.length; k += 3) seen.markStored(slots[k] as number, slots[k + 1] as number, slots[k + 2] as number);
       // not awaited: a re-send not known to be stored is only written to its point again
@@ -290,7 +327,7 @@ export class Ingest {
       this.deps.metrics.accepted.add(device.kind, fresh);
     }, (e: unknown) => {
       this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
-      throw e instanceof GridwatchError ? e : new GridwatchError('GW_ERR_STORE_WRITE', `readings from ${device.id} could not be stored: ${(e as Error).message}`, { cause: e, retryable: true });
+      throw storeFailure(e, `readings from ${device.id}`);
     });
   }
 
