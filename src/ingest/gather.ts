@@ -4,6 +4,7 @@
 // promise or resolver of its own, and the ingest no closure: what each message needs done once
 // its points are durable (its ring slots marked stored, its readings counted) waits in flat arrays.
 import type { KindName, StorePoint } from '../core/domain.js';
+import { vouch } from '../store/points.js';
 import type { DeviceReadings } from './dedup.js';
 
 export interface GatherDeps {
@@ -64,7 +65,9 @@ export class PendingWrite {
     if (this.points.length === 0) return this.resolve();
     let written: Promise<void>;
     try {
-      written = this.journaled && this.deps.journal ? this.deps.journal.flush().then(() => this.deps.write(this.points)) : this.deps.write(this.points);
+      // built by readingPoint from validated readings only: the writer need not check them again
+      const points = vouch(this.points);
+      written = this.journaled && this.deps.journal ? this.deps.journal.flush().then(() => this.deps.write(points)) : this.deps.write(points);
     } catch (e) {
       return this.failed(e);
     }

@@ -115,6 +115,22 @@ export function pointProblem(p: StorePoint): string | undefined {
   return fields === 0 ? 'a point needs at least one field' : undefined;
 }
 
+// A batch of points the ingest built (readingPoint) from readings validate.ts accepted can always
+// be written: every kind's fields are typed and bounded, a reading has at least one field, its
+// time and seq are safe integers (tests/ingest/validate.test.ts checks this for every kind). Such
+// a batch is vouched for once, and the writer does not check each point again (pointProblem).
+const vouched = new WeakSet<readonly StorePoint[]>();
+
+/** Marks a batch of points built from validated readings; returns it. Do not add to it afterwards. */
+export function vouch<T extends readonly StorePoint[]>(points: T): T {
+  vouched.add(points);
+  return points;
+}
+
+export function isVouched(points: readonly StorePoint[]): boolean {
+  return vouched.has(points);
+}
+
 // Frozen tag objects (one per device, shared by all its points: see placementTags) that passed
 // as placement tags of a declared measurement: checked once, not per point.
 const placementChecked = new WeakSet<object>();

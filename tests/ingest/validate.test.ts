@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest';
 import type { DeviceInfo, KindName } from '../../src/core/domain.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { validateReadings, MAX_BATCH } from '../../src/ingest/validate.js';
+import { KINDS } from '../../src/kinds/index.js';
+import { pointProblem, readingPoint } from '../../src/store/points.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -207,4 +209,38 @@ describe('validateReadings: content hashes', () => {
   it('marks which readings were stamped with the receive time', () => {
     expect(one('gas', [{ lel: 1 }, { lel: 2, ts: NOW - 5 }]).received).toEqual([true, false]);
   });
+});
+
+// The writer trusts batches of points built from validated readings (store/points.ts `vouch`):
+// whatever validateReadings accepts must make a point pointProblem() passes, for every kind.
+// Every field of a valid base reading is varied over values near and beyond every bound, alone
+// and together with each `ts` and `seq` variant.
+describe('validateReadings: what it accepts, the store can write', () => {
+  const SAFE_PLUS = '9007199254740993'; // 2^53 + 1: parses to a number that is no longer a safe integer
+  const values: unknown[] = [0, -1, 0.5, 1, 20, 30, 100, 101, 125, 140, 160, 2000, 2001, 10000, 10001, 86400, 86401, -140, -141, 1e300, -1e300, 1.5e-7, SAFE_PLUS, true, false, 'open', 'closed', 'x', '', null, [], {}];
+  const tsValues: unknown[] = [undefined, Date.UTC(2020, 0, 1) - 1, Date.UTC(2020, 0, 1), NOW - 1, NOW + 300_000, NOW + 300_001, 1.5e12 + 0.5, 1e300, SAFE_PLUS];
+  const seqValues: unknown[] = [undefined, 0, 1, -1, 2.5, Number.MAX_SAFE_INTEGER, 'seq', SAFE_PLUS];
+  const base: Record<KindName, Record<string, unknown>> = { smoke: { alarm: false }, gas: { lel: 1 }, noise: { laeq: 50 }, water: { leak: false } };
+  const literal = (v: unknown): string => (v === SAFE_PLUS ? SAFE_PLUS : JSON.stringify(v));
+  const json = (o: Record<string, unknown>): string => `{${Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${literal(v)}`).join(',')}}`;
+
+  for (const kind of ['smoke', 'gas', 'noise', 'water'] as const) {
+    it(`${kind}: every accepted reading becomes a writable point`, () => {
+      let accepted = 0;
+      for (const field of [...Object.keys(KINDS[kind].fields), 'battery', 'rssi']) {
+        for (const v of values) {
+          for (const ts of tsValues) {
+            for (const seq of seqValues) {
+              const r = validateReadings(Buffer.from(json({ ...base[kind], [field]: v, ts, seq })), device(kind), NOW);
+              for (const reading of r.accepted) {
+                accepted++;
+                for (const ns of [0, 999_999]) expect(pointProblem(readingPoint(reading, device(kind), ns)), JSON.stringify(reading)).toBeUndefined();
+              }
+            }
+          }
+        }
+      }
+      expect(accepted).toBeGreaterThan(100); // the accepting side was exercised, not only refusals
+    });
+  }
 });
