@@ -104,6 +104,9 @@ export function pendingOutage(s: Liveness, j: Judgement): { start: number; cause
 
 export interface OutageInterval { start: number; end: number; cause: OutageCause }
 
+/** what most steps bring: nothing ended, no reconnect (shared, never written to) */
+const NOTHING: { ended?: OutageInterval; reconnect?: { dropAt: number; at: number } } = Object.freeze({});
+
 export type LivenessStep =
   /** data at ts; with `until`: data no further apart than the silence threshold from ts to until */
   | { ts: number; kind: 'data'; until?: number }
@@ -127,12 +130,12 @@ export class OutageFollower {
     this.judge(st.ts, j, st.kind === 'data');
     const drop = this.live.dropAt;
     if (st.kind === 'data') {
-      const out = this.open ? { ended: { ...this.open, end: st.ts } } : drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : {};
+      const out = this.open ? { ended: { ...this.open, end: st.ts } } : drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : NOTHING;
       this.open = undefined;
       noteData(this.live, st.until ?? st.ts);
       return out;
     }
-    const out = st.online && !this.open && drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : {};
+    const out = st.online && !this.open && drop !== undefined ? { reconnect: { dropAt: drop, at: st.ts } } : NOTHING;
     notePresence(this.live, st, st.ts);
     return out;
   }
@@ -146,8 +149,10 @@ export class OutageFollower {
   // data arriving exactly at the deadline wins over the judgement (as in the live hub)
   private judge(t: number, j: Judgement, data: boolean): void {
     if (this.open) return;
+    const judgedAt = deadlineOf(this.live, j); // (the outage itself only when judged: no object per step)
+    if (!(data ? t > judgedAt : t >= judgedAt)) return;
     const o = pendingOutage(this.live, j);
-    if (data ? t > o.judgedAt : t >= o.judgedAt) this.open = { start: o.start, cause: o.cause };
+    this.open = { start: o.start, cause: o.cause };
   }
 }
 

@@ -6,7 +6,7 @@
 // missed during a short drop.
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
-import type { DeviceInfo, Reading } from '../core/domain.js';
+import type { Reading } from '../core/domain.js';
 import { isGridwatchError } from '../core/errors.js';
 import { toPrincipal, type PersonChange, type Principal } from '../registry/index.js';
 import type { LiveReading } from '../core/live-types.js';
@@ -94,15 +94,17 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
 
   const onAlert = (change: AlertChange): void => { io.to(gridRoom(change.case.grid)).emit('alert', change); };
   const onDevice = (view: DeviceView): void => { io.to(gridRoom(view.grid)).emit('device', view); };
-  const thinner = new Coalescer<{ grid: string; reading: LiveReading }>(opts.thinMs ?? 1000, (_key, v) => {
-    io.to(gridRoom(v.grid)).emit('reading', v.reading);
-  });
-  const onReading = (r: Reading, d: DeviceInfo): void => {
+  // The reading itself waits in the thinner (no object per reading); what the panel gets is built
+  // when it goes out, to the device's grid as the registry has it then.
+  const thinner = new Coalescer<Reading>(opts.thinMs ?? 1000, (_key, r) => {
+    const d = ctx.registry.device(r.device);
+    if (!d) return; // decommissioned meanwhile
     const reading: LiveReading = { device: r.device, ts: r.ts, values: r.values };
     if (r.battery !== undefined) reading.battery = r.battery;
     if (r.rssi !== undefined) reading.rssi = r.rssi;
-    thinner.push(r.device, { grid: d.grid, reading });
-  };
+    io.to(gridRoom(d.grid)).emit('reading', reading);
+  });
+  const onReading = (r: Reading): void => thinner.push(r.device, r);
   // logging out ends the live connections opened with that token
   const onRevoked = (tokenHash: string): void => {
     for (const socket of io.of('/').sockets.values()) if (socket.data.tokenHash === tokenHash) socket.disconnect(true);

@@ -105,7 +105,10 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     const s = this.state(d.id);
     if (s.lastSeen === null || r.ts >= s.lastSeen) {
       s.lastSeen = r.ts;
-      s.last = { ts: r.ts, values: r.values };
+      if (s.last) {
+        s.last.ts = r.ts; // in place: no object per reading (view() hands out a copy)
+        s.last.values = r.values;
+      } else s.last = { ts: r.ts, values: r.values };
       if (r.battery !== undefined) s.battery = r.battery;
     }
     s.online = true; // data clears an offline state
@@ -206,7 +209,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     return {
       id: d.id, kind: d.kind, street: d.street, community: d.community, grid: d.grid, building: d.building,
       unit: d.unit ?? null, intervalS: d.intervalS, status: deviceStatus(s, d.intervalS, this.clock.now(), this.policy),
-      online: s.online, lastSeen: s.lastSeen, battery: s.battery, last: s.last,
+      online: s.online, lastSeen: s.lastSeen, battery: s.battery, last: s.last && { ts: s.last.ts, values: s.last.values },
     };
   }
 

@@ -257,7 +257,8 @@ export class RuleEngine {
     if (r.ts < now - (this.opts.maxLateMs ?? DEFAULT_MAX_LATE_MS) || r.ts < e.evaluatedTs) return false;
     if (r.ts > e.evaluatedTs) {
       e.evaluatedTs = r.ts;
-      e.atTs = [r];
+      e.atTs.length = 0; // reused: no array per reading (exportDevice copies it)
+      e.atTs.push(r);
       return true;
     }
     if (e.atTs.some((x) => sameReading(x, r))) return false;

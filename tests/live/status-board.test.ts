@@ -54,6 +54,16 @@ describe('StatusBoard', () => {
   };
   const dev = (id: string) => site.devices.get(id)!;
 
+  it('a view handed out keeps the last reading it showed (the board updates its own state in place)', () => {
+    const { bus, board, changes } = make();
+    bus.emit('reading', { device: 'gas-2', kind: 'gas', ts: T0, values: { lel: 1 } }, dev('gas-2'));
+    const first = board.view('gas-2');
+    bus.emit('reading', { device: 'gas-2', kind: 'gas', ts: T0 + 1, values: { lel: 2 } }, dev('gas-2'));
+    expect(first?.last).toEqual({ ts: T0, values: { lel: 1 } });
+    expect(changes[0]?.last).toEqual({ ts: T0, values: { lel: 1 } });
+    expect(board.view('gas-2')?.last).toEqual({ ts: T0 + 1, values: { lel: 2 } });
+  });
+
   it('follows readings, presence and alerts from the bus and announces only changes', () => {
     const { clock, bus, board, changes } = make();
     bus.emit('reading', { device: 'gas-1', kind: 'gas', ts: T0, battery: 50, values: { lel: 1 } }, dev('gas-1'));
