@@ -45,8 +45,10 @@ export function timestamp(ts: number, ns = 0): string {
 // Escaped series keys (measurement + sorted tags) by tag object: points of one device share a
 // frozen tag object (points.ts), so the key is built once per device and measurement.
 const seriesKeys = new WeakMap<object, Map<string, string>>();
-// Escaped field keys: a small closed set (FIELD_TYPES), bounded anyway.
-const fieldKeys = new Map<string, string>();
+// ' key=' (a point's first field) and ',key=' (the others), escaped: a small closed set
+// (FIELD_TYPES), bounded anyway. One concatenation per field instead of four.
+const firstFields = new Map<string, string>();
+const nextFields = new Map<string, string>();
 
 function seriesKey(p: StorePoint): string {
   let byMeasurement = Object.isFrozen(p.tags) ? seriesKeys.get(p.tags) : undefined;
@@ -61,33 +63,44 @@ function seriesKey(p: StorePoint): string {
   return key;
 }
 
-function fieldKey(name: string): string {
-  let key = fieldKeys.get(name);
-  if (key === undefined) {
-    if (fieldKeys.size > 10_000) fieldKeys.clear();
-    key = escapeKey(name);
-    fieldKeys.set(name, key);
+function fieldPrefix(name: string, first: boolean): string {
+  const cache = first ? firstFields : nextFields;
+  let prefix = cache.get(name);
+  if (prefix === undefined) {
+    if (cache.size > 10_000) cache.clear();
+    prefix = `${first ? ' ' : ','}${escapeKey(name)}=`;
+    cache.set(name, prefix);
   }
-  return key;
+  return prefix;
+}
+
+/** The fields and time of a point: what follows its series key on its line. */
+function fieldsAndTime(p: StorePoint): string {
+  const types = FIELD_TYPES[p.measurement];
+  let out = '';
+  let first = true;
+  for (const name in p.fields) {
+    const value = p.fields[name];
+    if (value === undefined) continue;
+    out += fieldPrefix(name, first);
+    out += fieldValue(value, types?.[name]);
+    first = false;
+  }
+  return out + ' ' + timestamp(p.ts, p.ns);
 }
 
 /** One point as a line (no trailing newline). */
 export function encodePoint(p: StorePoint): string {
-  const types = FIELD_TYPES[p.measurement];
-  let line = seriesKey(p);
-  let sep = ' ';
-  for (const name in p.fields) {
-    const value = p.fields[name];
-    if (value === undefined) continue;
-    line += `${sep}${fieldKey(name)}=${fieldValue(value, types?.[name])}`;
-    sep = ',';
-  }
-  return `${line} ${timestamp(p.ts, p.ns)}`;
+  return seriesKey(p) + fieldsAndTime(p);
 }
 
-/** A batch as one request body. */
+/** A batch as one request body, built in one pass. */
 export function encodeBatch(points: readonly StorePoint[]): string {
   let body = '';
-  for (const p of points) body += `${encodePoint(p)}\n`;
+  for (const p of points) {
+    body += seriesKey(p);
+    body += fieldsAndTime(p);
+    body += '\n';
+  }
   return body;
 }
