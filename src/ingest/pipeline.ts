@@ -77,6 +77,7 @@ function storeFailure(e: unknown, what: string): GridwatchError {
 // single mode: nothing is shared or relayed, so no array per message for it
 const NO_ENTRIES = Object.freeze([]) as unknown as SharedEntry[];
 const NO_RELAYS = Object.freeze([]) as unknown as Promise<void>[];
+const NO_SLOTS = Object.freeze([]) as unknown as number[];
 
 export class Ingest {
   private readonly dedup: ReadingDedup;
@@ -240,7 +241,7 @@ export class Ingest {
     const relayed: Promise<void>[] = this.deps.relay ? [] : NO_RELAYS; // CLUSTER: the announced readings on their way to the rules leader
     const points: StorePoint[] = batch ? batch.points : [];
     const first = points.length;
-    const slots: number[] = []; // CLUSTER: slot, seq, h1 of each remembered reading (a batch keeps its own)
+    const slots: number[] = batch ? NO_SLOTS : []; // CLUSTER: slot, seq, h1 of each remembered reading (a batch keeps its own)
     let fresh = 0;
     let journaled = false;
     for (let i = 0; i < accepted.length; i++) {
