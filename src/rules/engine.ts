@@ -257,8 +257,9 @@ export class RuleEngine {
     if (r.ts < now - (this.opts.maxLateMs ?? DEFAULT_MAX_LATE_MS) || r.ts < e.evaluatedTs) return false;
     if (r.ts > e.evaluatedTs) {
       e.evaluatedTs = r.ts;
-      e.atTs.length = 0; // reused: no array per reading (exportDevice copies it)
-      e.atTs.push(r);
+      // the usual one-element array is reused: no array per reading (exportDevice copies it)
+      if (e.atTs.length === 1) e.atTs[0] = r;
+      else e.atTs = [r];
       return true;
     }
     if (e.atTs.some((x) => sameReading(x, r))) return false;
