@@ -165,6 +165,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       points: { reading: readingPoint, presence: presencePoint },
       answer: (device, answer) => answerTo(device, answer),
       maxBytes: config.mqtt.maxPacketBytes,
+      batchPoints: config.influx.batchSize,
     });
     const broker = await createGridwatchBroker({
       options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },

@@ -51,6 +51,11 @@ export interface IngestDeps {
    */
   relay?: (input: RelayInput) => Promise<void>;
   maxBytes?: number;
+  /**
+   * the writer's batch size: a run's batch (gather.ts) closes once it holds this many points, so
+   * the writer's batches and backpressure see what they would see message by message (default 5000)
+   */
+  batchPoints?: number;
 }
 
 export interface IngestOutcome {
@@ -298,11 +303,11 @@ export class Ingest {
 
   /** The batch the points accepted in this synchronous run join; written when the run ends. */
   private gathering(): PendingWrite {
-    if (this.batch) return this.batch;
+    if (this.batch && this.batch.points.length < (this.deps.batchPoints ?? 5000)) return this.batch;
     const batch = new PendingWrite(this.gather);
     this.batch = batch;
     queueMicrotask(() => {
-      this.batch = undefined;
+      if (this.batch === batch) this.batch = undefined;
       batch.flush();
     });
     return batch;

@@ -38,7 +38,7 @@ const gas = (id: string): DeviceInfo => ({ id, kind: 'gas', intervalS: 60, secre
 const payload = (seq: number, lel: number): Buffer => Buffer.from(JSON.stringify({ seq, lel, ts: Date.now() - 1000 }));
 
 /** An Ingest on the given writer(s); `writes` records the size of every sink.write it makes. */
-function ingestOn(target: () => InfluxWriter): { ingest: Ingest; writes: number[]; done: () => number; announced: Reading[]; answers: ErrorAnswer[] } {
+function ingestOn(target: () => InfluxWriter, batchPoints?: number): { ingest: Ingest; writes: number[]; done: () => number; announced: Reading[]; answers: ErrorAnswer[] } {
   const writes: number[] = [];
   let done = 0;
   const announced: Reading[] = [];
@@ -55,6 +55,7 @@ function ingestOn(target: () => InfluxWriter): { ingest: Ingest; writes: number[
     bus, logger: silentLogger(), metrics: createIngestMetrics(new Registry()),
     points: { reading: readingPoint, presence: presencePoint },
     answer: (_device, a) => answers.push(a),
+    ...(batchPoints === undefined ? {} : { batchPoints }),
   });
   return { ingest, writes, done: () => done, announced, answers };
 }
@@ -87,6 +88,16 @@ describe('the ingest batch of one run', () => {
     expect(writes).toEqual([3, 1]);
     const dup = ingest.accept(b, 'reading', b1, now);
     expect(dup.outcome).toMatchObject({ accepted: 0, rejected: 1 });
+  });
+
+  it('a batch closes at the writer batch size, so the writer batches and saturates as message by message', async () => {
+    const { ingest, writes } = ingestOn(() => writer, 2);
+    const d = gas('gas-batch-size');
+    const now = Date.now();
+    const accepted = [1, 2, 3, 4, 5].map((seq) => ingest.accept(d, 'reading', payload(seq, 1), now));
+    await Promise.all(accepted.map((x) => x.durable));
+    expect(writes).toEqual([2, 2, 1]);
+    expect((await stored('gas-batch-size')).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('a failed write fails every message of the batch; their re-sends are stored once, not announced again', async () => {
