@@ -48,7 +48,8 @@ export class Authenticator {
     this.cache = opts.verified ?? VerifiedSecrets.inMemory(opts.maxCached);
   }
 
-  async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, address = 'unknown'): Promise<AuthOutcome> {
+  /** `address` keys the failed-login throttle; a function is called only when the secret is not a remembered one (a syscall per TCP connection saved in a reconnect storm). */
+  async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, address: string | (() => string) = 'unknown'): Promise<AuthOutcome> {
     // [MQTT-3.1.3-8]: return code 2 "identifier rejected" for a client id we do not serve
     if (username !== undefined && username !== clientId) {
       return { ok: false, returnCode: 2, code: 'GW_ERR_BROKER_CLIENT_ID', reason: 'client id must equal the username (the device id)' };
@@ -59,7 +60,8 @@ export class Authenticator {
     const device = this.opts.lookup(clientId);
     if (device && this.cache.matches(device.id, device.secretHash, password)) return { ok: true, device };
     const started = this.now();
-    const verdict = this.throttle.check(clientId, address, started);
+    const from = typeof address === 'string' ? address : address();
+    const verdict = this.throttle.check(clientId, from, started);
     if (verdict.refuseMs > 0) {
       return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: `too many failed attempts for this device from this address; retry in ${Math.ceil(verdict.refuseMs / 1000)} s` };
     }
@@ -67,10 +69,10 @@ export class Authenticator {
     this.scryptRuns++;
     const ok = await this.verify(password.toString('utf8'), device?.secretHash ?? (await this.dummyHash));
     if (!device || !ok) {
-      this.throttle.failed(clientId, address, this.now());
+      this.throttle.failed(clientId, from, this.now());
       return { ok: false, returnCode: 5, code: 'GW_ERR_BROKER_AUTH', reason: 'unknown device or bad password' };
     }
-    this.throttle.succeeded(clientId, address);
+    this.throttle.succeeded(clientId, from);
     this.cache.remember(device.id, device.secretHash, password);
     return { ok: true, device };
   }

@@ -130,8 +130,9 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     ...(cluster ? clusterAedesOptions(cluster) : {}),
     maxClientsIdLength: 64,
     authenticate(client, username, password, done) {
-      // the peer's address (set on the connection by listeners.ts) keys the failed-login throttle
-      const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+      // the peer's address (the socket's, or set on the connection by listeners.ts) keys the
+      // failed-login throttle; read only when needed (getpeername is a syscall)
+      const address = (): string => (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
       auth.authenticate(client.id, username, password, address).then((r) => {
         if (r.ok) {
           devices.set(client, r.device);

@@ -37,7 +37,7 @@ export async function listenTcp(aedes: Aedes, port: number, host: string, maxFra
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    aedes.handle(guarded(socket, maxFrameBytes, { remoteAddress: socket.remoteAddress }));
+    aedes.handle(guarded(socket, maxFrameBytes)); // (its remoteAddress is the socket's own getter: read only when needed)
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
