@@ -14,7 +14,7 @@ type SharedEntry = ReadingKey & { ts: number; ns: number };
 import { PendingWrite, type GatherDeps } from './gather.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
-import { validateReadings } from './validate.js';
+import { validateReadings, type ValidateOptions } from './validate.js';
 
 /** What the device receives on its error topic. */
 export interface ErrorAnswer {
@@ -89,11 +89,13 @@ export class Ingest {
   /** single mode: the batch gathering this run's points (gather.ts) */
   private batch: PendingWrite | undefined;
   private readonly gather: GatherDeps;
+  private readonly validateOptions: ValidateOptions;
   /** CLUSTER: devices whose shared reading memory this hub has recalled since they connected here */
   private readonly recalled = new Map<string, Promise<void> | true>();
 
   constructor(private readonly deps: IngestDeps) {
     this.dedup = deps.dedup ?? new ReadingDedup();
+    this.validateOptions = deps.maxBytes === undefined ? {} : { maxBytes: deps.maxBytes }; // once, not per message
     this.gather = {
       write: (points) => deps.sink.write(points),
       ...(deps.journal ? { journal: deps.journal } : {}),
@@ -183,7 +185,7 @@ export class Ingest {
   // reading whose store fails stays remembered as not stored: its re-send is written to the same
   // point again but not announced a second time.
   private readings(device: DeviceInfo, payload: Buffer, now: number): Accepted {
-    const result = validateReadings(payload, device, now, { maxBytes: this.deps.maxBytes });
+    const result = validateReadings(payload, device, now, this.validateOptions);
     if (result.unknownFields > 0) this.deps.metrics.unknownFields.inc(result.unknownFields);
     for (const err of result.rejected) this.reject(device.id, err, now);
     const { accepted } = result;
