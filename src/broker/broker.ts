@@ -100,25 +100,45 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   // resumes only when a chunk's packets are all answered) is what slows it down. A QoS 0 message
   // has no acknowledgement to hold for durability: only the rate holds it (the writer's
   // backpressure bounds memory), and a store failure closes the connection instead.
-  const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, qos: number, ack: () => void, fail: (e: unknown) => void): void => {
+  type Ack = (err: Error | null) => void;
+  const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, qos: number, ack: Ack): void => {
     const { outcome, durable } = ingest.accept(device, sub, payload, now);
-    const afterRate = (): void => {
-      const wait = rate.take(device.id, outcome.readings, clock.now());
-      if (wait === 0) return ack();
-      rateHeld?.inc();
-      const check = (): void => {
-        const left = client.closed ? 0 : rate.owed(device.id, clock.now());
-        if (left === 0) ack(); // (on a closed connection aedes writes nothing)
-        else setTimeout(check, Math.min(left, 1000));
-      };
-      setTimeout(check, Math.min(wait, 1000));
-    };
-    if (qos > 0) return void durable.then(afterRate, fail);
-    durable.catch((e: unknown) => {
-      logger.error({ err: e, device: device.id }, 'QoS 0 readings not stored; closing the connection');
-      client.close();
+    if (qos === 0) {
+      durable.catch((e: unknown) => {
+        logger.error({ err: e, device: device.id }, 'QoS 0 readings not stored; closing the connection');
+        client.close();
+      });
+      return withinRate(client, device.id, outcome.readings, now, ack);
+    }
+    durable.then(() => withinRate(client, device.id, outcome.readings, clock.now(), ack), (e: unknown) => {
+      logger.error({ err: e, device: device.id }, 'ingest failed; the device will retry');
+      ack(e instanceof Error ? e : new Error(String(e)));
     });
-    afterRate();
+  };
+  /** Spends the message's readings from the device's rate; acknowledges at once, or once its debt is paid back. */
+  const withinRate = (client: Client, device: string, readings: number, now: number, ack: Ack): void => {
+    const wait = rate.take(device, readings, now);
+    if (wait === 0) return ack(null);
+    rateHeld?.inc();
+    const check = (): void => {
+      const left = client.closed ? 0 : rate.owed(device, clock.now());
+      if (left === 0) ack(null); // (on a closed connection aedes writes nothing)
+      else setTimeout(check, Math.min(left, 1000));
+    };
+    setTimeout(check, Math.min(wait, 1000));
+  };
+  // QoS 2: a PUBLISH re-sent (DUP) before its PUBREL is the same message; aedes answers it with
+  // another PUBREC, but it would run authorizePublish (and so the ingest) again first. (Its own
+  // function: the closures here would otherwise cost every QoS 0/1 message a context.)
+  const exactlyOnce = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, packet: PublishPacket, done: Ack): void => {
+    const ack: Ack = (err) => {
+      if (err) qos2.failed(device.id, packet);
+      else qos2.settled(device.id, packet);
+      done(err);
+    };
+    const original = qos2.original(device.id, packet);
+    if (original) return void original.then(() => done(null), () => handle(client, device, sub, payload, now, 2, ack));
+    handle(client, device, sub, payload, now, 2, ack);
   };
   const devices = new WeakMap<Client, DeviceInfo>();
   const takenOver = new Set<string>(); // CLUSTER: device ids another hub took over from this one
@@ -183,23 +203,8 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
         rateDisconnects?.inc();
         return done(new GridwatchError('GW_ERR_BROKER_RATE', `${device.id} ${farOver} (rate ${deps.options.ratePerSecond}/s)`));
       }
-      const ack = (): void => {
-        qos2.settled(device.id, packet);
-        done(null);
-      };
-      const fail = (e: unknown): void => {
-        qos2.failed(device.id, packet);
-        logger.error({ err: e, device: device.id }, 'ingest failed; the device will retry');
-        done(e instanceof Error ? e : new Error(String(e)));
-      };
-      // QoS 2: a PUBLISH re-sent (DUP) before its PUBREL is the same message; aedes answers it with
-      // another PUBREC, but it would run authorizePublish (and so the ingest) again first.
-      const original = qos2.original(device.id, packet);
-      if (original) {
-        original.then(() => done(null), () => handle(client, device, sub, payload, now, packet.qos, ack, fail));
-        return;
-      }
-      handle(client, device, sub, payload, now, packet.qos, ack, fail);
+      if (packet.qos === 2) return exactlyOnce(client, device, sub, payload, now, packet, done);
+      handle(client, device, sub, payload, now, packet.qos, done);
     },
     authorizeSubscribe(client, subscription, done) {
       const device = devices.get(client);

@@ -51,10 +51,13 @@ export class RateLimiter {
 
   /** Why `device` is far over its rate at `now`, or undefined when it is not. */
   farOver(device: string, now: number): string | undefined {
-    if (!this.buckets.has(device)) return undefined;
-    const b = this.refill(device, now);
-    if (b.tokens < -this.maxDebt) return `owes more than ${this.maxDebt} readings`;
-    if (b.overSince !== 0 && now - b.overSince > this.maxOverMs) return `over its rate for more than ${Math.round(this.maxOverMs / 1000)} s`;
+    // asked before every message: reads the bucket, leaving the refill (and the LRU order) to `take`
+    const b = this.buckets.get(device);
+    if (!b) return undefined;
+    const tokens = this.tokensAt(b, now);
+    if (tokens < -this.maxDebt) return `owes more than ${this.maxDebt} readings`;
+    const over = b.overSince !== 0 && tokens < this.opts.burst / 2; // (refill ends it at half the burst)
+    if (over && now - b.overSince > this.maxOverMs) return `over its rate for more than ${Math.round(this.maxOverMs / 1000)} s`;
     return undefined;
   }
 
@@ -62,12 +65,15 @@ export class RateLimiter {
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens * 1000) / this.opts.ratePerSecond);
   }
 
+  private tokensAt(b: Bucket, now: number): number {
+    return Math.min(this.opts.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.opts.ratePerSecond);
+  }
+
   private refill(device: string, now: number): Bucket {
     let b = this.buckets.get(device);
     if (b) this.buckets.delete(device);
     else b = { tokens: this.opts.burst, at: now, overSince: 0 };
-    const elapsed = Math.max(0, now - b.at) / 1000;
-    b.tokens = Math.min(this.opts.burst, b.tokens + elapsed * this.opts.ratePerSecond);
+    b.tokens = this.tokensAt(b, now);
     b.at = now;
     if (b.tokens >= this.opts.burst / 2) b.overSince = 0;
     this.buckets.set(device, b);

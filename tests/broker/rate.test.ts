@@ -41,6 +41,10 @@ describe('RateLimiter: slows a device down, never refuses what it sent', () => {
     expect(r.farOver('backlog', 95_000)).toBeUndefined();
     r.take('backlog', 1, 95_000);
     expect(r.farOver('backlog', 200_000)).toBeUndefined();
+    // over its rate once, then quiet long past maxOverMs: back above half its burst, not far over
+    r.take('quiet', 200, 1000);
+    expect(r.farOver('quiet', 20_000)).toBeUndefined();
+    expect(r.farOver('quiet', 70_000)).toBeUndefined();
     // a device sending 20 readings every second, where 10 are allowed: in debt from 9 s on, for good
     let t = 0;
     for (; t <= 69_000; t += 1000) {
