@@ -212,7 +212,8 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
         if (n > 0 && n + w.points.length > this.batchSize) break;
         n += w.points.length;
         k += 1;
-        if (!ordered) for (const p of w.points) if (ORDERED.has(p.measurement)) ordered = true;
+        // a vouched batch holds readings only (points.ts): no need to look at each point
+        if (!ordered && !isVouched(w.points)) for (const p of w.points) if (ORDERED.has(p.measurement)) ordered = true;
       }
       // FIFO: the next batch waits (rather than letting later writes overtake it) for its turn.
       if (ordered && this.orderedInFlight()) return;
