@@ -44,7 +44,7 @@ export interface InfluxWriterOptions {
   stallMs?: number;
   retry?: RetryOptions;
   /**
-   * Points queued in memory behind a POST in flight before the writer reports itself `saturated`
+   * Points held in memory (queued, or in a POST in flight) before the writer reports itself `saturated`
    * (default 10 x batchSize); it emits 'drain' once half of them are sent. Writes
    * are never refused or spooled for this: the caller (the broker) stops reading devices.
    */

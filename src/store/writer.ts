@@ -18,7 +18,7 @@
 //
 // Load is not an outage: when InfluxDB answers but more slowly than points arrive, the queue
 // grows and write() promises simply stay pending (the broker holds PUBACKs). Past
-// maxPendingPoints the writer says it is `saturated` (event 'saturated'), and 'drain' once the
+// maxPendingPoints held (queued or in flight) the writer says it is `saturated` (event 'saturated'), and 'drain' once the
 // queue is down to half: the broker stops reading device sockets meanwhile, so memory stays
 // bounded under a QoS 0 flood too. The spool is only for InfluxDB unreachable or failing:
 // network errors, 5xx, timeouts, and a stall (a POST pending while /ping gets no answer either:
@@ -61,6 +61,7 @@ interface Waiter {
 /** A batch in flight: owned by its POST loop while it is in `inflight`, else by the spool. */
 interface Batch {
   waiters: Waiter[];
+  points: number;
   /** holds presence or alert points: lands in write order with the others that do */
   ordered: boolean;
   /** given up on (cancelled) when another batch sends the writer to the spool */
@@ -81,6 +82,8 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
   private mode: 'direct' | 'spool' = 'direct';
   private pending: Waiter[] = [];
   private pendingPoints = 0;
+  /** points in the batches in flight: they count towards maxPendingPoints too (memory held) */
+  private inflightPoints = 0;
   private kickScheduled = false;
   private isSaturated = false;
   /** batches in flight, in send (= write) order */
@@ -151,11 +154,12 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
   }
 
   private checkPressure(): void {
-    if (!this.isSaturated && this.pendingPoints >= this.maxPending) {
+    const held = this.pendingPoints + this.inflightPoints;
+    if (!this.isSaturated && held >= this.maxPending) {
       this.isSaturated = true;
-      this.log.info({ pendingPoints: this.pendingPoints }, 'InfluxDB is slower than the devices: holding writes (backpressure)');
+      this.log.info({ pendingPoints: this.pendingPoints, inflightPoints: this.inflightPoints }, 'InfluxDB is slower than the devices: holding writes (backpressure)');
       this.emit('saturated');
-    } else if (this.isSaturated && this.pendingPoints <= this.maxPending / 2) {
+    } else if (this.isSaturated && held <= this.maxPending / 2) {
       this.isSaturated = false;
       this.emit('drain');
     }
@@ -217,15 +221,15 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
       }
       // FIFO: the next batch waits (rather than letting later writes overtake it) for its turn.
       if (ordered && this.orderedInFlight()) return;
-      const batch: Batch = { waiters: this.pending.splice(0, k), ordered, cancel: new CancelToken() };
+      const batch: Batch = { waiters: this.pending.splice(0, k), points: n, ordered, cancel: new CancelToken() };
       this.pendingPoints -= n;
-      this.checkPressure();
+      this.inflightPoints += n;
       this.inflight.add(batch);
       const run = this.sendDirect(batch)
         .catch((e: unknown) => {
           // not a delivery failure (those are retried or spooled): a bug; the callers must hear of it
           this.log.error({ err: e }, 'InfluxDB writer failed a batch');
-          if (this.inflight.delete(batch)) for (const w of batch.waiters) w.reject(e);
+          if (this.release(batch)) for (const w of batch.waiters) w.reject(e);
         })
         .finally(() => {
           this.running.delete(run);
@@ -234,6 +238,14 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
         });
       this.running.add(run);
     }
+  }
+
+  /** The batch leaves `inflight` (its POST loop answers for it no more); false if it already had. */
+  private release(batch: Batch): boolean {
+    if (!this.inflight.delete(batch)) return false;
+    this.inflightPoints -= batch.points;
+    this.checkPressure();
+    return true;
   }
 
   private orderedInFlight(): boolean {
@@ -249,7 +261,7 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
         const result = await deliver(this.target, points, batch.cancel);
         // Taken over by the spool meanwhile: its writes resolve once spooled (the points may land
         // twice: an overwrite of the same point).
-        if (!this.inflight.delete(batch)) return;
+        if (!this.release(batch)) return;
         this.delivered(result);
         for (const w of batch.waiters) w.resolve();
         return;
@@ -277,6 +289,7 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
     this.mode = 'spool';
     const given = [...this.inflight];
     this.inflight.clear();
+    this.inflightPoints = 0;
     const gaveUp = new RetryableWriteError('overload', 'another batch failed: this one goes to the spool with it');
     for (const b of given) b.cancel.cancel(gaveUp);
     this.sleeper.wakeAll(); // a given-up batch waiting out a backoff ends now

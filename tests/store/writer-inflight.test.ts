@@ -100,6 +100,32 @@ describe('InfluxWriter with two POSTs in flight', () => {
     await w.close();
   });
 
+  it('points in POSTs in flight count towards maxPendingPoints: two large writes in flight saturate the writer, and it drains as they land', async () => {
+    const { w } = await openWriter('pressure', { batchSize: 10, maxPendingPoints: 30, timeoutMs: 60_000 });
+    const events: string[] = [];
+    w.on('saturated', () => events.push('saturated'));
+    w.on('drain', () => events.push('drain'));
+    proxy.mode = 'slow';
+    try {
+      // one write is never split: each of these is a batch of its own, both in flight, none queued
+      const a = track(w, range(0, 20));
+      await until(() => proxy.held === 1, 10_000, 'the first POST');
+      const b = track(w, range(20, 20));
+      await heldTwo();
+      expect(w.stats()).toMatchObject({ pendingPoints: 0, inflightPosts: 2, saturated: true });
+      expect(events).toEqual(['saturated']);
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+      await Promise.all([a.done, b.done]);
+    } finally {
+      proxy.mode = 'pass';
+      proxy.releaseSlow();
+    }
+    expect(events).toEqual(['saturated', 'drain']);
+    expect(w.stats()).toMatchObject({ saturated: false, pointsWritten: 40, pointsSpooled: 0 });
+    await w.close();
+  });
+
   it('the first of two in flight fails for good: it, the second (given up on) and the queue behind go to the spool in write order, each write resolved only once durable', async () => {
     const { w, dataDir } = await openWriter('firstfails', { batchSize: 10, retry: { attempts: 1, baseMs: 50, replayMaxMs: 200 } });
     proxy.mode = 'slow';
