@@ -73,18 +73,23 @@ describe('InfluxWriter with two POSTs in flight', () => {
     await until(() => proxy.held === 2, 10_000, 'two POSTs in flight');
   }
 
+  /** With the proxy holding POSTs: seqs 0-9 and 10-19 in flight (one batch each), then `queued` single writes from 20 waiting for a slot. */
+  async function twoInFlightAndQueued(w: InfluxWriter, queued: number): Promise<{ a: Tracked; b: Tracked; later: Tracked[] }> {
+    proxy.mode = 'slow';
+    const a = track(w, range(0, 10));
+    await until(() => proxy.held === 1, 10_000, 'the first POST');
+    const b = track(w, range(10, 10));
+    await heldTwo();
+    const later = range(20, queued).map((s) => track(w, [s]));
+    await new Promise((r) => setImmediate(r));
+    return { a, b, later };
+  }
+
   it('a second POST goes out while the first is in flight; writes arriving meanwhile wait for a free slot and go out together', async () => {
     const { w } = await openWriter('overlap', { batchSize: 10 });
-    proxy.mode = 'slow';
     proxy.writePosts = 0;
     try {
-      const a = track(w, range(0, 10));
-      await until(() => proxy.held === 1, 10_000, 'the first POST');
-      const b = track(w, range(10, 10));
-      await heldTwo();
-      expect(w.stats().inflightPosts).toBe(2);
-      const later = range(20, 5).map((s) => track(w, [s]));
-      await new Promise((r) => setImmediate(r));
+      const { a, b, later } = await twoInFlightAndQueued(w, 5);
       expect(w.stats()).toMatchObject({ inflightPosts: 2, pendingPoints: 5 });
       expect(proxy.heldSeqs()).toEqual([range(0, 10), range(10, 10)]);
       proxy.mode = 'pass';
@@ -128,15 +133,9 @@ describe('InfluxWriter with two POSTs in flight', () => {
 
   it('the first of two in flight fails for good: it, the second (given up on) and the queue behind go to the spool in write order, each write resolved only once durable', async () => {
     const { w, dataDir } = await openWriter('firstfails', { batchSize: 10, retry: { attempts: 1, baseMs: 50, replayMaxMs: 200 } });
-    proxy.mode = 'slow';
     let a: Tracked, b: Tracked, queued: Tracked[];
     try {
-      a = track(w, range(0, 10));
-      await until(() => proxy.held === 1, 10_000, 'the first POST');
-      b = track(w, range(10, 10));
-      await heldTwo();
-      queued = range(20, 10).map((s) => track(w, [s]));
-      await new Promise((r) => setImmediate(r));
+      ({ a, b, later: queued } = await twoInFlightAndQueued(w, 10));
       proxy.mode = 'down'; // the spool's replay finds InfluxDB unreachable for now
       proxy.answerHeld(0, 503); // the first fails; the second is still unanswered
       await Promise.all([a, b, ...queued].map((t) => t.done));
@@ -158,15 +157,10 @@ describe('InfluxWriter with two POSTs in flight', () => {
 
   it('the second of two in flight fails for good while the first is still out: the spool still holds them in write order', async () => {
     const { w, dataDir } = await openWriter('secondfails', { batchSize: 10, retry: { attempts: 1, baseMs: 50, replayMaxMs: 200 } });
-    proxy.mode = 'slow';
     const all: Tracked[] = [];
     try {
-      all.push(track(w, range(0, 10)));
-      await until(() => proxy.held === 1, 10_000, 'the first POST');
-      all.push(track(w, range(10, 10)));
-      await heldTwo();
-      all.push(...range(20, 3).map((s) => track(w, [s])));
-      await new Promise((r) => setImmediate(r));
+      const { a, b, later } = await twoInFlightAndQueued(w, 3);
+      all.push(a, b, ...later);
       proxy.mode = 'down';
       proxy.answerHeld(1, 500);
       await Promise.all(all.map((t) => t.done));
@@ -183,16 +177,11 @@ describe('InfluxWriter with two POSTs in flight', () => {
 
   it('close() with two POSTs in flight waits for both and for the queue behind them: answered ones resolve from InfluxDB, a failing one spools at once; a new writer replays it', async () => {
     const { w, dataDir } = await openWriter('closing', { batchSize: 10, flushMs: 60_000, retry: { attempts: 3, baseMs: 60_000 } });
-    proxy.mode = 'slow';
     let closed = false;
     const all: Tracked[] = [];
     try {
-      all.push(track(w, range(0, 10)));
-      await until(() => proxy.held === 1, 10_000, 'the first POST');
-      all.push(track(w, range(10, 10)));
-      await heldTwo();
-      all.push(...range(20, 4).map((s) => track(w, [s])));
-      await new Promise((r) => setImmediate(r));
+      const { a, b, later } = await twoInFlightAndQueued(w, 4);
+      all.push(a, b, ...later);
       const closing = w.close().then(() => void (closed = true));
       // the pending writes wait for a slot; closing resolves nothing early
       await new Promise((r) => setImmediate(r));
