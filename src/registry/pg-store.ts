@@ -193,20 +193,23 @@ export class PgRegistryStore implements RegistryStore {
     if (version <= (this.seen.get(`${table}:${key}`) ?? 0)) return;
     const t = TABLES[table];
     const res = await this.pool.query<RawRow>(select(table, `WHERE ${t.key} = $1`), [key]);
-    for (const r of res.rows) this.handOver(table, r);
+    for (const r of res.rows) await this.handOver(table, r);
   }
 
   private async resync(): Promise<void> {
     for (const table of ['device', 'person', 'rule'] as const) {
       const res = await this.pool.query<RawRow>(select(table));
-      for (const r of res.rows) this.handOver(table, r);
+      for (const r of res.rows) await this.handOver(table, r);
     }
   }
 
-  private handOver(table: Table, r: RawRow): void {
+  private async handOver(table: Table, r: RawRow): Promise<void> {
+    // A row this store is writing right now: its answer comes first. A write that stored is newer
+    // than what was read (seen decides); one that stored nothing (a `create` another hub won
+    // while this row was being read) must not swallow the winner's row: nothing else will notify it.
+    await this.inflight.get(`${table}:${r.key}`)?.catch(() => undefined);
     const onChange = this.onChange;
-    // a row this store is writing right now: the write's answer decides (a newer one elsewhere notifies)
-    if (this.closed || !onChange || this.inflight.has(`${table}:${r.key}`) || !this.see(table, r.key, Number(r.version))) return;
+    if (this.closed || !onChange || !this.see(table, r.key, Number(r.version))) return;
     onChange(toChange(table, r));
   }
 }
