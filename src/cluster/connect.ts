@@ -29,8 +29,18 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Every hub's pooled PostgreSQL sessions. A transaction left open longer than the lease (its hub
+ * frozen mid-write: SIGSTOP, a VM pause) is ended by the server: its row locks, such as the FOR
+ * SHARE on gw_lease that every fenced write takes (fenced.ts), would otherwise block the next
+ * leader's epoch bump for as long as the frozen hub sleeps.
+ */
+export function poolConfig(postgresUrl: string, hubId: string, leaseMs: number): pg.PoolConfig {
+  return { connectionString: postgresUrl, max: 10, application_name: `gridwatch-${hubId}`, idle_in_transaction_session_timeout: leaseMs };
+}
+
 export function openClusterConnections(config: ClusterConfig, logger: Logger): ClusterConnections {
-  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, application_name: `gridwatch-${config.hubId}` });
+  const pool = new pg.Pool(poolConfig(config.postgresUrl, config.hubId, config.leaseMs));
   pool.on('error', (err) => logger.warn({ err: { message: err.message }, postgres: redactUrl(config.postgresUrl) }, 'postgres pool connection error'));
   const clients: Redis[] = [];
   const redis = (name: string, extra: RedisOptions = {}): Redis => {

@@ -18,10 +18,10 @@ const LEASE_MS = 2000;
 
 interface Child { proc: ChildProcess; lines: Array<Record<string, unknown>>; find(pred: (l: Record<string, unknown>) => boolean): Record<string, unknown> | undefined }
 
-function startChild(url: string, holder: string): Child {
+function startChild(url: string, holder: string, env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GW_TEST_PG_URL: url, GW_TEST_HOLDER: holder, GW_TEST_LEASE_MS: String(LEASE_MS) },
+    env: { ...process.env, GW_TEST_PG_URL: url, GW_TEST_HOLDER: holder, GW_TEST_LEASE_MS: String(LEASE_MS), ...env },
   });
   const lines: Array<Record<string, unknown>> = [];
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
@@ -126,6 +126,26 @@ describe('rules lease: PostgreSQL advisory lock with an idle_session_timeout and
     ]);
     // and it does not lead again while b holds the lease
     expect(a.lines.filter(event('acquired'))).toHaveLength(1);
+  }, 90_000);
+
+  it('SIGSTOP of the holder in the middle of a fenced write (its transaction open, gw_lease locked FOR SHARE): the lease still moves', async () => {
+    const url = await freshDb();
+    const a = startChild(url, 'a', { GW_TEST_HOLD_TX: '1' });
+    children.push(a);
+    const got = await until(() => a.find(event('acquired')), 30_000, 'a to acquire');
+    await until(() => a.find(event('in-tx')), 10_000, 'a inside its fenced write');
+    const b = startChild(url, 'b');
+    children.push(b);
+    await until(() => b.find(event('started')), 30_000, 'b to start contending');
+    await stopProcess(a.proc.pid as number);
+    const stoppedAt = Date.now();
+    // the server ends a's idle session (the lock) and a's open transaction (the row lock b's epoch bump needs)
+    const took = await until(() => b.find(event('acquired')), 30_000, 'b to take over from the holder frozen mid-write');
+    console.info(`lease hand-over after SIGSTOP mid-transaction (leaseMs ${LEASE_MS}): ${Number(took.at) - stoppedAt} ms`);
+    expect(took.epoch).toBe(Number(got.epoch) + 1);
+    await until(() => b.find((l) => l.event === 'write' && l.via === 'acquired'), 10_000, "b's fenced write");
+    // a's write never committed: its transaction was ended with its session
+    expect(await rows(url, 'SELECT holder, epoch::int AS epoch, via FROM gw_test_writes ORDER BY holder')).toEqual([{ holder: 'b', epoch: Number(took.epoch), via: 'acquired' }]);
   }, 90_000);
 
   it('fenced writes: the epoch held is accepted, an older one is refused and writes nothing', async () => {
