@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--skip-cluster] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile]`
+// `npm run bench [-- --quick] [--skip-cluster] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile] [--only throughput,alarms,storms,peer,uptime,cluster]`
 // Measures the hub, not its load generator: pre-encoded MQTT packets from separate generator
 // processes (generator-child.ts) over raw sockets. Every figure is printed next to the same
 // figure for a bare aedes broker and for the do-it-yourself peer (mosquitto + one subscriber
@@ -35,8 +35,15 @@ const { values: flags } = parseArgs({
     'rules-off': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'skip-cluster': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
+const PARTS = ['throughput', 'alarms', 'storms', 'peer', 'uptime', 'cluster'] as const;
+type Part = (typeof PARTS)[number];
+const onlyParts = flags.only?.split(',').map((s) => s.trim());
+for (const p of onlyParts ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
+/** `--only a,b` runs just those parts (a quick look at one figure); the table shows '-' for the rest */
+const runs = (part: Part): boolean => (onlyParts ? onlyParts.includes(part) : part !== 'cluster' || !flags['skip-cluster']);
 const quick = flags.quick ?? false;
 const DEVICES = Number(flags.devices ?? 50);
 const PER_DEVICE = Number(flags['per-device'] ?? (quick ? 200 : 2_000));
@@ -197,11 +204,13 @@ async function main(): Promise<void> {
     phase('bare aedes');
     const b = await startBareAedes();
     try {
-      await gen.all((i) => ({ op: 'connect', port: b.port, devices: load[i] ?? [], concurrency: 50 }));
-      for (const qos of [0, 1] as const) bare[`qos${qos}`] = await throughput(gen, qos, [b.pid], () => b.received());
-      await gen.all(() => ({ op: 'closeLoad' }));
+      if (runs('throughput')) {
+        await gen.all((i) => ({ op: 'connect', port: b.port, devices: load[i] ?? [], concurrency: 50 }));
+        for (const qos of [0, 1] as const) bare[`qos${qos}`] = await throughput(gen, qos, [b.pid], () => b.received());
+        await gen.all(() => ({ op: 'closeLoad' }));
+      }
       phase('bare aedes connections');
-      bare.connections = await connections(gen, b.port, b.pid, fixture.idle);
+      if (runs('storms')) bare.connections = await connections(gen, b.port, b.pid, fixture.idle);
     } finally {
       await b.close();
     }
@@ -215,29 +224,32 @@ async function main(): Promise<void> {
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
-      for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since)));
+      if (runs('throughput')) for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since)));
       phase('alarm latency');
-      const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
-      const valves = await connectValves(`mqtt://127.0.0.1:${mqttPort}`, fixture.alarm);
-      try {
-        await measureAlarms(valves.slice(0, WARMUP), socket);
-        hub.latency = {};
-        const max = hub.qos1?.perSecond ?? 0;
-        for (const [i, level] of [0, 0.5].entries()) {
-          const rate = Math.round(max * level);
-          if (rate > 0) await gen.all(() => ({ op: 'rate', rate: rate / GENERATORS, seqBase: ++seqRun * 10_000_000 }));
-          await new Promise((r) => setTimeout(r, 1_000)); // let the background load settle
-          const m = await marked(`alarms at ${level * 100} % load`, () => measureAlarms(valves.slice(WARMUP + i * SAMPLES, WARMUP + (i + 1) * SAMPLES), socket));
-          const bg = await gen.all<{ perSecond: number }>(() => ({ op: 'stop' }));
-          hub.latency[`${level * 100}%`] = { ...m, backgroundPerSecond: bg.reduce((s, x) => s + x.perSecond, 0) };
+      if (runs('alarms')) {
+        const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
+        const valves = await connectValves(`mqtt://127.0.0.1:${mqttPort}`, fixture.alarm);
+        try {
+          await measureAlarms(valves.slice(0, WARMUP), socket);
+          hub.latency = {};
+          // without the throughput part there is no measured maximum: idle only
+          const max = hub.qos1?.perSecond ?? 0;
+          for (const [i, level] of (max > 0 ? [0, 0.5] : [0]).entries()) {
+            const rate = Math.round(max * level);
+            if (rate > 0) await gen.all(() => ({ op: 'rate', rate: rate / GENERATORS, seqBase: ++seqRun * 10_000_000 }));
+            await new Promise((r) => setTimeout(r, 1_000)); // let the background load settle
+            const m = await marked(`alarms at ${level * 100} % load`, () => measureAlarms(valves.slice(WARMUP + i * SAMPLES, WARMUP + (i + 1) * SAMPLES), socket));
+            const bg = await gen.all<{ perSecond: number }>(() => ({ op: 'stop' }));
+            hub.latency[`${level * 100}%`] = { ...m, backgroundPerSecond: bg.reduce((s, x) => s + x.perSecond, 0) };
+          }
+        } finally {
+          socket.close();
+          await closeValves(valves);
         }
-      } finally {
-        socket.close();
-        await closeValves(valves);
       }
       await gen.all(() => ({ op: 'closeLoad' }));
       phase('hub connections');
-      hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle, marked, async () => {
+      if (runs('storms')) hub.connections = await connections(gen, mqttPort, h.pid, fixture.idle, marked, async () => {
         await h.stop();
         h = await startHubProcess(hubOpts); // same config and data dir: what it verified before, it remembers
         return h.pid;
@@ -268,7 +280,7 @@ async function main(): Promise<void> {
 
     // --- the DIY peer: mosquitto + one subscriber script writing to InfluxDB ---
     phase('mosquitto peer');
-    for (const qos of [0, 1] as const) {
+    if (runs('peer')) for (const qos of [0, 1] as const) {
       const db = `peer${qos}`;
       const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
       try {
@@ -280,11 +292,13 @@ async function main(): Promise<void> {
       }
     }
     phase('mosquitto connections');
-    const pc = await startPeer({ dir: work });
-    try {
-      peer.connections = await connections(gen, pc.port, pc.brokerPid, fixture.idle);
-    } finally {
-      await pc.close();
+    if (runs('peer') && runs('storms')) {
+      const pc = await startPeer({ dir: work });
+      try {
+        peer.connections = await connections(gen, pc.port, pc.brokerPid, fixture.idle);
+      } finally {
+        await pc.close();
+      }
     }
   } finally {
     await gen.close();
@@ -295,13 +309,16 @@ async function main(): Promise<void> {
   results.hub = hub;
   results.peer = peer;
 
-  phase('uptime audit');
   const up = quick ? { devices: 200, days: 7, intervalS: 3600 } : { devices: 2000, days: 30, intervalS: 3600 };
-  const audit = await uptimeBench(up);
-  results.uptimeAudit = { ...up, ...audit };
+  let audit: Audit | undefined;
+  if (runs('uptime')) {
+    phase('uptime audit');
+    audit = await uptimeBench(up);
+    results.uptimeAudit = { ...up, ...audit };
+  }
 
   let cluster: ClusterBench | undefined;
-  if (!flags['skip-cluster']) {
+  if (runs('cluster')) {
     cluster = await clusterBench({ devices: DEVICES, perDevice: quick ? 200 : 1_000, window: WINDOW, failoverDevices: 200, phase });
     results.cluster = cluster;
   }
@@ -351,7 +368,7 @@ function clusterRows(c: ClusterBench): Row[] {
   ];
 }
 
-function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { devices: number; days: number }): Row[] {
+function tableRows(bare: System, hub: System, peer: System, audit: Audit | undefined, up: { devices: number; days: number }): Row[] {
   const rows: Row[] = [];
   const x = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
   const judge = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'PASS' : 'FAIL');
@@ -381,7 +398,7 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { 
       rows.push({
         figure: `${what} ${p}, ms (n=${l?.[k].samples ?? 0}${l && l.backgroundPerSecond > 0 ? `, ${l.backgroundPerSecond}/s background` : ''})`,
         hub: `${v ?? '-'}`, bare: '-', vsBare: '-', peer: '-', vsPeer: '-',
-        target: p === 'p99' && max !== undefined ? `<= ${max} ms` : '-', pass: p === 'p99' && max !== undefined ? judge(v === undefined || Number.isNaN(v) ? false : v <= max) : '-',
+        target: p === 'p99' && max !== undefined ? `<= ${max} ms` : '-', pass: p === 'p99' && max !== undefined && l ? judge(v === undefined || Number.isNaN(v) ? false : v <= max) : '-',
       });
     }
   };
@@ -418,6 +435,7 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit, up: { 
     bare: `${bc?.rssMBAtTarget ?? '-'}`, vsBare: x(hc?.rssMBAtTarget, bc?.rssMBAtTarget), peer: `${pc?.rssMBAtTarget ?? '-'}`, vsPeer: x(hc?.rssMBAtTarget, pc?.rssMBAtTarget),
     target: IDLE_TARGET >= 20_000 ? '<= 1024 MB' : '-', pass: IDLE_TARGET >= 20_000 ? judge(hc ? hc.rssMBAtTarget <= 1024 : undefined) : '-',
   });
+  if (!audit) return rows;
   const label = `uptime audit, ${up.devices} devices x ${up.days} days`;
   const same = audit.recordsMismatches === undefined ? '' : audit.recordsMismatches === 0 ? '; every device same as raw' : `; ${audit.recordsMismatches} devices differ from raw`;
   rows.push({ figure: `${label}: raw readings (--source raw), ms`, hub: audit.rawMs.toFixed(0), bare: '-', vsBare: '-', peer: '-', vsPeer: '-', target: '-', pass: '-' });
