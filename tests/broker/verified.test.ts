@@ -1,8 +1,9 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fingerprint, formatLine, parseLine, VerifiedSecrets } from '../../src/broker/verified.js';
+import { fingerprint, formatLine, Mac, parseLine, VerifiedSecrets } from '../../src/broker/verified.js';
 
 const KEY = Buffer.alloc(32, 7);
 const HASH = 'scrypt$1024$8$1$c2FsdA==$a2V5';
@@ -19,6 +20,25 @@ describe('fingerprint', () => {
     expect(fingerprint(KEY, 'gas-1', HASH, secret('s3cret!')).equals(base)).toBe(false);
     // the separators keep the parts apart
     expect(fingerprint(KEY, 'gas-1a', HASH, secret('s3cret')).equals(fingerprint(KEY, 'gas-1', `a${HASH}`, secret('s3cret')))).toBe(false);
+  });
+});
+
+describe('Mac', () => {
+  // the entries an earlier run wrote (with createHmac) must still match after an upgrade
+  it('gives the bytes of HMAC-SHA256 over id NUL hash NUL secret, for any key, id and secret', () => {
+    const cases: [Buffer, string, string, Buffer][] = [
+      [KEY, 'gas-1', HASH, secret('s3cret')],
+      [randomBytes(32), '燃气-12号', HASH, secret('密码 with spaces')],
+      [randomBytes(64), '', '', Buffer.alloc(0)],
+      [randomBytes(1), 'x'.repeat(300), 'y'.repeat(500), randomBytes(1000)],
+    ];
+    for (const [key, id, hash, s] of cases) {
+      const expected = createHmac('sha256', key).update(id).update('\0').update(hash).update('\0').update(s).digest();
+      const mac = new Mac(key);
+      expect(mac.fingerprint(id, hash, s).equals(expected)).toBe(true);
+      expect(mac.fingerprint(id, hash, s).equals(expected)).toBe(true); // the pads are not spent by a use
+      expect(fingerprint(key, id, hash, s).equals(expected)).toBe(true);
+    }
   });
 });
 
