@@ -1,7 +1,9 @@
 // Rule actions: `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
 // device(s) of the same unit (same building and unit, kind gas, or config `valve: true`), records
 // `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck). The sender re-sends an
-// unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`.
+// unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`. In
+// cluster mode a command outlives its sender: a new rules leader re-sends what has no outcome yet
+// (resumeCommands).
 import { randomUUID } from 'node:crypto';
 import type { AlertCase } from '../core/alert-types.js';
 import type { CommandAck } from '../core/events.js';
@@ -38,21 +40,62 @@ export async function runActions(svc: AlertCases, c: AlertCase, actions: NonNull
       await svc.retrying(() => svc.append(c.id, 'command_sent', { device, command: payload }, 'system', undefined, {
         leader: true, before: (s) => s.saveCommand(id, c.id, device, svc.now()),
       }));
-      // done only on the device's cmd/ack (recorded by recordAck); each re-send and a final "not
-      // confirmed" go on the ledger so the case shows the valve may still be open
-      const log = (action: 'command_retried' | 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
-        svc.record(c.id, action, { device, commandId: id, ...data }).catch(() => {
-          /* the case may be gone only if the db closed; nothing more to do */
-        });
-      };
-      const onResend = (send: number, reason: string): void => log('command_retried', { send, reason });
-      svc.deps.sendCommand(device, payload, { onResend }).catch((e: unknown) => {
-        svc.deps.logger.error({ err: e, device, caseId: c.id, action }, 'command not confirmed');
-        if (e instanceof GridwatchError && e.code === 'GW_ERR_COMMAND_UNCONFIRMED') log('command_unconfirmed', { sends: e.details.sends, error: e.message });
-        else log('delivery_failed', { error: String(e) });
-      });
+      dispatch(svc, c.id, device, payload, 1);
     }
   }
+}
+
+/**
+ * Sends a recorded command and follows it up: done only on the device's cmd/ack (recorded by
+ * recordAck); each re-send and a final "not confirmed" go on the ledger so the case shows the valve
+ * may still be open. `sends`: how many sends the ledger already shows. Cluster mode: a command
+ * handed over (this hub stopped leading, or its broker closed) records nothing: the next leader
+ * re-sends it (resumeCommands).
+ */
+function dispatch(svc: AlertCases, caseId: string, device: string, payload: Record<string, unknown> & { id: string }, sends: number): void {
+  const id = payload.id;
+  const handOver = svc.handOver;
+  const log = (action: 'command_retried' | 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
+    svc.record(caseId, action, { device, commandId: id, ...data }).catch(() => {
+      /* the case may be gone only if the db closed; nothing more to do */
+    });
+  };
+  const onResend = (send: number, reason: string): void => log('command_retried', { send: sends - 1 + send, reason });
+  svc.commandsInFlight.add(id);
+  svc.deps.sendCommand(device, payload, { onResend, ...(handOver ? { signal: handOver } : {}) }).catch(async (e: unknown) => {
+    const unconfirmed = e instanceof GridwatchError && e.code === 'GW_ERR_COMMAND_UNCONFIRMED';
+    if (handOver && (handOver.aborted || (unconfirmed && e.details.closed === true))) return;
+    // cluster mode: an ack handled by the leader from the stream may have settled it already
+    if (handOver && await acked(svc, caseId, id).catch(() => false)) return;
+    svc.deps.logger.error({ err: e, device, caseId, commandId: id }, 'command not confirmed');
+    if (unconfirmed) log('command_unconfirmed', { sends: sends - 1 + Number(e.details.sends), error: e.message });
+    else log('delivery_failed', { error: String(e) });
+  }).finally(() => svc.commandsInFlight.delete(id));
+}
+
+async function acked(svc: AlertCases, caseId: string, commandId: string): Promise<boolean> {
+  return (await svc.get(caseId))?.ledger.some((e) => e.action === 'command_ack' && e.data?.commandId === commandId) === true;
+}
+
+/**
+ * Cluster mode, on taking the lead: the commands a previous leader sent that no device confirmed
+ * and nobody gave up on (its hub died or stood down before the ack) go out again, with the same id,
+ * so the device's ack (to either send) settles the one command. Each is recorded as a re-send
+ * (`command_retried`, reason `takeover`). A command this process is already sending, or whose
+ * device was decommissioned since, is left alone. Returns how many were sent again.
+ */
+export async function resumeCommands(svc: AlertCases, isDevice: (id: string) => boolean): Promise<number> {
+  let resumed = 0;
+  for (const u of await svc.deps.store.unsettledCommands()) {
+    if (svc.commandsInFlight.has(u.id) || !isDevice(u.device)) continue;
+    if (!svc.handOver || svc.handOver.aborted) break; // stood down meanwhile: the next leader does it
+    svc.record(u.caseId, 'command_retried', { device: u.device, commandId: u.id, send: u.sends + 1, reason: 'takeover' }).catch((e: unknown) => {
+      svc.deps.logger.warn({ err: e, commandId: u.id }, 'command re-send not recorded');
+    });
+    dispatch(svc, u.caseId, u.device, { ...u.command, id: u.id }, u.sends + 1);
+    resumed++;
+  }
+  return resumed;
 }
 
 /**

@@ -20,7 +20,7 @@ import { RuleEngine, type RuleTransition } from '../rules/engine.js';
 import { localTime } from '../rules/localtime.js';
 import { effectiveRules } from '../rules/resolve.js';
 import { alertPoint } from '../store/points.js';
-import { recordAck, type UnitDevice } from './actions.js';
+import { recordAck, resumeCommands, type UnitDevice } from './actions.js';
 import { applyTransition, bySeverity, runEscalations } from './flow.js';
 import { toPerson } from './routing.js';
 import { AlertCases } from './service.js';
@@ -64,6 +64,11 @@ export interface AlertingHandle {
   lead(fence?: Fence): Promise<void>;
   /** stops them; resolves once the input being handled is done. Case reads and user actions go on. */
   follow(): Promise<void>;
+  /**
+   * Leading with `handOverCommands`: sends again the commands no device confirmed and nobody gave
+   * up on (a previous leader died or stood down before the ack); resolves with how many.
+   */
+  resumeCommands(): Promise<number>;
   readonly leading: boolean;
 }
 
@@ -75,6 +80,11 @@ export interface AlertingOptions {
   bus?: boolean;
   /** lead from the start, unfenced (default true: single mode) */
   lead?: boolean;
+  /**
+   * cluster mode: the commands sent while leading are handed over when this hub stops leading
+   * (follow(), close): nothing is recorded for them and the next leader's resumeCommands() re-sends them
+   */
+  handOverCommands?: boolean;
 }
 
 const MAX_DELAY = 2_147_483_647;
@@ -111,6 +121,8 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   let escalationAt: number | undefined;
   let closed = false;
   let leading = false;
+  /** aborted when this hub stops leading: its commands are handed over (handOverCommands) */
+  let reign: AbortController | undefined;
 
   const arm = (): void => {
     if (closed || !leading) return;
@@ -234,6 +246,11 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   const lead = async (fence?: Fence): Promise<void> => {
     await cases.exclusive(async () => {
       cases.fence = fence;
+      if (opts.handOverCommands) {
+        reign?.abort();
+        reign = new AbortController();
+        cases.handOver = reign.signal;
+      }
       // cases another leader (or this hub before a restart) opened: a clear must be able to resolve
       // them (a rule state imported from the old leader already knows, and knows when it was raised)
       for (const c of await store.activeCases()) {
@@ -247,6 +264,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   };
   const follow = async (): Promise<void> => {
     leading = false;
+    reign?.abort();
     disarm();
     await cases.exclusive(async () => undefined);
   };
@@ -264,6 +282,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   ctx.onClose(async () => {
     closed = true;
     leading = false;
+    reign?.abort();
     registry.off('device', onDevice);
     registry.off('rules', onRules);
     disarm();
@@ -287,6 +306,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     engine, cases, store, tick, setRuleOverrides,
     handle: (input) => process(input, true),
     lead, follow,
+    resumeCommands: async () => (leading && cases.handOver ? resumeCommands(cases, (id) => registry.device(id) !== undefined) : 0),
     get leading() { return leading; },
   };
 }

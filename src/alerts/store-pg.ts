@@ -12,7 +12,7 @@ import { GridwatchError } from '../core/errors.js';
 import type { Fence } from '../core/fence.js';
 import { asUnavailable, withSchemaLock } from '../core/pg-feed.js';
 import type { PlannedStep } from './escalation.js';
-import { caseConflict, incidentKey, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry } from './store.js';
+import { caseConflict, COMMAND_OUTCOMES, incidentKey, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS gw_lease (name text PRIMARY KEY, epoch bigint NOT NULL, holder text NOT NULL, acquired_at timestamptz NOT NULL);
@@ -139,6 +139,16 @@ function ops(db: Db): CaseOps {
       const row = (await q<{ case_id: string; device: string }>('SELECT case_id, device FROM gw_case_commands WHERE id = $1', [id])).rows[0];
       return row ? { caseId: row.case_id, device: row.device } : undefined;
     },
+    unsettledCommands: async () => (await q<{ id: string; case_id: string; device: string; sent_at: string; data: string; retries: string }>(`
+      SELECT c.id, c.case_id, c.device, c.sent_at, l.data,
+        (SELECT count(*) FROM gw_case_ledger r WHERE r.case_id = c.case_id AND r.action = 'command_retried' AND r.data::jsonb ->> 'commandId' = c.id) AS retries
+      FROM gw_case_commands c
+      JOIN gw_case_ledger l ON l.case_id = c.case_id AND l.action = 'command_sent' AND l.data::jsonb #>> '{command,id}' = c.id
+      WHERE NOT EXISTS (SELECT 1 FROM gw_case_ledger s WHERE s.case_id = c.case_id AND s.action = ANY($1::text[]) AND s.data::jsonb ->> 'commandId' = c.id)
+      ORDER BY c.sent_at, c.id COLLATE "C"`, [[...COMMAND_OUTCOMES]])).rows.map((r) => ({
+      id: r.id, caseId: r.case_id, device: r.device, sentAt: Number(r.sent_at),
+      command: (JSON.parse(r.data) as { command: Record<string, unknown> }).command, sends: 1 + Number(r.retries),
+    })),
   };
 }
 

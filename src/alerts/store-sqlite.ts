@@ -7,7 +7,7 @@ import type { AlertCase, AlertFilter, LedgerEntry, Silence } from '../core/alert
 import { ensurePrivateFile } from '../core/files.js';
 import { Serial } from '../core/serial.js';
 import type { PlannedStep } from './escalation.js';
-import { caseConflict, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry } from './store.js';
+import { caseConflict, COMMAND_OUTCOMES, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry, type UnsettledCommand } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cases (
@@ -152,6 +152,17 @@ class SqliteOps {
     const row = this.db.prepare('SELECT case_id, device FROM commands WHERE id = ?').get(id) as { case_id: string; device: string } | undefined;
     return row ? { caseId: row.case_id, device: row.device } : undefined;
   }
+
+  unsettledCommands(): UnsettledCommand[] {
+    const rows = this.db.prepare(`
+      SELECT c.id, c.case_id, c.device, c.sent_at, l.data,
+        (SELECT count(*) FROM ledger r WHERE r.case_id = c.case_id AND r.action = 'command_retried' AND json_extract(r.data, '$.commandId') = c.id) AS retries
+      FROM commands c
+      JOIN ledger l ON l.case_id = c.case_id AND l.action = 'command_sent' AND json_extract(l.data, '$.command.id') = c.id
+      WHERE NOT EXISTS (SELECT 1 FROM ledger s WHERE s.case_id = c.case_id AND s.action IN (${COMMAND_OUTCOMES.map(() => '?').join(', ')}) AND json_extract(s.data, '$.commandId') = c.id)
+      ORDER BY c.sent_at, c.id`).all(...COMMAND_OUTCOMES) as { id: string; case_id: string; device: string; sent_at: number; data: string; retries: number }[];
+    return rows.map((r) => ({ id: r.id, caseId: r.case_id, device: r.device, sentAt: r.sent_at, command: (JSON.parse(r.data) as { command: Record<string, unknown> }).command, sends: 1 + r.retries }));
+  }
 }
 
 /** The async face of the queries; `write` decides how a write is run (queued, or inside the transaction). */
@@ -178,6 +189,7 @@ function asyncOps(q: SqliteOps, write: <T>(fn: () => T) => Promise<T>): CaseOps 
     silences: () => read(() => q.silences()),
     saveCommand: (id, caseId, device, sentAt) => write(() => q.saveCommand(id, caseId, device, sentAt)),
     commandCase: (id) => read(() => q.commandCase(id)),
+    unsettledCommands: () => read(() => q.unsettledCommands()),
   };
 }
 

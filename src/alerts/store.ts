@@ -9,6 +9,20 @@ import type { PlannedStep } from './escalation.js';
 
 export type NewLedgerEntry = Omit<LedgerEntry, 'seq'>;
 export interface DueEscalation { caseId: string; step: number; at: number }
+/** A sent command whose case ledger holds no outcome yet (no command_ack, command_unconfirmed or delivery_failed). */
+export interface UnsettledCommand {
+  id: string;
+  caseId: string;
+  device: string;
+  sentAt: number;
+  /** the payload as sent (its command_sent entry), the id included */
+  command: Record<string, unknown>;
+  /** sends the ledger shows: the first plus each command_retried */
+  sends: number;
+}
+
+/** ledger actions that settle a sent command (data.commandId): nobody sends it again */
+export const COMMAND_OUTCOMES = ['command_ack', 'command_unconfirmed', 'delivery_failed'] as const;
 
 /** Reads and writes; inside `tx` they belong to the transaction. */
 export interface CaseOps {
@@ -46,6 +60,8 @@ export interface CaseOps {
   silences(): Promise<Silence[]>;
   saveCommand(id: string, caseId: string, device: string, sentAt: number): Promise<void>;
   commandCase(id: string): Promise<{ caseId: string; device: string } | undefined>;
+  /** sent commands with no outcome on their case's ledger, oldest first (cluster mode: a new rules leader sends them again) */
+  unsettledCommands(): Promise<UnsettledCommand[]>;
 }
 
 export interface CaseStore extends CaseOps {

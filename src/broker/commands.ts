@@ -4,7 +4,8 @@
 // window doubles each time) and at once when the device subscribes to its cmd topic (it came back
 // online), up to `attempts` sends; then it fails with GW_ERR_COMMAND_UNCONFIRMED. Every send of
 // one command carries the same id, so a device that gets it twice can tell (and closing a valve or
-// switching a siren on twice is harmless).
+// switching a siren on twice is harmless). A send given an AbortSignal stops (rejects, nothing
+// more goes out) when it aborts: the cluster's rules leader hands its commands over that way.
 import { randomUUID } from 'node:crypto';
 import type { CommandAck, CommandResult, SendCommandOptions } from '../core/events.js';
 import { GridwatchError } from '../core/errors.js';
@@ -24,6 +25,8 @@ interface Pending {
   windowMs: number;
   timer?: NodeJS.Timeout;
   opts: SendCommandOptions;
+  /** removes the abort listener (opts.signal) */
+  unlisten?: () => void;
   resolve(r: CommandResult): void;
   reject(e: Error): void;
 }
@@ -41,8 +44,19 @@ export class CommandDownlink {
   send(device: string, payload: Record<string, unknown>, opts: SendCommandOptions = {}): Promise<CommandResult> {
     if (this.closed) return Promise.reject(unconfirmed(device, String(payload.id ?? ''), 0, 'the broker is closed'));
     const id = typeof payload.id === 'string' && payload.id !== '' ? payload.id : randomUUID();
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(unconfirmed(device, id, 0, 'handed over before it was sent', { handedOver: true }));
     return new Promise<CommandResult>((resolve, reject) => {
       const p: Pending = { id, device, payload: { ...payload, id }, sends: 0, windowMs: this.timing.ackTimeoutMs, opts, resolve, reject };
+      if (signal) {
+        const abort = (): void => {
+          if (this.pending.get(id) !== p) return;
+          this.settle(p);
+          p.reject(unconfirmed(p.device, p.id, p.sends, 'handed over before the device confirmed', { handedOver: true }));
+        };
+        signal.addEventListener('abort', abort, { once: true });
+        p.unlisten = () => signal.removeEventListener('abort', abort);
+      }
       this.pending.set(id, p);
       this.transmit(p);
     });
@@ -71,7 +85,7 @@ export class CommandDownlink {
     this.closed = true;
     for (const p of [...this.pending.values()]) {
       this.settle(p);
-      p.reject(unconfirmed(p.device, p.id, p.sends, 'the broker closed before the device confirmed'));
+      p.reject(unconfirmed(p.device, p.id, p.sends, 'the broker closed before the device confirmed', { closed: true }));
     }
   }
 
@@ -97,10 +111,12 @@ export class CommandDownlink {
 
   private settle(p: Pending): void {
     if (p.timer) clearTimeout(p.timer);
+    p.unlisten?.();
     this.pending.delete(p.id);
   }
 }
 
-function unconfirmed(device: string, id: string, sends: number, why: string): GridwatchError {
-  return new GridwatchError('GW_ERR_COMMAND_UNCONFIRMED', `command ${id} to ${device} not confirmed: ${why}`, { details: { device, commandId: id, sends }, retryable: true });
+/** `closed`: the broker stopped; `handedOver`: the send's signal aborted (neither is the device's silence) */
+function unconfirmed(device: string, id: string, sends: number, why: string, extra: { closed?: true; handedOver?: true } = {}): GridwatchError {
+  return new GridwatchError('GW_ERR_COMMAND_UNCONFIRMED', `command ${id} to ${device} not confirmed: ${why}`, { details: { device, commandId: id, sends, ...extra }, retryable: true });
 }

@@ -12,7 +12,8 @@
 // killed mid-stream leaves at most that many to be handled again.
 // The ack is fenced too: a Lua script XACKs (and saves the rule state) only while Redis's copy of
 // the lease epoch is the consumer's, so a leader that woke up from a freeze cannot ack or
-// overwrite the new leader's rule state.
+// overwrite the new leader's rule state. A decommissioned device's saved state is deleted by the
+// same script (forget()), after any ack already on its way: an ack in flight cannot bring it back.
 import type { Redis } from 'ioredis';
 import type { RelayInput } from '../core/events.js';
 import { GridwatchError } from '../core/errors.js';
@@ -92,14 +93,18 @@ export function parseEntry(id: string, fields: string[]): StreamEntry {
   return { id, device: f.d ?? deviceOf(input), hub: f.h ?? '?', at: Number(f.a), input };
 }
 
-// KEYS: stream, epoch key, rule-state hash; ARGV: group, epoch, n, n entry ids, then field/value
-// pairs to save. (unpack of a few thousand arguments stays far below Lua's stack limit: a batch
-// holds at most `count` ids and one state per device in it.)
+// KEYS: stream, epoch key, rule-state hash; ARGV: group, epoch, n, m, n entry ids, m fields to
+// delete, then field/value pairs to save (deleted first: a state saved now is newer than the
+// deletion). (unpack of a few thousand arguments stays far below Lua's stack limit: a batch holds
+// at most `count` ids and one state per device in it.)
 const ACK_SCRIPT = `
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return redis.error_reply('FENCED rules epoch is ' .. tostring(redis.call('GET', KEYS[2]))) end
 local n = tonumber(ARGV[3])
-if #ARGV > 3 + n then redis.call('HSET', KEYS[3], unpack(ARGV, 4 + n)) end
-return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 4, 3 + n))`;
+local m = tonumber(ARGV[4])
+if m > 0 then redis.call('HDEL', KEYS[3], unpack(ARGV, 5 + n, 4 + n + m)) end
+if #ARGV > 4 + n + m then redis.call('HSET', KEYS[3], unpack(ARGV, 5 + n + m)) end
+if n == 0 then return 0 end
+return redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 5, 4 + n))`;
 
 // KEYS: epoch key; ARGV: epoch. Only ever moves forward.
 const EPOCH_SCRIPT = `
@@ -145,6 +150,10 @@ export class StreamConsumer {
   private handling = false;
   /** set when an ack was refused for a stale epoch: the loop stops */
   private fenced = false;
+  /** gw:rulestate fields to delete with the next ack (forget()) */
+  private forgotten = new Set<string>();
+  /** the epoch of the running loop */
+  private epoch: number | undefined;
   readonly stats: ConsumerStats = { reclaimed: 0, handled: 0, retried: 0 };
 
   constructor(private readonly redis: Redis, private readonly opts: ConsumerOptions) {}
@@ -163,15 +172,28 @@ export class StreamConsumer {
     this.running = true;
     this.fenced = false;
     const epoch = fence.epoch() ?? 0;
+    this.epoch = epoch;
     this.done = this.loop(fence).finally(async () => {
       // what was handled is acked (one try) before the loop counts as ended; what is not stays
       // pending and is reclaimed by the next run or leader (a fenced ack is refused anyway)
       this.running = false;
       await this.settleAcks(epoch);
       this.unacked = [];
+      this.forgotten.clear();
       this.done = undefined;
     });
     return this.done;
+  }
+
+  /**
+   * Deletes a device's saved rule state (it was decommissioned) with the next ack, after every
+   * ack already taken; false when the consumer is not running (the caller deletes it itself).
+   */
+  forget(field: string): boolean {
+    if (!this.running || this.epoch === undefined || this.fenced) return false;
+    this.forgotten.add(field);
+    this.flushAcks(this.epoch);
+    return true;
   }
 
   /** Stops after the entry in hand; resolves when the loop has ended and its acks have left. */
@@ -264,10 +286,12 @@ export class StreamConsumer {
    * are not durable yet: a new leader would take that entry as evaluated).
    */
   private flushAcks(epoch: number): void {
-    if (this.acking || this.handling || this.unacked.length === 0 || this.fenced) return;
+    if (this.acking || this.handling || (this.unacked.length === 0 && this.forgotten.size === 0) || this.fenced) return;
     const batch = this.unacked;
+    const forgotten = [...this.forgotten];
     this.unacked = [];
-    this.acking = this.ackUntilDone(batch.map((b) => b.id), this.statePairs(batch), epoch).finally(() => {
+    this.forgotten.clear();
+    this.acking = this.ackUntilDone(batch.map((b) => b.id), forgotten, this.statePairs(batch), epoch).finally(() => {
       this.acking = undefined;
       this.flushAcks(epoch);
     });
@@ -280,10 +304,10 @@ export class StreamConsumer {
   }
 
   /** One batch's ack, retried while Redis fails it; a stale epoch stops the consumer. */
-  private async ackUntilDone(ids: string[], pairs: string[], epoch: number): Promise<void> {
+  private async ackUntilDone(ids: string[], forgotten: string[], pairs: string[], epoch: number): Promise<void> {
     for (;;) {
       try {
-        await this.ack(ids, pairs, epoch);
+        await this.ack(ids, forgotten, pairs, epoch);
         return;
       } catch (e) {
         if (e instanceof GridwatchError && e.code === 'GW_ERR_LEASE_LOST') {
@@ -317,9 +341,9 @@ export class StreamConsumer {
     return pairs;
   }
 
-  private async ack(ids: readonly string[], pairs: readonly string[], epoch: number): Promise<void> {
+  private async ack(ids: readonly string[], forgotten: readonly string[], pairs: readonly string[], epoch: number): Promise<void> {
     try {
-      await this.redis.eval(ACK_SCRIPT, 3, STREAM_KEY, EPOCH_KEY, RULESTATE_KEY, GROUP, String(epoch), String(ids.length), ...ids, ...pairs);
+      await this.redis.eval(ACK_SCRIPT, 3, STREAM_KEY, EPOCH_KEY, RULESTATE_KEY, GROUP, String(epoch), String(ids.length), String(forgotten.length), ...ids, ...forgotten, ...pairs);
     } catch (e) {
       if (String((e as Error).message).includes('FENCED')) {
         this.opts.logger?.warn({ entries: ids.length, first: ids[0], epoch, err: (e as Error).message }, 'rules leader fenced: ack refused');
@@ -328,6 +352,6 @@ export class StreamConsumer {
       throw e;
     }
     this.stats.handled += ids.length;
-    this.opts.onAcked?.(ids);
+    if (ids.length > 0) this.opts.onAcked?.(ids);
   }
 }

@@ -34,6 +34,11 @@ export interface CommandResult {
 export interface SendCommandOptions {
   /** called before each re-send: `send` is its number (2 = the first re-send) */
   onResend?(send: number, reason: 'timeout' | 'online'): void;
+  /**
+   * aborted: stop sending it and reject, recording nothing (cluster mode: the rules leader stood
+   * down and the next one re-sends the command from the case store)
+   */
+  signal?: AbortSignal;
 }
 
 /** Hub → device commands: resolves on the device's cmd/ack, rejects GW_ERR_COMMAND_UNCONFIRMED without one. */

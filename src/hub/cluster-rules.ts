@@ -2,7 +2,10 @@
 // before the PUBACK (the ingest's `relay`, wired in hub.ts); the hub
 // holding the lease feeds the alerting stage from it (handle(), XACK after the case writes are
 // durable), keeps each device's rule state in gw:rulestate with the ack, sweeps last-seen, and
-// stands down when the lease is lost. Single mode never loads this file's engines.
+// stands down when the lease is lost. A new leader re-sends the commands the last one sent that no
+// device has confirmed yet (from the case store: a valve command outlives the hub that sent it).
+// A decommissioned device's saved rule state is deleted (a device re-provisioned with the same id
+// starts fresh on every later leader). Single mode never loads this file's engines.
 import type { Clock } from '../core/clock.js';
 import type { DeviceEvent, DeviceInfo, PresenceEvent, Reading } from '../core/domain.js';
 import type { CommandAck } from '../core/events.js';
@@ -10,7 +13,7 @@ import type { Fence } from '../core/fence.js';
 import type { Logger } from '../core/logger.js';
 import { silenceThresholdMs } from '../core/offline.js';
 import type { RuleSpec } from '../core/rule-spec.js';
-import type { SiteRegistry } from '../registry/index.js';
+import type { DeviceChange, SiteRegistry } from '../registry/index.js';
 import { policyOf } from '../rules/conditions/no-data.js';
 import type { RuleEngine } from '../rules/engine.js';
 import { effectiveRules } from '../rules/resolve.js';
@@ -31,6 +34,8 @@ export interface LeaderAlerting {
   lead(fence?: Fence): Promise<void>;
   follow(): Promise<void>;
   tick(): Promise<void> | void;
+  /** sends again the commands nobody confirmed or gave up on; how many */
+  resumeCommands(): Promise<number>;
 }
 
 export interface ClusterRulesDeps {
@@ -40,6 +45,8 @@ export interface ClusterRulesDeps {
   registry: SiteRegistry;
   /** absent with alerting.enabled: false (the hub still produces to the stream) */
   alerting?: LeaderAlerting;
+  /** a device's cmd/ack the leader handled from the stream: settles this hub's command awaiting it (the broker's) */
+  commandAcked?(ack: CommandAck): void;
 }
 
 export interface ClusterRules {
@@ -79,6 +86,8 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
     consumer: cluster.hubId,
     logger: log,
     handler: async (entry: StreamEntry) => {
+      // (an ack the device sent before this hub took over never reaches its broker: it is here)
+      if (entry.input.type === 'cmdAck') deps.commandAcked?.(entry.input.ack);
       const device = registry.device(entry.device);
       if (!device) return; // decommissioned since: nothing to evaluate
       await alerting.handle(toAlertInput(entry.input, device));
@@ -108,17 +117,22 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
       // the rule state the last leader saved with its acks: a `for` under way goes on, a handled reading is not evaluated again
       const saved = await state.hgetall(RULESTATE_KEY);
       let imported = 0;
+      const gone: string[] = [];
       for (const [id, text] of Object.entries(saved)) {
         const device = registry.device(id);
+        if (!device) gone.push(id); // decommissioned while no hub could delete it
         const snap = device ? decodeSnapshot(text) : undefined;
         if (!device || !snap) continue;
         alerting.engine.importDevice(device, snap, clock.now());
         imported++;
       }
+      if (gone.length > 0) await state.hdel(RULESTATE_KEY, ...gone);
       await sweep.sweep(); // every device's last-seen, before any deadline is judged
       await alerting.lead(lease);
       sweep.start();
-      log.info({ epoch, devicesImported: imported, ms: Date.now() - started }, 'leading the rules');
+      // the last leader's commands no device confirmed: a kill -9 of their sender must not lose a valve command
+      const resumed = await alerting.resumeCommands();
+      log.info({ epoch, devicesImported: imported, commandsResent: resumed, ms: Date.now() - started }, 'leading the rules');
     },
     onFollow: async (reason) => {
       sweep.stop();
@@ -127,9 +141,21 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
     },
   });
 
+  // Decommissioned: its saved rule state goes, so a device re-provisioned with the same id starts
+  // fresh under every later leader (a stale "evaluated up to" time would ignore its first alarms).
+  // Every hub deletes it at once; the leader also deletes it with its next ack, after any ack in
+  // flight that still carries the old state.
+  const onDevice = (c: DeviceChange): void => {
+    if (c.type !== 'removed') return;
+    consumer.forget(c.device.id);
+    state.hdel(RULESTATE_KEY, c.device.id).catch((e: unknown) => log.error({ err: e, device: c.device.id }, 'rule state of a decommissioned device not deleted'));
+  };
+  registry.on('device', onDevice);
+
   return {
     lease,
     close: async () => {
+      registry.off('device', onDevice);
       sweep.stop();
       await leader.stop();
       await alerting.follow().catch(() => undefined);

@@ -203,9 +203,10 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         // cluster mode: cases, ledger, escalations and silences in PostgreSQL, shared by every hub.
         // Rules run on the lease holder only, fed from the stream every hub produces to (not from
         // this hub's bus); its writes are fenced by the lease. A follower serves reads and user actions.
-        const leaderAlerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool), bus: false, lead: false });
+        // A command outlives its sender: the next leader re-sends what no device confirmed.
+        const leaderAlerting = await attachAlerting(ctx, { notifiers, store: await openPgCaseStore(cluster.pool), bus: false, lead: false, handOverCommands: true });
         alerting = leaderAlerting;
-        const rules = attachClusterRules({ cluster, clock, logger, registry, alerting: leaderAlerting });
+        const rules = attachClusterRules({ cluster, clock, logger, registry, alerting: leaderAlerting, commandAcked: (ack) => broker.commandAcked(ack) });
         ctx.onClose(() => rules.close()); // runs before alerting's own close: stop consuming, then follow
       } else {
         alerting = await attachAlerting(ctx, { notifiers });

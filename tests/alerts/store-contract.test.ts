@@ -180,6 +180,36 @@ describe.each([
     expect(await b.commandCase('cmd-2')).toBeUndefined();
   });
 
+  it('lists the sent commands whose ledger holds no outcome, oldest first, with their payload and sends so far', async () => {
+    await fresh();
+    const c = aCase();
+    await a.saveCase(c);
+    const send = async (id: string, device: string, at: number): Promise<void> => {
+      await a.tx(async (s) => {
+        await s.saveCommand(id, c.id, device, at);
+        await s.addLedger({ caseId: c.id, ts: at, actor: 'system', action: 'command_sent', data: { device, command: { id, cmd: 'valve', state: 'closed' } } });
+      });
+    };
+    const entry = (action: 'command_retried' | 'command_ack' | 'command_unconfirmed' | 'delivery_failed' | 'notified', commandId: string): Promise<unknown> =>
+      b.addLedger({ caseId: c.id, ts: T0 + 50, actor: 'system', action, data: { commandId } });
+    await send('cmd-late', 'valve-2', T0 + 20);
+    await send('cmd-early', 'valve-1', T0 + 10);
+    for (const id of ['cmd-acked', 'cmd-given-up', 'cmd-failed']) await send(id, 'valve-3', T0 + 30);
+    await entry('command_retried', 'cmd-early');
+    await entry('command_retried', 'cmd-early');
+    await entry('notified', 'cmd-late'); // not an outcome of the command
+    await entry('command_retried', 'cmd-acked');
+    await entry('command_ack', 'cmd-acked');
+    await entry('command_unconfirmed', 'cmd-given-up');
+    await entry('delivery_failed', 'cmd-failed');
+    expect(await b.unsettledCommands()).toEqual([
+      { id: 'cmd-early', caseId: c.id, device: 'valve-1', sentAt: T0 + 10, command: { id: 'cmd-early', cmd: 'valve', state: 'closed' }, sends: 3 },
+      { id: 'cmd-late', caseId: c.id, device: 'valve-2', sentAt: T0 + 20, command: { id: 'cmd-late', cmd: 'valve', state: 'closed' }, sends: 1 },
+    ]);
+    await entry('command_ack', 'cmd-early');
+    expect((await a.unsettledCommands()).map((u) => u.id)).toEqual(['cmd-late']);
+  });
+
   it('a transaction commits all of its writes, or none when it throws', async () => {
     await fresh();
     const c = aCase();

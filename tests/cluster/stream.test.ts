@@ -114,6 +114,68 @@ describe('rules stream: every hub produces, the leader consumes with a consumer 
     expect(Number((await r.xpending(STREAM_KEY, GROUP))[0])).toBe(0);
   });
 
+  it('forget(): a decommissioned device\'s saved state is deleted after the ack in flight that carried it; a later state is saved again', async () => {
+    const r = redis.client();
+    await r.flushall();
+    const p = new StreamProducer(r, { hub: 'a' });
+    await p.add({ type: 'reading', reading: reading('d1', 1, 1000) }, 1000);
+    await p.add({ type: 'reading', reading: reading('d2', 1, 1000) }, 1000);
+    /** the engine's devices and the state each would export */
+    const engine = new Map<string, string>();
+    const acks: string[][] = [];
+    let forgotten: boolean | undefined;
+    const consumer = new StreamConsumer(redis.client(), {
+      consumer: 'solo', blockMs: 100,
+      handler: async (e: StreamEntry) => {
+        const seq = (e.input as { reading: Reading }).reading.seq as number;
+        if (e.device === 'd2') {
+          // d1 is decommissioned while the ack of its first entry (with its state) is on its way
+          engine.delete('d1');
+          forgotten = consumer.forget('d1');
+        } else if (seq === 2) {
+          engine.set('d1', 'fresh'); // re-provisioned with the same id: a new state, saved again
+        } else {
+          engine.set('d1', 'old');
+        }
+        engine.set('d2', 'd2-state');
+        if (e.device === 'd2') {
+          // wait for the ack of d1's first entry to land (as it would, late) before this handler ends
+          await until(async () => (await r.hget(RULESTATE_KEY, 'd1')) === 'old' || undefined, 5000, 'the ack in flight to land');
+        }
+      },
+      stateOf: (e) => (engine.has(e.device) ? { [e.device]: engine.get(e.device) as string } : undefined),
+      onAcked: (ids) => acks.push([...ids]),
+    });
+    const run = consumer.run({ name: 'rules', epoch: () => 1 });
+    await until(() => acks.flat().length === 2 || undefined, 10_000, 'the first two entries acked');
+    expect(forgotten).toBe(true);
+    // the deletion went with the second ack (one script), after the first one's state
+    expect(await r.hgetall(RULESTATE_KEY)).toEqual({ d2: 'd2-state' });
+    await p.add({ type: 'reading', reading: reading('d1', 2, 2000) }, 2000);
+    const states = await until(async () => {
+      const all = await r.hgetall(RULESTATE_KEY);
+      return all.d1 === 'fresh' ? all : undefined;
+    }, 10_000, 'the re-provisioned device\'s state');
+    expect(states).toEqual({ d1: 'fresh', d2: 'd2-state' });
+    await consumer.stop();
+    await run;
+    expect(consumer.forget('d1')).toBe(false); // stopped: the caller deletes it itself
+  });
+
+  it('forget(): the deletion reaches Redis with no entry to ack', async () => {
+    const r = redis.client();
+    await r.flushall();
+    await r.hset(RULESTATE_KEY, 'gone', 'old', 'kept', 'x');
+    const consumer = new StreamConsumer(redis.client(), { consumer: 'solo', blockMs: 100, handler: async () => undefined });
+    const run = consumer.run({ name: 'rules', epoch: () => 1 });
+    await until(async () => (await r.get('gw:rules:epoch')) === '1' || undefined, 10_000, 'the consumer to run');
+    expect(consumer.forget('gone')).toBe(true);
+    await until(async () => (await r.hexists(RULESTATE_KEY, 'gone')) === 0 || undefined, 10_000, 'the field deleted');
+    expect(await r.hgetall(RULESTATE_KEY)).toEqual({ kept: 'x' });
+    await consumer.stop();
+    await run;
+  });
+
   it('a leader killed mid-stream: the next one reclaims its un-acked entries and every entry has one effect, in order per device', async () => {
     const r = redis.client();
     await r.flushall();
