@@ -119,6 +119,7 @@ export const ConfigSchema = Type.Object({
     /** port of the managed influxd when no url is given; 0 picks a free port */
     managedPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
     batchSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
+    /** the longest a point waits before it is sent; presence points (no acknowledgement waits on them) are gathered this long */
     flushMs: Type.Integer({ minimum: 1, maximum: 60000, default: 100 }),
     timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000 }),
     /** write POSTs in flight at once (the next batch is sent while InfluxDB works on the previous one); 1 = one at a time */

@@ -86,7 +86,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
   };
   const shutdown = async (): Promise<void> => {
     await runReversed(stopListening);
-    await new Promise((r) => setImmediate(r)); // let the last presence points reach the writer
+    await new Promise((r) => setImmediate(r)); // let the last presence points reach the ingest (written by its close)
     await runReversed(hooks);
     await runReversed(stopStore);
   };
@@ -166,7 +166,9 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
       answer: (device, answer) => answerTo(device, answer),
       maxBytes: config.mqtt.maxPacketBytes,
       batchPoints: config.influx.batchSize,
+      presenceLingerMs: config.influx.flushMs,
     });
+    stopStore.push(() => ingest.close()); // the presence points still gathering, before the writer closes
     const broker = await createGridwatchBroker({
       options: { maxPacketBytes: config.mqtt.maxPacketBytes, ratePerSecond: config.mqtt.ratePerSecond, rateBurst: config.mqtt.rateBurst, commandAckMs: config.mqtt.commandAckMs, commandAttempts: config.mqtt.commandAttempts },
       lookup: (id) => registry.device(id), ingest, clock, logger: logger.child({ stage: 'broker' }), metrics, dataDir,

@@ -12,6 +12,7 @@ import type { KnownReading, ReadingKey, SharedIngestMemory } from './shared.js';
 
 type SharedEntry = ReadingKey & { ts: number; ns: number };
 import { PendingWrite, type GatherDeps } from './gather.js';
+import { PresenceBatch } from './presence-batch.js';
 import { parseCommandAck, parseDeviceEvent, parseStatus } from './messages.js';
 import type { IngestMetrics } from './metrics.js';
 import { validateReadings, type ValidateOptions } from './validate.js';
@@ -56,6 +57,8 @@ export interface IngestDeps {
    * the writer's batches and backpressure see what they would see message by message (default 5000)
    */
   batchPoints?: number;
+  /** the longest a presence point waits to be written with the others (config.influx.flushMs; default 100) */
+  presenceLingerMs?: number;
 }
 
 export interface IngestOutcome {
@@ -89,6 +92,7 @@ export class Ingest {
   /** single mode: the batch gathering this run's points (gather.ts) */
   private batch: PendingWrite | undefined;
   private readonly gather: GatherDeps;
+  private readonly presenceBatch: PresenceBatch;
   private readonly validateOptions: ValidateOptions;
   /** CLUSTER: devices whose shared reading memory this hub has recalled since they connected here */
   private readonly recalled = new Map<string, Promise<void> | true>();
@@ -103,6 +107,12 @@ export class Ingest {
       settled: (seconds) => deps.metrics.writeSeconds.observe(seconds),
       failure: (e) => storeFailure(e, 'readings'),
     };
+    this.presenceBatch = new PresenceBatch({
+      write: (points) => deps.sink.write(points),
+      lingerMs: deps.presenceLingerMs ?? 100,
+      maxPoints: deps.batchPoints ?? 5000,
+      settled: (seconds) => deps.metrics.writeSeconds.observe(seconds),
+    });
   }
 
   /** Resolves once accepted readings are durable; rejects only when the store failed. */
@@ -161,7 +171,10 @@ export class Ingest {
     this.deps.logger.debug({ device, code: err.code, field: err.field, rule: err.rule }, 'message rejected');
   }
 
-  /** Stores a presence change and announces it. */
+  /**
+   * Announces a presence change at once (rules, outages, the board act on it as on a reading) and
+   * stores it with the others of its `presenceLingerMs` window (presence-batch.ts); resolves once stored.
+   */
   async presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
     this.forgetRecall(device.id);
     const point = this.deps.points.presence(event, device);
@@ -170,14 +183,15 @@ export class Ingest {
     // a hint to the rules leader (offline comes from data): its relay does not hold the local announcement
     const relayed = this.deps.relay?.({ type: 'presence', event });
     relayed?.catch(() => undefined);
-    const started = performance.now();
-    try {
-      await this.deps.sink.write([point]);
-    } finally {
-      this.deps.metrics.writeSeconds.observe((performance.now() - started) / 1000);
-    }
+    const stored = this.presenceBatch.add(point);
     this.emit('presence', event, device);
+    await stored;
     await relayed;
+  }
+
+  /** Writes the presence points still gathering (hub shutdown, before the writer closes). */
+  close(): Promise<void> {
+    return this.presenceBatch.close();
   }
 
   // ACT BEFORE STORING, ACKNOWLEDGE AFTER: new readings go on the bus (rules, alerts, live) as
