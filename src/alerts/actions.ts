@@ -61,15 +61,22 @@ function dispatch(svc: AlertCases, caseId: string, device: string, payload: Reco
     });
   };
   const onResend = (send: number, reason: string): void => log('command_retried', { send: sends - 1 + send, reason });
+  // giving up is the sender's decision. Cluster mode: a leader's (fenced: a hub that lost the lease
+  // while frozen records nothing), and not once the leader recorded the device's ack from the stream
+  const giveUp = (action: 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
+    if (!handOver) return log(action, data);
+    svc.exclusive(() => svc.retrying(async () => {
+      if (await acked(svc, caseId, id)) return;
+      await svc.append(caseId, action, { device, commandId: id, ...data }, 'system', undefined, { leader: true });
+    })).catch((e: unknown) => svc.deps.logger.warn({ err: e, device, caseId, commandId: id }, `${action} not recorded`));
+  };
   svc.commandsInFlight.add(id);
-  svc.deps.sendCommand(device, payload, { onResend, ...(handOver ? { signal: handOver } : {}) }).catch(async (e: unknown) => {
+  svc.deps.sendCommand(device, payload, { onResend, ...(handOver ? { signal: handOver } : {}) }).catch((e: unknown) => {
     const unconfirmed = e instanceof GridwatchError && e.code === 'GW_ERR_COMMAND_UNCONFIRMED';
     if (handOver && (handOver.aborted || (unconfirmed && e.details.closed === true))) return;
-    // cluster mode: an ack handled by the leader from the stream may have settled it already
-    if (handOver && await acked(svc, caseId, id).catch(() => false)) return;
     svc.deps.logger.error({ err: e, device, caseId, commandId: id }, 'command not confirmed');
-    if (unconfirmed) log('command_unconfirmed', { sends: sends - 1 + Number(e.details.sends), error: e.message });
-    else log('delivery_failed', { error: String(e) });
+    if (unconfirmed) giveUp('command_unconfirmed', { sends: sends - 1 + Number(e.details.sends), error: e.message });
+    else giveUp('delivery_failed', { error: String(e) });
   }).finally(() => svc.commandsInFlight.delete(id));
 }
 
