@@ -3,7 +3,8 @@
 // `grid:<id>` for every grid its person may see, and follows the registry: a changed role or grid
 // list moves the person's open sockets between rooms at once, a revoked token ends them. Forwards `alert` changes, device status changes and thinned readings (latest per device,
 // at most once per `thinMs`) to the grid's room. Connection state recovery replays what a client
-// missed during a short drop.
+// missed during a short drop. Device status changes are gathered per event-loop turn: one
+// `devices` event per room.
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
 import type { Reading } from '../core/domain.js';
@@ -21,7 +22,8 @@ export type { LiveReading } from '../core/live-types.js';
 
 export interface ServerToClient {
   alert: (change: AlertChange) => void;
-  device: (device: DeviceView) => void;
+  /** the devices of one grid whose status, online or battery changed (one event per turn) */
+  devices: (devices: DeviceView[]) => void;
   reading: (reading: LiveReading) => void;
   /** sent once per new session: who the server thinks you are and the grid rooms joined */
   hello: (info: { user: string; grids: string[] }) => void;
@@ -93,7 +95,22 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
   });
 
   const onAlert = (change: AlertChange): void => { io.to(gridRoom(change.case.grid)).emit('alert', change); };
-  const onDevice = (view: DeviceView): void => { io.to(gridRoom(view.grid)).emit('device', view); };
+  // Device status changes leave once per event-loop turn: one `devices` event per grid room with
+  // the latest view of every device of that grid that changed. A reconnect storm's 20,000 changes
+  // (each device's drop and its return) cost a few broadcasts per turn, not one each.
+  const outbox = new Map<string, Map<string, DeviceView>>();
+  let sending: NodeJS.Immediate | undefined;
+  const sendDevices = (): void => {
+    sending = undefined;
+    for (const [grid, views] of outbox) io.to(gridRoom(grid)).emit('devices', [...views.values()]);
+    outbox.clear();
+  };
+  const onDevice = (view: DeviceView): void => {
+    let views = outbox.get(view.grid);
+    if (!views) outbox.set(view.grid, (views = new Map()));
+    views.set(view.id, view);
+    sending ??= setImmediate(sendDevices);
+  };
   // The reading itself waits in the thinner (no object per reading); what the panel gets is built
   // when it goes out, to the device's grid as the registry has it then.
   const thinner = new Coalescer<Reading>(opts.thinMs ?? 1000, (_key, r) => {
@@ -134,6 +151,7 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
     sessions.off('revoked', onRevoked);
     ctx.registry.off('person', onPerson);
     thinner.close();
+    if (sending) clearImmediate(sending);
   });
   // Before the HTTP server closes: end the live connections (upgraded sockets would otherwise keep
   // server.close() waiting), but leave the HTTP server itself to the hub.

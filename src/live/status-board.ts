@@ -55,6 +55,8 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
   /** what the panel was last told per device (a change of any of these is announced) */
   private readonly shown = new Map<string, { status: DeviceStatus; online: boolean | null; battery: number | null }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** when each armed timer fires */
+  private readonly armedAt = new Map<string, number>();
   private detach: (() => void) | undefined;
   private readonly policy: OfflinePolicy;
 
@@ -99,6 +101,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     this.detach?.();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.armedAt.clear();
   }
 
   onReading(r: Reading, d: DeviceInfo): void {
@@ -125,7 +128,9 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     s.online = e.online;
     if (e.online) s.lastSeen = Math.max(s.lastSeen ?? 0, e.ts);
     notePresence(this.live(s, this.clock.now()), e, this.clock.now());
-    this.schedule(d);
+    // a drop brings the deadline forward (re-armed); a connect only moves it later, so an armed
+    // timer stays and re-arms itself when it fires early (a reconnect storm re-arms none)
+    this.schedule(d, true);
     this.announce(d.id);
   }
 
@@ -140,6 +145,7 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     const t = this.timers.get(id);
     if (t) clearTimeout(t);
     this.timers.delete(id);
+    this.armedAt.delete(id);
     this.states.delete(id);
     this.shown.delete(id);
   }
@@ -170,20 +176,29 @@ export class StatusBoard extends EventEmitter<StatusBoardEvents> {
     if (d) this.schedule(d);
   }
 
-  private schedule(d: DeviceInfo): void {
-    const old = this.timers.get(d.id);
-    if (old) clearTimeout(old);
+  /** Arms the device's deadline timer; `keepEarlier`: an armed timer that fires no later stays (it re-arms itself). */
+  private schedule(d: DeviceInfo, keepEarlier = false): void {
     const live = this.states.get(d.id)?.live;
-    if (!live) return;
-    const due = Math.min(Math.max(0, offlineDeadline(live, d.intervalS, this.policy) - this.clock.now()) + 1000, 2 ** 31 - 1);
+    const now = this.clock.now();
+    const due = live ? Math.min(Math.max(0, offlineDeadline(live, d.intervalS, this.policy) - now) + 1000, 2 ** 31 - 1) : undefined;
+    const old = this.timers.get(d.id);
+    if (old) {
+      if (keepEarlier && due !== undefined && (this.armedAt.get(d.id) ?? Infinity) <= now + due) return;
+      clearTimeout(old);
+      this.timers.delete(d.id);
+      this.armedAt.delete(d.id);
+    }
+    if (due === undefined) return;
     const t = setTimeout(() => this.due(d), due);
     t.unref();
     this.timers.set(d.id, t);
+    this.armedAt.set(d.id, now + due);
   }
 
   /** A device's deadline timer fired: announce what changed; data since then moved it: arm again. */
   private due(d: DeviceInfo): void {
     this.timers.delete(d.id);
+    this.armedAt.delete(d.id);
     this.announce(d.id);
     const live = this.states.get(d.id)?.live;
     if (live && !isOffline(live, d.intervalS, this.clock.now(), this.policy)) this.schedule(d);

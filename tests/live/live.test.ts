@@ -17,7 +17,7 @@ let influx: TestInflux;
 let t: TestHub;
 const sockets: Socket[] = [];
 
-interface Seen { alert: AlertChange[]; device: DeviceView[]; reading: LiveReading[]; hello: { user: string; grids: string[] }[] }
+interface Seen { alert: AlertChange[]; device: DeviceView[]; devices: DeviceView[][]; reading: LiveReading[]; hello: { user: string; grids: string[] }[] }
 
 async function login(id: string): Promise<string> {
   const r = await t.hub.ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: id, password: password(id) } });
@@ -35,9 +35,12 @@ async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<
 async function open(token: string): Promise<{ socket: Socket; seen: Seen }> {
   const socket = connectIo(`http://127.0.0.1:${t.hub.httpPort}`, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
   sockets.push(socket);
-  const seen: Seen = { alert: [], device: [], reading: [], hello: [] };
+  const seen: Seen = { alert: [], device: [], devices: [], reading: [], hello: [] };
   socket.on('alert', (c: AlertChange) => seen.alert.push(c));
-  socket.on('device', (d: DeviceView) => seen.device.push(d));
+  socket.on('devices', (list: DeviceView[]) => {
+    seen.devices.push(list);
+    seen.device.push(...list);
+  });
   socket.on('reading', (r: LiveReading) => seen.reading.push(r));
   socket.on('hello', (h: { user: string; grids: string[] }) => seen.hello.push(h));
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
@@ -54,7 +57,10 @@ beforeAll(async () => {
   influx = await startTestInflux();
   t = await startTestHub({
     influxUrl: influx.url,
-    devices: [{ id: 'gas-1', kind: 'gas' }, { id: 'gas-2', kind: 'gas', building: 'b2' }, { id: 'gas-3', kind: 'gas' }, { id: 'noise-1', kind: 'noise' }, { id: 'noise-2', kind: 'noise', building: 'b2' }, { id: 'noise-thin', kind: 'noise' }],
+    devices: [
+      { id: 'gas-1', kind: 'gas' }, { id: 'gas-2', kind: 'gas', building: 'b2' }, { id: 'gas-3', kind: 'gas' }, { id: 'noise-1', kind: 'noise' }, { id: 'noise-2', kind: 'noise', building: 'b2' }, { id: 'noise-thin', kind: 'noise' },
+      { id: 'smoke-t1', kind: 'smoke' }, { id: 'smoke-t2', kind: 'smoke' }, { id: 'smoke-t3', kind: 'smoke' }, { id: 'smoke-t4', kind: 'smoke', building: 'b2' },
+    ],
     overrides: { people: peopleConfig() },
   });
 });
@@ -123,6 +129,20 @@ describe('live layer', () => {
     await waitFor(() => li.seen.alert.some((a) => a.case.device === 'gas-3'), 'missed alert');
     await waitFor(() => li.seen.reading.some((r) => r.device === 'noise-1' && r.values.laeq === 66.6), 'missed reading');
     expect(li.seen.hello).toHaveLength(1); // a recovered session is not a new one
+  });
+
+  it('the status changes of one turn reach each grid room as one `devices` event holding every device of that grid', async () => {
+    const wang = await open(await login('wang'));
+    const zhao = await open(await login('zhao'));
+    // the smoke-t* devices are used by this test only: never seen before, each change is news
+    const ids = ['smoke-t1', 'smoke-t2', 'smoke-t3', 'smoke-t4'];
+    const now = Date.now();
+    for (const id of ids) t.hub.ctx.bus.emit('presence', { device: id, ts: now, online: true, cause: 'connect' }, t.hub.ctx.site.devices.get(id)!);
+    await waitFor(() => wang.seen.device.some((d) => d.id === 'smoke-t1') && zhao.seen.device.some((d) => d.id === 'smoke-t4'), 'the devices events');
+    const mine = (seen: Seen): string[][] => seen.devices.map((list) => list.map((d) => d.id).filter((id) => id.startsWith('smoke-t')).sort()).filter((l) => l.length > 0);
+    expect(mine(wang.seen)).toEqual([['smoke-t1', 'smoke-t2', 'smoke-t3']]);
+    expect(mine(zhao.seen)).toEqual([['smoke-t4']]);
+    expect(wang.seen.device.find((d) => d.id === 'smoke-t2')).toMatchObject({ online: true, status: 'ok', grid: 'g1' });
   });
 
   it('thins readings: 100 in 200 ms for one device → a few events, the last value wins', async () => {

@@ -131,4 +131,40 @@ describe('StatusBoard deadline timer', () => {
     expect(changes.at(-1)).toMatchObject({ id: 'gas-8', status: 'offline' });
     board.close();
   }, 20_000);
+
+  const boardOf = (id: string, policy: { factor: number; minSilenceMs: number; graceMs: number }) => {
+    const fast = new SiteIndex(parseConfig(testSite([{ id, kind: 'gas' }]).raw, '(test)', { env: {} }));
+    const d = fast.devices.get(id)!;
+    d.intervalS = 1;
+    const board = new StatusBoard(fast, systemClock, policy);
+    const changes: DeviceView[] = [];
+    board.on('change', (v) => changes.push(v));
+    return { board, changes, d };
+  };
+  const untilOffline = async (changes: DeviceView[]): Promise<void> => {
+    const end = Date.now() + 10_000;
+    while (changes.at(-1)?.status !== 'offline' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('a drop brings the deadline forward: offline is announced once the grace ends, not at the (10 min) silence deadline armed before', async () => {
+    const { board, changes, d } = boardOf('gas-7', { factor: 1, minSilenceMs: 600_000, graceMs: 300 });
+    board.onReading({ device: 'gas-7', kind: 'gas', ts: Date.now(), values: { lel: 0 } }, d);
+    board.onPresence({ device: 'gas-7', ts: Date.now(), online: false, cause: 'lwt' }, d);
+    expect(changes.at(-1)).toMatchObject({ status: 'ok', online: false }); // within the grace
+    await untilOffline(changes);
+    expect(changes.at(-1)).toMatchObject({ id: 'gas-7', status: 'offline', online: false });
+    board.close();
+  }, 20_000);
+
+  it('a reconnect within the grace keeps the timer armed by the drop; it re-arms, and silence still turns the device offline', async () => {
+    const { board, changes, d } = boardOf('gas-6', { factor: 1, minSilenceMs: 2000, graceMs: 300 });
+    board.onReading({ device: 'gas-6', kind: 'gas', ts: Date.now(), values: { lel: 0 } }, d);
+    board.onPresence({ device: 'gas-6', ts: Date.now(), online: false, cause: 'lwt' }, d);
+    board.onPresence({ device: 'gas-6', ts: Date.now(), online: true, cause: 'connect' }, d);
+    expect(changes.at(-1)).toMatchObject({ status: 'ok', online: true });
+    await untilOffline(changes);
+    expect(changes.at(-1)).toMatchObject({ id: 'gas-6', status: 'offline', online: true });
+    expect(changes.filter((c) => c.status === 'offline')).toHaveLength(1);
+    board.close();
+  }, 20_000);
 });

@@ -8,7 +8,8 @@ import type { AlertChange, DeviceView, LiveReading } from './types.js';
 
 interface ServerEvents {
   alert: (change: AlertChange) => void;
-  device: (device: DeviceView) => void;
+  /** the devices of one grid whose status changed (one event per server turn) */
+  devices: (devices: DeviceView[]) => void;
   reading: (reading: LiveReading) => void;
 }
 

@@ -1,6 +1,6 @@
 // #/sensors: the devices of my grids grouped by community and grid, each with its building and
 // unit, live value, battery and "x分钟前"; filters (in alarm, offline, low battery) and sort
-// orders; kept live by the `device` and `reading` events.
+// orders; kept live by the `devices` and `reading` events.
 import { get } from '../api.js';
 import { lang, t, tf, tx } from '../i18n/index.js';
 import { fmtValues } from '../logic/format.js';
@@ -77,9 +77,9 @@ export const renderSensors: Page = (root, { socket }) => {
     })
     .catch((err: unknown) => body.replaceChildren(note(errorText(err, t), 'error')));
 
-  const onDevice = (d: DeviceView): void => {
-    devices.set(d.id, d);
-    draw();
+  const onDevices = (list: DeviceView[]): void => {
+    for (const d of list) devices.set(d.id, d);
+    draw(); // once per event: a reconnect storm's thousands of changes are not thousands of redraws
   };
   const onReading = (r: LiveReading): void => {
     const d = devices.get(r.device);
@@ -90,11 +90,11 @@ export const renderSensors: Page = (root, { socket }) => {
   };
   // "x分钟前" moves on by itself
   const timer = setInterval(draw, 30_000);
-  socket.on('device', onDevice);
+  socket.on('devices', onDevices);
   socket.on('reading', onReading);
   return () => {
     clearInterval(timer);
-    socket.off('device', onDevice);
+    socket.off('devices', onDevices);
     socket.off('reading', onReading);
   };
 };
