@@ -3,8 +3,8 @@
 // `grid:<id>` for every grid its person may see, and follows the registry: a changed role or grid
 // list moves the person's open sockets between rooms at once, a revoked token ends them. Forwards `alert` changes, device status changes and thinned readings (latest per device,
 // at most once per `thinMs`) to the grid's room. Connection state recovery replays what a client
-// missed during a short drop. Device status changes are gathered per event-loop turn: one
-// `devices` event per room.
+// missed during a short drop. Device status changes gather for `devicesMs` (100 ms), then leave
+// as one `devices` event per room.
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { AlertChange } from '../core/alert-types.js';
 import type { Reading } from '../core/domain.js';
@@ -22,7 +22,7 @@ export type { LiveReading } from '../core/live-types.js';
 
 export interface ServerToClient {
   alert: (change: AlertChange) => void;
-  /** the devices of one grid whose status, online or battery changed (one event per turn) */
+  /** the devices of one grid whose status, online or battery changed (gathered for `devicesMs`) */
   devices: (devices: DeviceView[]) => void;
   reading: (reading: LiveReading) => void;
   /** sent once per new session: who the server thinks you are and the grid rooms joined */
@@ -44,6 +44,8 @@ export type LiveServer = Server<Record<string, never>, ServerToClient, Record<st
 export interface LiveOptions {
   /** minimum gap between two `reading` events for one device (default 1000 ms) */
   thinMs?: number;
+  /** how long the device status changes of a grid gather before they leave as one `devices` event (default 100 ms) */
+  devicesMs?: number;
   /** how long a dropped client's missed events are kept for it (default 2 min) */
   recoveryMs?: number;
   /** the device status board (attachStatusBoard) */
@@ -95,11 +97,12 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
   });
 
   const onAlert = (change: AlertChange): void => { io.to(gridRoom(change.case.grid)).emit('alert', change); };
-  // Device status changes leave once per event-loop turn: one `devices` event per grid room with
-  // the latest view of every device of that grid that changed. A reconnect storm's 20,000 changes
-  // (each device's drop and its return) cost a few broadcasts per turn, not one each.
+  // Device status changes leave together: the first change arms a `devicesMs` window, and then one
+  // `devices` event per grid room carries the latest view of every device of that grid that
+  // changed. A reconnect storm's 20,000 changes (each device's drop and its return, a few per
+  // event-loop turn) cost a few dozen broadcasts, not one per device or per turn.
   const outbox = new Map<string, Map<string, DeviceView>>();
-  let sending: NodeJS.Immediate | undefined;
+  let sending: NodeJS.Timeout | undefined;
   const sendDevices = (): void => {
     sending = undefined;
     for (const [grid, views] of outbox) io.to(gridRoom(grid)).emit('devices', [...views.values()]);
@@ -109,7 +112,10 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
     let views = outbox.get(view.grid);
     if (!views) outbox.set(view.grid, (views = new Map()));
     views.set(view.id, view);
-    sending ??= setImmediate(sendDevices);
+    if (!sending) {
+      sending = setTimeout(sendDevices, opts.devicesMs ?? 100);
+      sending.unref();
+    }
   };
   // The reading itself waits in the thinner (no object per reading); what the panel gets is built
   // when it goes out, to the device's grid as the registry has it then.
@@ -151,7 +157,7 @@ export function attachLive(ctx: LiveDeps, opts: LiveOptions): LiveServer {
     sessions.off('revoked', onRevoked);
     ctx.registry.off('person', onPerson);
     thinner.close();
-    if (sending) clearImmediate(sending);
+    if (sending) clearTimeout(sending);
   });
   // Before the HTTP server closes: end the live connections (upgraded sockets would otherwise keep
   // server.close() waiting), but leave the HTTP server itself to the hub.

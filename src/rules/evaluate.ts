@@ -11,6 +11,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     forMs: spec.for ? parseDuration(spec.for) : 0,
     minHoldMs: spec.minHold ? parseDuration(spec.minHold) : 0,
     window: spec.window ? { from: clockMinutes(spec.window.from), to: clockMinutes(spec.window.to) } : undefined,
+    presence: spec.condition.type === 'noData' || spec.window !== undefined,
   };
 }
 

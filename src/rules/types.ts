@@ -62,4 +62,9 @@ export interface CompiledRule {
   minHoldMs: number;
   /** local minutes of day [from, to); may cross midnight */
   window: { from: number; to: number } | undefined;
+  /**
+   * whether a presence change can move it: no-data, or a rule with a window (outside it any input
+   * reads as clear). Every other condition reads presence as no news, so the engine skips it.
+   */
+  presence: boolean;
 }

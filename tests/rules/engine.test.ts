@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { effectiveRules } from '../../src/rules/resolve.js';
-import { device } from './fixtures.js';
+import { device, shanghai } from './fixtures.js';
 
 function engine(): RuleEngine {
   return new RuleEngine({ timezone: 'Asia/Shanghai', rulesFor: (d) => effectiveRules(d, []) });
@@ -64,5 +64,31 @@ describe('RuleEngine', () => {
     const d = device('smoke');
     expect(e.onEvent({ device: d.id, ts: 5, type: 'tamper' }, d, 5).map((t) => t.rule.id)).toEqual(['tamper']);
     expect(e.onEvent({ device: d.id, ts: 6, type: 'test' }, d, 6)).toEqual([]);
+  });
+});
+
+describe('RuleEngine: presence changes', () => {
+  const ids = (out: { transition: string; rule: { id: string } }[]): string[] => out.map((t) => `${t.transition}:${t.rule.id}`);
+
+  it('a drop reaches the no-data rule among all the others: offline once the grace ends; a connect alone keeps it, data clears it', () => {
+    const e = engine();
+    const d = device('smoke', { intervalS: 600 });
+    e.addDevice(d, 0);
+    expect(ids(e.onPresence({ device: d.id, ts: 1000, online: true, cause: 'connect' }, d, 1000))).toEqual([]);
+    expect(ids(e.onReading({ device: d.id, kind: 'smoke', ts: 2000, battery: 90, values: { alarm: false } }, d, 2000))).toEqual([]);
+    expect(ids(e.onPresence({ device: d.id, ts: 10_000, online: false, cause: 'lwt' }, d, 10_000))).toEqual([]);
+    expect(e.nextDeadline()).toBe(130_000); // the drop's 2-minute grace, not the 30-minute silence
+    expect(ids(e.tick(130_000))).toEqual(['raise:offline']);
+    expect(ids(e.onPresence({ device: d.id, ts: 140_000, online: true, cause: 'connect' }, d, 140_000))).toEqual([]);
+    expect(ids(e.onReading({ device: d.id, kind: 'smoke', ts: 150_000, battery: 90, values: { alarm: false } }, d, 150_000))).toEqual(['clear:offline']);
+  });
+
+  it('a presence change after a windowed rule\'s window clears it, as the window-end timer would', () => {
+    const night = { id: 'night-noise', severity: 'warning' as const, condition: { type: 'zoneLimit' as const, field: 'laeq', margin: 0, indoor: false }, window: { from: '22:00', to: '06:00' } };
+    const e = new RuleEngine({ timezone: 'Asia/Shanghai', rulesFor: () => [night] });
+    const d = device('noise', { noiseZone: '1' });
+    e.addDevice(d, shanghai(22, 30));
+    expect(ids(e.onReading({ device: d.id, kind: 'noise', ts: shanghai(23, 0), values: { laeq: 60 } }, d, shanghai(23, 0)))).toEqual(['raise:night-noise']);
+    expect(ids(e.onPresence({ device: d.id, ts: shanghai(6, 1, 1), online: false, cause: 'disconnect' }, d, shanghai(6, 1, 1)))).toEqual(['clear:night-noise']);
   });
 });

@@ -8,7 +8,7 @@ import type { AlertChange, DeviceView, LiveReading } from './types.js';
 
 interface ServerEvents {
   alert: (change: AlertChange) => void;
-  /** the devices of one grid whose status changed (one event per server turn) */
+  /** the devices of one grid whose status changed (gathered for 100 ms by the hub) */
   devices: (devices: DeviceView[]) => void;
   reading: (reading: LiveReading) => void;
 }
