@@ -16,7 +16,7 @@ import { deviceTopic, forHubOnly, maySubscribe, ownSubtopic, publishSubtopic } f
 import { Authenticator } from './auth.js';
 import { clusterAedesOptions, parseNewSubscribes, type BrokerCluster } from './cluster.js';
 import { CommandDownlink } from './commands.js';
-import { endFanOut } from './fan-out.js';
+import { endClientAnnouncements, endFanOut } from './fan-out.js';
 import { PresenceTracker } from './presence.js';
 import { Qos2Tracker } from './qos2.js';
 import { RateLimiter } from './rate.js';
@@ -230,6 +230,8 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
     const sub = publishSubtopic(device.id, packet.topic);
     return sub !== undefined && forHubOnly(sub) && !(sub === 'status' && packet.retain);
   });
+
+  if (!cluster) endClientAnnouncements(aedes); // (cluster mode listens to them)
 
   // Set when the broker starts closing. The hub's shutdown drops every connection without a clean
   // DISCONNECT, which would otherwise count as a Last Will (`lwt`) offline point per connected

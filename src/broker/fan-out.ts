@@ -24,3 +24,23 @@ export function endFanOut(aedes: Aedes, forNobody: (client: Client, packet: Publ
     fanOut(packet, client, done);
   };
 }
+
+/**
+ * Single mode: aedes announces every connect and disconnect on `$SYS/<broker>/new/clients` and
+ * `$SYS/<broker>/disconnect/clients`, each a whole publish (a Packet, the retained check, the
+ * emitter's topic matching), 2-3 % of a reconnect storm. With one broker no one hears them: a
+ * device may not subscribe to `$SYS` (acl.ts), the hub subscribes to none of it in single mode,
+ * and aedes' own listener acts only on another broker's announcement (a take-over across brokers).
+ * Cluster mode needs them (broker.ts: a device taken over by another hub was never offline).
+ */
+export function endClientAnnouncements(aedes: Aedes): void {
+  const announcements = new Set([`$SYS/${aedes.id}/new/clients`, `$SYS/${aedes.id}/disconnect/clients`]);
+  const broker = aedes as unknown as { publish: Publish };
+  const publish = broker.publish.bind(aedes) as Publish;
+  broker.publish = (packet, client, done) => {
+    if ((client === null || typeof client === 'function') && announcements.has(packet.topic)) {
+      return (typeof client === 'function' ? client : done)?.();
+    }
+    publish(packet, client, done);
+  };
+}

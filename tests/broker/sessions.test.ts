@@ -1,7 +1,9 @@
 // Persistent sessions on the single-hub broker, against the real hub, a real influxd and MQTT over
 // TCP: what aedes queued for a device while it was away (QoS 1 `cmd`) is delivered when it comes
 // back with its session, and dropped when it comes back with a clean one. The queue is read at each
-// CONNECT (aedes' `emptyQueue`, which the hub's aedes patch reads without a stream pipeline).
+// CONNECT (aedes' `emptyQueue`, which the hub's aedes patch reads without a stream pipeline). A
+// device connecting again takes over its old connection (single mode: aedes' client ids, not the
+// `$SYS` announcements the single-mode broker no longer publishes: fan-out.ts).
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
@@ -15,7 +17,7 @@ beforeAll(async () => {
   influx = await startTestInflux();
   // no re-send of an unacknowledged command within a test: what arrives comes from the session's queue
   t = await startTestHub({
-    influxUrl: influx.url, devices: [{ id: 'gas-s1', kind: 'gas', valve: true }, { id: 'gas-s2', kind: 'gas', valve: true }],
+    influxUrl: influx.url, devices: [{ id: 'gas-s1', kind: 'gas', valve: true }, { id: 'gas-s2', kind: 'gas', valve: true }, { id: 'gas-s3', kind: 'gas' }],
     overrides: { mqtt: { port: 0, host: '127.0.0.1', commandAckMs: 600_000, commandAttempts: 2 } },
   });
 }, 60_000);
@@ -81,5 +83,20 @@ describe('a device coming back', () => {
     await until(() => back.messages.find((m) => m.topic === 'gridwatch/v1/gas-s2/error'), 10_000, 'the error answer');
     expect(back.messages.map((m) => m.topic)).toEqual(['gridwatch/v1/gas-s2/error']);
     expect(await queued('gas-s2')).toBe(0);
+  }, 60_000);
+
+  it('while its old connection is still open takes over: the old one is closed, the new one works, presence says offline then online', async () => {
+    const presence: string[] = [];
+    t.hub.ctx.bus.on('presence', (e) => {
+      if (e.device === 'gas-s3') presence.push(`${e.online ? 'online' : 'offline'}/${e.cause}`);
+    });
+    const old = connect('gas-s3', true);
+    await old.ready;
+    const oldClosed = new Promise<void>((resolve) => old.client.once('close', () => resolve()));
+    const now = connect('gas-s3', true);
+    await now.ready;
+    await oldClosed;
+    await now.client.publishAsync('gridwatch/v1/gas-s3/reading', JSON.stringify({ lel: 1 }), { qos: 1 });
+    expect(presence).toEqual(['online/connect', 'offline/lwt', 'online/connect']);
   }, 60_000);
 });
