@@ -6,7 +6,7 @@ import { GridwatchError, ValidationError, type ErrorCode } from '../core/errors.
 import type { HubBus, HubEventMap, Rejection, RelayInput } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PointSink } from '../store/types.js';
-import { deviceNs, ReadingDedup, type DeviceReadings } from './dedup.js';
+import { deviceNs, ReadingDedup, RECEIVE_NS_BASE, type DeviceReadings } from './dedup.js';
 import type { ReadingJournal } from './journal.js';
 import type { KnownReading, ReadingKey, SharedIngestMemory } from './shared.js';
 
@@ -93,6 +93,8 @@ export class Ingest {
   private batch: PendingWrite | undefined;
   private readonly gather: GatherDeps;
   private readonly presenceBatch: PresenceBatch;
+  /** per device: its last presence change's millisecond and how many fell in it (presenceNs) */
+  private readonly presenceMs = new Map<string, { ms: number; n: number }>();
   private readonly validateOptions: ValidateOptions;
   /** CLUSTER: devices whose shared reading memory this hub has recalled since they connected here */
   private readonly recalled = new Map<string, Promise<void> | true>();
@@ -178,8 +180,7 @@ export class Ingest {
   async presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
     this.forgetRecall(device.id);
     const point = this.deps.points.presence(event, device);
-    // a connect and a clean disconnect in the same millisecond must stay two points
-    point.ns = this.dedup.device(device.id).receiveNs(event.ts);
+    point.ns = this.presenceNs(device.id, event.ts);
     // a hint to the rules leader (offline comes from data): its relay does not hold the local announcement
     const relayed = this.deps.relay?.({ type: 'presence', event });
     relayed?.catch(() => undefined);
@@ -187,6 +188,25 @@ export class Ingest {
     this.emit('presence', event, device);
     await stored;
     await relayed;
+  }
+
+  /**
+   * A connect and a clean disconnect in the same millisecond must stay two points: the sub-ms part
+   * counts a device's presence changes within their millisecond (as receiveNs does for readings,
+   * dedup.ts, without a reading ring for a device that only ever connects).
+   */
+  private presenceNs(device: string, ts: number): number {
+    const last = this.presenceMs.get(device);
+    if (!last) {
+      this.presenceMs.set(device, { ms: ts, n: 0 });
+      return RECEIVE_NS_BASE;
+    }
+    if (last.ms === ts) last.n = Math.min(last.n + 1, RECEIVE_NS_BASE - 1);
+    else {
+      last.ms = ts;
+      last.n = 0;
+    }
+    return RECEIVE_NS_BASE + last.n;
   }
 
   /** Writes the presence points still gathering (hub shutdown, before the writer closes). */

@@ -2,6 +2,7 @@
 // flushMs): a real hub, real MQTT clients over TCP, a real influxd. The window is made long here
 // (60 s) so that what the tests see cannot come from the window running out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock, type Clock } from '../../src/core/clock.js';
 import type { PresenceEvent } from '../../src/core/domain.js';
 import type { InfluxWriter } from '../../src/store/writer.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
@@ -21,9 +22,9 @@ afterAll(async () => {
 
 const LONG_WINDOW_MS = 60_000;
 
-async function hubWith(database: string, devices: string[], batchSize?: number): Promise<{ t: TestHub; events: PresenceEvent[] }> {
+async function hubWith(database: string, devices: string[], batchSize?: number, clock?: Clock): Promise<{ t: TestHub; events: PresenceEvent[] }> {
   const t = await startTestHub({
-    influxUrl: influx.url, database, devices: devices.map((id) => ({ id, kind: 'smoke' as const })),
+    influxUrl: influx.url, database, devices: devices.map((id) => ({ id, kind: 'smoke' as const })), ...(clock ? { clock } : {}),
     overrides: { influx: { url: influx.url, database, flushMs: LONG_WINDOW_MS, ...(batchSize ? { batchSize } : {}) } },
   });
   hubs.push(t);
@@ -65,6 +66,28 @@ describe('presence points', () => {
       expect(mine.map((r) => `${r.online}:${r.cause}`)).toEqual(['true:connect', 'false:lwt', 'true:connect', 'false:disconnect']);
       expect(changes(events, device)).toEqual(['true:connect', 'false:lwt', 'true:connect', 'false:disconnect']);
     }
+  }, 120_000);
+
+  it('presence changes of one device in the same millisecond stay distinct points, in the order they happened', async () => {
+    const db = 'gw_presence_same_ms';
+    const clock = new ManualClock(Date.now()); // the hub's clock stands still: every change shares one millisecond
+    const { t, events } = await hubWith(db, ['smk-ms'], undefined, clock);
+    const first = await t.connect('smk-ms');
+    await until(() => events.length === 1, 15_000, 'connect announced');
+    await first.endAsync();
+    await until(() => events.length === 2, 15_000, 'disconnect announced');
+    const second = await t.connect('smk-ms');
+    await until(() => events.length === 3, 15_000, 'reconnect announced');
+    second.stream.destroy();
+    await until(() => events.length === 4, 15_000, 'drop announced');
+    expect(new Set(events.map((e) => e.ts)).size).toBe(1);
+    await t.hub.close();
+    const series = await influx.query('SELECT online, cause FROM presence', db);
+    // epoch=ms folds the sub-millisecond part away: ask for nanoseconds to see the order
+    const ns = await fetch(`${influx.url}/query?${new URLSearchParams({ q: 'SELECT online, cause FROM presence', db, epoch: 'ns' })}`).then((r) => r.json()) as { results: { series?: { values: [number, boolean, string][] }[] }[] };
+    expect(series[0]?.values).toHaveLength(4);
+    const rows = ns.results[0]?.series?.[0]?.values ?? [];
+    expect(rows.map((v) => `${v[1]}:${v[2]}`)).toEqual(['true:connect', 'false:disconnect', 'true:connect', 'false:lwt']);
   }, 120_000);
 
   it('the changes of many devices within one window are written to InfluxDB in one POST', async () => {
