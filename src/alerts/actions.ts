@@ -1,9 +1,9 @@
 // Rule actions: `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
 // device(s) of the same unit (same building and unit, kind gas, or config `valve: true`), records
 // `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck). The sender re-sends an
-// unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`. In
-// cluster mode a command outlives its sender: a new rules leader re-sends what has no outcome yet
-// (resumeCommands).
+// unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`. A
+// command outlives the process that sent it: a new rules leader (cluster mode) or the hub's next
+// start (single mode) re-sends what has no outcome yet (resumeCommands).
 import { randomUUID } from 'node:crypto';
 import type { AlertCase } from '../core/alert-types.js';
 import type { CommandAck } from '../core/events.js';
@@ -48,36 +48,53 @@ export async function runActions(svc: AlertCases, c: AlertCase, actions: NonNull
 /**
  * Sends a recorded command and follows it up: done only on the device's cmd/ack (recorded by
  * recordAck); each re-send and a final "not confirmed" go on the ledger so the case shows the valve
- * may still be open. `sends`: how many sends the ledger already shows. Cluster mode: a command
- * handed over (this hub stopped leading, or its broker closed) records nothing: the next leader
- * re-sends it (resumeCommands).
+ * may still be open. `sends`: how many sends the ledger already shows. With `svc.handOver` (cluster
+ * mode, and single mode since a restart resumes commands too) a command handed over (this hub
+ * stopped leading, or its broker closed on shutdown) records nothing: the next leader, or the next
+ * start, re-sends it (resumeCommands). Every process gets the full `commandAttempts` for it (a hub
+ * that was down is not the device's silence); the sends recorded count across them.
  */
 function dispatch(svc: AlertCases, caseId: string, device: string, payload: Record<string, unknown> & { id: string }, sends: number): void {
   const id = payload.id;
   const handOver = svc.handOver;
-  const log = (action: 'command_retried' | 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
-    svc.record(caseId, action, { device, commandId: id, ...data }).catch(() => {
+  const onResend = (send: number, reason: string): void => {
+    svc.record(caseId, 'command_retried', { device, commandId: id, send: sends - 1 + send, reason }).catch(() => {
       /* the case may be gone only if the db closed; nothing more to do */
     });
-  };
-  const onResend = (send: number, reason: string): void => log('command_retried', { send: sends - 1 + send, reason });
-  // giving up is the sender's decision. Cluster mode: a leader's (fenced: a hub that lost the lease
-  // while frozen records nothing), and not once the leader recorded the device's ack from the stream
-  const giveUp = (action: 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): void => {
-    if (!handOver) return log(action, data);
-    svc.exclusive(() => svc.retrying(async () => {
-      if (await acked(svc, caseId, id)) return;
-      await svc.append(caseId, action, { device, commandId: id, ...data }, 'system', undefined, { leader: true });
-    })).catch((e: unknown) => svc.deps.logger.warn({ err: e, device, caseId, commandId: id }, `${action} not recorded`));
   };
   svc.commandsInFlight.add(id);
   svc.deps.sendCommand(device, payload, { onResend, ...(handOver ? { signal: handOver } : {}) }).catch((e: unknown) => {
     const unconfirmed = e instanceof GridwatchError && e.code === 'GW_ERR_COMMAND_UNCONFIRMED';
-    if (handOver && (handOver.aborted || (unconfirmed && e.details.closed === true))) return;
+    if (handOver && (handOver.aborted || (unconfirmed && e.details.closed === true))) {
+      svc.deps.logger.info({ device, caseId, commandId: id }, 'command handed over: the next leader or the next start sends it again');
+      return;
+    }
     svc.deps.logger.error({ err: e, device, caseId, commandId: id }, 'command not confirmed');
-    if (unconfirmed) giveUp('command_unconfirmed', { sends: sends - 1 + Number(e.details.sends), error: e.message });
-    else giveUp('delivery_failed', { error: String(e) });
+    if (unconfirmed) void giveUp(svc, caseId, device, id, 'command_unconfirmed', { sends: sends - 1 + Number(e.details.sends), error: e.message });
+    else void giveUp(svc, caseId, device, id, 'delivery_failed', { error: String(e) });
   }).finally(() => svc.commandsInFlight.delete(id));
+}
+
+/**
+ * Giving up on a sent command is the sender's decision. With `svc.handOver`: a leader write (fenced
+ * in cluster mode: a hub that lost the lease while frozen records nothing), in the service's
+ * `exclusive` (the caller does not hold it), and not once the device's ack is on the ledger (the
+ * leader recorded it from the stream, or it came in before a restart's resume). Never rejects.
+ */
+async function giveUp(svc: AlertCases, caseId: string, device: string, id: string, action: 'command_unconfirmed' | 'delivery_failed', data: Record<string, unknown>): Promise<void> {
+  const entry = { device, commandId: id, ...data };
+  try {
+    if (!svc.handOver) {
+      await svc.record(caseId, action, entry);
+      return;
+    }
+    await svc.exclusive(() => svc.retrying(async () => {
+      if (await acked(svc, caseId, id)) return;
+      await svc.append(caseId, action, entry, 'system', undefined, { leader: true });
+    }));
+  } catch (e) {
+    svc.deps.logger.warn({ err: e, device, caseId, commandId: id }, `${action} not recorded`);
+  }
 }
 
 async function acked(svc: AlertCases, caseId: string, commandId: string): Promise<boolean> {
@@ -85,18 +102,26 @@ async function acked(svc: AlertCases, caseId: string, commandId: string): Promis
 }
 
 /**
- * Cluster mode, on taking the lead: the commands a previous leader sent that no device confirmed
- * and nobody gave up on (its hub died or stood down before the ack) go out again, with the same id,
- * so the device's ack (to either send) settles the one command. Each is recorded as a re-send
- * (`command_retried`, reason `takeover`). A command this process is already sending, or whose
- * device was decommissioned since, is left alone. Returns how many were sent again.
+ * The commands sent before that no device confirmed and nobody gave up on go out again, with the
+ * same id, so the device's ack (to either send) settles the one command; each is recorded as a
+ * re-send (`command_retried`, `reason`). Cluster mode: on taking the lead (`takeover`: the last
+ * leader died or stood down before the ack). Single mode: at start (`restart`: the hub was stopped
+ * or killed before the ack). A command this process is already sending is left alone; one whose
+ * device was decommissioned since cannot be delivered: it is given up (`command_unconfirmed`,
+ * reason `decommissioned`), so the case shows the valve may still be open and no later leader or
+ * start looks at it again. The caller does not hold the service's `exclusive`. Returns how many
+ * were sent again.
  */
-export async function resumeCommands(svc: AlertCases, isDevice: (id: string) => boolean): Promise<number> {
+export async function resumeCommands(svc: AlertCases, isDevice: (id: string) => boolean, reason: 'takeover' | 'restart' = 'takeover'): Promise<number> {
   let resumed = 0;
   for (const u of await svc.deps.store.unsettledCommands()) {
-    if (svc.commandsInFlight.has(u.id) || !isDevice(u.device)) continue;
+    if (svc.commandsInFlight.has(u.id)) continue;
     if (!svc.handOver || svc.handOver.aborted) break; // stood down meanwhile: the next leader does it
-    svc.record(u.caseId, 'command_retried', { device: u.device, commandId: u.id, send: u.sends + 1, reason: 'takeover' }).catch((e: unknown) => {
+    if (!isDevice(u.device)) {
+      await giveUp(svc, u.caseId, u.device, u.id, 'command_unconfirmed', { sends: u.sends, reason: 'decommissioned', error: `command ${u.id} to ${u.device} not confirmed: the device was decommissioned` });
+      continue;
+    }
+    svc.record(u.caseId, 'command_retried', { device: u.device, commandId: u.id, send: u.sends + 1, reason }).catch((e: unknown) => {
       svc.deps.logger.warn({ err: e, commandId: u.id }, 'command re-send not recorded');
     });
     dispatch(svc, u.caseId, u.device, { ...u.command, id: u.id }, u.sends + 1);

@@ -66,9 +66,10 @@ export interface AlertingHandle {
   follow(): Promise<void>;
   /**
    * Leading with `handOverCommands`: sends again the commands no device confirmed and nobody gave
-   * up on (a previous leader died or stood down before the ack); resolves with how many.
+   * up on; resolves with how many. `takeover` (default, cluster mode): a previous leader died or
+   * stood down before the ack; `restart` (single mode, at start): this hub was stopped or killed.
    */
-  resumeCommands(): Promise<number>;
+  resumeCommands(reason?: 'takeover' | 'restart'): Promise<number>;
   readonly leading: boolean;
 }
 
@@ -81,8 +82,9 @@ export interface AlertingOptions {
   /** lead from the start, unfenced (default true: single mode) */
   lead?: boolean;
   /**
-   * cluster mode: the commands sent while leading are handed over when this hub stops leading
-   * (follow(), close): nothing is recorded for them and the next leader's resumeCommands() re-sends them
+   * the commands sent while leading are handed over when this hub stops leading (follow(), close):
+   * nothing is recorded for them and resumeCommands() re-sends them (cluster mode: the next
+   * leader's; single mode: the hub's next start, on the same case store)
    */
   handOverCommands?: boolean;
 }
@@ -306,7 +308,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     engine, cases, store, tick, setRuleOverrides,
     handle: (input) => process(input, true),
     lead, follow,
-    resumeCommands: async () => (leading && cases.handOver ? resumeCommands(cases, (id) => registry.device(id) !== undefined) : 0),
+    resumeCommands: async (reason) => (leading && cases.handOver ? resumeCommands(cases, (id) => registry.device(id) !== undefined, reason) : 0),
     get leading() { return leading; },
   };
 }

@@ -57,8 +57,9 @@ export class AlertCases implements AlertService, AlertLedger {
   /** the rules leader's lease (cluster mode; set by the alerting stage's lead()): leader writes are refused once it is lost */
   fence: Fence | undefined;
   /**
-   * cluster mode, while leading: aborted when this hub stops leading. The commands it sent are
-   * then handed over (nothing recorded: the next leader re-sends them from the case store), not given up.
+   * while leading with `handOverCommands` (cluster mode, and single mode): aborted when this hub
+   * stops leading or closes. The commands it sent are then handed over (nothing recorded: the next
+   * leader, or the hub's next start, re-sends them from the case store), not given up.
    */
   handOver: AbortSignal | undefined;
   /** ids of the commands this process is sending (awaiting their ack) */

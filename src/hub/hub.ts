@@ -211,7 +211,16 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         const rules = attachClusterRules({ cluster, clock, logger, registry, alerting: leaderAlerting, commandAcked: (ack) => broker.commandAcked(ack) });
         ctx.onClose(() => rules.close()); // runs before alerting's own close: stop consuming, then follow
       } else {
-        alerting = await attachAlerting(ctx, { notifiers });
+        // A pending command outlives a restart as it outlives a leader in cluster mode: a clean
+        // stop hands it over rather than recording "not confirmed" (that would settle it and the next
+        // start would not send it again, suppressing a valve command for good), and at start every
+        // command with no outcome on its case (a SIGTERM's hand-over, or a SIGKILL / power loss
+        // mid-send) goes out again with its id. A hub never started again leaves it pending on its
+        // case, where the case ledger shows no ack.
+        const single = await attachAlerting(ctx, { notifiers, handOverCommands: true });
+        alerting = single;
+        const resumed = await single.resumeCommands('restart');
+        if (resumed > 0) logger.info({ commandsResent: resumed }, 'commands sent before the restart and not confirmed are sent again');
       }
     } else {
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');

@@ -2,8 +2,9 @@
 // the lease row in gw_lease) with the broker's real CommandDownlink on each hub (its publish
 // recorded instead of reaching MQTT; the whole path over real hubs is tests/cluster/commands-failover.test.ts):
 // a new leader re-sends, with the same id, what the old one sent and nobody settled; the ack is
-// recorded once; a leader that stands down records nothing; a frozen old leader's "not confirmed"
-// is refused by the fence; a give-up after the leader recorded the ack is not written.
+// recorded once; a leader that stands down records nothing; a decommissioned device's command is
+// given up; a frozen old leader's "not confirmed" is refused by the fence; a give-up after the
+// leader recorded the ack is not written.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordAck, resumeCommands } from '../../src/alerts/actions.js';
@@ -104,7 +105,7 @@ describe('pending commands handed over between rules leaders', () => {
     expect(await store.unsettledCommands()).toEqual([]);
   });
 
-  it('a leader that stands down records nothing for its pending command; a decommissioned device\'s command is not re-sent', async () => {
+  it('a leader that stands down records nothing for its pending command; a decommissioned device\'s command is not re-sent but given up, once', async () => {
     const { a, b, store, takeOver } = await twoHubs();
     const { caseId, id } = await leak(a);
     a.reign.abort(); // follow(): the lease was lost
@@ -113,7 +114,11 @@ describe('pending commands handed over between rules leaders', () => {
     await takeOver();
     expect(await resumeCommands(b.cases, () => false)).toBe(0);
     expect(b.sent).toEqual([]);
-    expect((await store.unsettledCommands()).map((u) => u.id)).toEqual([id]);
+    expect(await resumeCommands(b.cases, () => false)).toBe(0); // a second look finds nothing to give up
+    const entries = await commandLedger(store, caseId);
+    expect(entries.map((e) => e.action)).toEqual(['command_sent', 'command_unconfirmed']);
+    expect(entries[1]).toMatchObject({ device: VALVE, commandId: id, sends: 1, reason: 'decommissioned' });
+    expect(await store.unsettledCommands()).toEqual([]); // no later leader looks at it again
   });
 
   it('the old leader giving up after the take-over is refused by the fence; the new leader gives up once, counting every send', async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { startTestHub, testSite, until, type TestDevice } from '../helpers/hub.js';
+import { serveChild as serve } from '../helpers/serve.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 // the flows here are faster than a device's allowed rate; an over-rate reading is answered on the
 // error topic and acknowledged without being stored, which is not what these tests are about
 const NO_RATE_LIMIT = { port: 0, host: '127.0.0.1', ratePerSecond: 10_000, rateBurst: 10_000 };
@@ -31,31 +31,10 @@ async function seqsIn(db: string, measurement: string): Promise<number[]> {
   return (s[0]?.values ?? []).map((v) => v[1] as number);
 }
 
-/**
- * Starts `gridwatch serve` as a child on fresh ports (MQTT and HTTP port 0) and resolves with the
- * MQTT port it logs once listening. A restarted hub gets a new port rather than re-binding the old
- * one, which another process may have taken meanwhile; the device simply connects to the new one.
- */
-async function serveChild(file: string, onLog: (text: string) => void = () => {}): Promise<{ child: ChildProcess; mqttPort: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GRIDWATCH_INFLUX_URL: influx.url, GRIDWATCH_MQTT_PORT: '0', GRIDWATCH_HTTP_PORT: '0', GRIDWATCH_LOG_LEVEL: 'info' },
-  });
-  children.push(child);
-  let out = '';
-  let mqttPort: number | undefined;
-  child.stdout?.on('data', (d: Buffer) => {
-    onLog(d.toString());
-    if (mqttPort !== undefined) return;
-    out += d.toString();
-    mqttPort = Number(/"mqttPort":(\d+)[^\n]*"gridwatch hub listening"/.exec(out)?.[1]) || undefined;
-  });
-  child.stderr?.on('data', (d: Buffer) => onLog(d.toString()));
-  const port = await until(() => {
-    if (child.exitCode !== null) throw new Error(`gridwatch serve exited with ${child.exitCode}: ${out.slice(-2000)}`);
-    return mqttPort;
-  }, 60_000, 'the hub process to log its MQTT port');
-  return { child, mqttPort: port };
+async function serveChild(file: string, onLog?: (text: string) => void): Promise<{ child: ChildProcess; mqttPort: number }> {
+  const started = await serve(file, { influxUrl: influx.url, ...(onLog ? { onLog } : {}) });
+  children.push(started.child);
+  return started;
 }
 
 /** Publishes QoS 1 readings one after another until stopped; returns the seqs that were PUBACKed. */
