@@ -1,4 +1,4 @@
-// Rule actions: `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
+// Rule actions, sent before the case is written (act at once): `siren` sends `{"id","cmd":"siren","on":true}` to the case's device; `closeValve` sends `{"id","cmd":"valve","state":"closed"}` to the gas valve
 // device(s) of the same unit (same building and unit, kind gas, or config `valve: true`), records
 // `command_sent`; the device's cmd/ack arrives as `command_ack` (recordAck). The sender re-sends an
 // unconfirmed command (`command_retried` each time) and gives up with `command_unconfirmed`. A
@@ -29,24 +29,43 @@ export function unitValves(devices: Iterable<UnitDevice>, c: Pick<AlertCase, 'bu
   return marked.length > 0 ? marked : gas;
 }
 
-/** The caller holds the service's `exclusive`; the sent command is stored with its ledger entry (a leader write). */
-export async function runActions(svc: AlertCases, c: AlertCase, actions: NonNullable<RuleSpec['actions']>): Promise<void> {
+/** A command sent for a case's rule action, to be recorded on the case (`recordActions`). */
+export interface SentCommand { id: string; device: string; payload: Record<string, unknown> & { id: string } }
+
+/**
+ * ACT AT ONCE: sends the rule's commands now, before the case that asks for them is written (a
+ * slow or failing case store does not keep a valve open); `recordActions` then records them on case
+ * `c` (its id must be the one the case is stored under). The caller holds the service's
+ * `exclusive`, so a device's cmd/ack is recorded only after its command is. Cluster mode: a leader
+ * that dies before recording them leaves the reading unacknowledged on the rules stream, and the
+ * next leader acts on it again (a second close is harmless).
+ */
+export function sendActions(svc: AlertCases, c: AlertCase, actions: NonNullable<RuleSpec['actions']>): SentCommand[] {
+  const sent: SentCommand[] = [];
   for (const action of actions) {
     // closeValve: the unit's valve(s); siren: the device that raised the case
     const targets = action === 'closeValve' ? unitValves(svc.deps.unitDevices(), c) : [c.device];
     for (const device of targets) {
       const id = randomUUID();
       const payload = action === 'closeValve' ? { id, cmd: 'valve', state: 'closed' } : { id, cmd: 'siren', on: true };
-      await svc.retrying(() => svc.append(c.id, 'command_sent', { device, command: payload }, 'system', undefined, {
-        leader: true, before: (s) => s.saveCommand(id, c.id, device, svc.now()),
-      }));
       dispatch(svc, c.id, device, payload, 1);
+      sent.push({ id, device, payload });
     }
+  }
+  return sent;
+}
+
+/** Records the commands `sendActions` sent for case `c` (`command_sent` with the command; a leader write). The caller holds the service's `exclusive`. */
+export async function recordActions(svc: AlertCases, c: AlertCase, sent: readonly SentCommand[]): Promise<void> {
+  for (const { id, device, payload } of sent) {
+    await svc.retrying(() => svc.append(c.id, 'command_sent', { device, command: payload }, 'system', undefined, {
+      leader: true, before: (s) => s.saveCommand(id, c.id, device, svc.now()),
+    }));
   }
 }
 
 /**
- * Sends a recorded command and follows it up: done only on the device's cmd/ack (recorded by
+ * Sends a command and follows it up: done only on the device's cmd/ack (recorded by
  * recordAck); each re-send and a final "not confirmed" go on the ledger so the case shows the valve
  * may still be open. `sends`: how many sends the ledger already shows. With `svc.handOver` (cluster
  * mode, and single mode since a restart resumes commands too) a command handed over (this hub

@@ -21,7 +21,7 @@ import { localTime } from '../rules/localtime.js';
 import { effectiveRules } from '../rules/resolve.js';
 import { alertPoint } from '../store/points.js';
 import { recordAck, resumeCommands, type UnitDevice } from './actions.js';
-import { applyTransition, bySeverity, runEscalations } from './flow.js';
+import { applyTransition, bySeverity, runEscalations, type Acted } from './flow.js';
 import { toPerson } from './routing.js';
 import { AlertCases } from './service.js';
 import type { CaseStore } from './store.js';
@@ -98,7 +98,8 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   const store = opts.store ?? openSqliteCaseStore(join(ctx.dataDir, 'alerts.db'));
   const { registry } = ctx;
   // the valve comes from the registry: set in the config or over the API, kept across a rotation
-  const unitDevices = (): UnitDevice[] => registry.devices().map((d) => ({ id: d.id, kind: d.kind, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }), valve: d.valve === true }));
+  // (the registry's own entries: no object per device on each alarm)
+  const unitDevices = (): Iterable<UnitDevice> => registry.devices();
   const cases = new AlertCases({
     store, clock, bus, logger: log,
     escalation: config.escalation,
@@ -154,7 +155,8 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     let failure: unknown;
     for (const t of bySeverity(transitions)) {
       try {
-        await cases.retrying(() => applyTransition(cases, t));
+        const acted: Acted = {};
+        await cases.retrying(() => applyTransition(cases, t, acted));
       } catch (e) {
         failure ??= e;
         log.error({ err: e, device: t.device.id, rule: t.rule.id }, 'alert transition failed');

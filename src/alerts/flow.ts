@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertCase } from '../core/alert-types.js';
 import { parseDuration } from '../core/rule-spec.js';
 import type { RuleTransition } from '../rules/engine.js';
-import { runActions } from './actions.js';
+import { recordActions, sendActions, type SentCommand } from './actions.js';
 import { planEscalation } from './escalation.js';
 import { incidentOf, isHigher, withRule } from './incident.js';
 import { route } from './routing.js';
@@ -34,11 +34,50 @@ export function bySeverity(ts: readonly RuleTransition[]): RuleTransition[] {
 }
 
 /**
+ * What one transition did already, kept across its retries: its commands go out once, and a new
+ * case keeps the id they are recorded under.
+ */
+export interface Acted { caseId?: string; sent?: SentCommand[]; recorded?: boolean }
+
+/**
+ * ACT AT ONCE: the rule's actions (valve, siren) for case `c` are handed to the broker before the
+ * case is written, once per transition (a retry only records them). A case store that fails does
+ * not keep them from the devices.
+ */
+function act(svc: AlertCases, c: AlertCase, t: RuleTransition, acted: Acted): void {
+  acted.caseId = c.id;
+  if (!t.rule.actions?.length || acted.sent) return;
+  acted.sent = sendActions(svc, c, t.rule.actions);
+}
+
+/**
+ * Once the case's first write is done (its `opened` is on the panel's way), the commands reach the
+ * devices' sockets before the case's other writes run, then they are recorded on it (once,
+ * whichever attempt gets there). The device's own round trip (its ack) does not delay the panel.
+ */
+async function recordSent(svc: AlertCases, c: AlertCase, acted: Acted): Promise<void> {
+  if (!acted.sent?.length || acted.recorded) return;
+  await onTheWire();
+  acted.caseId = c.id;
+  await recordActions(svc, c, acted.sent);
+  acted.recorded = true;
+}
+
+/**
+ * Lets commands handed to the broker reach the devices' sockets: aedes writes a QoS 1 delivery from
+ * an immediate it queued a microtask or two after the publish (while the case was written), so an
+ * immediate from here runs after that write.
+ */
+function onTheWire(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
  * Applies one rule transition; returns the case it touched, if any. The caller holds the
  * service's `exclusive`; a conflict with another hub's change (GW_ERR_ALERT_CONFLICT, nothing
- * written) may be retried: it reads the cases again.
+ * written) may be retried with the same `acted`: it reads the cases again.
  */
-export async function applyTransition(svc: AlertCases, t: RuleTransition): Promise<AlertCase | undefined> {
+export async function applyTransition(svc: AlertCases, t: RuleTransition, acted: Acted = {}): Promise<AlertCase | undefined> {
   const { store } = svc.deps;
   const now = svc.now();
   const incident = incidentOf(t.rule);
@@ -48,9 +87,10 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition): Promi
   if (t.transition === 'clear') return clearRule(svc, t, active ?? await store.latestIncident(t.device.id, incident));
   if (active) {
     if (holds) active.activeRules = withRule(active.activeRules ?? [active.rule], t.rule.id, true);
-    if (isHigher(t.rule.severity, active.severity)) return raiseSeverity(svc, active, t, now);
+    if (isHigher(t.rule.severity, active.severity)) return raiseSeverity(svc, active, t, now, acted);
     // one open case per (device, incident): a repeat (e.g. another tamper event) is noted on it
     await svc.commit(active, t.rule.condition.type === 'event' ? [{ actor: 'system', action: 'seen', data: { trigger: t.trigger } }] : [], { leader: true });
+    await recordSent(svc, active, acted); // sent by an earlier attempt that found no case
     return active;
   }
   const reopenWithin = parseDuration(svc.deps.escalation.reopenWithin);
@@ -69,7 +109,7 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition): Promi
   } else {
     const d = t.device;
     c = {
-      id: randomUUID(), device: d.id, rule: t.rule.id, kind: d.kind, severity: t.rule.severity, state: 'open',
+      id: acted.caseId ?? randomUUID(), device: d.id, rule: t.rule.id, kind: d.kind, severity: t.rule.severity, state: 'open',
       title: t.rule.title ?? { zh: t.rule.id, en: t.rule.id },
       street: d.street, community: d.community, grid: d.grid, building: d.building, ...(d.unit === undefined ? {} : { unit: d.unit }),
       openedAt: now, updatedAt: now, escalationStep: -1, trigger: t.trigger,
@@ -77,6 +117,7 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition): Promi
   }
   c.incident = incident;
   c.activeRules = holds ? withRule(c.activeRules, t.rule.id, true) : (c.activeRules ?? []);
+  act(svc, c, t, acted);
   const silence = await isMuted(svc, c, now);
   const entries: Parameters<AlertCases['commit']>[1] = [{ actor: 'system', action: recent ? 'reopened' : 'opened', data: { trigger: t.trigger, rule: t.rule.id } }];
   if (silence) entries.push({ actor: 'system', action: 'silenced', data: { silence } });
@@ -84,7 +125,7 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition): Promi
     leader: true, isNew: !recent,
     before: async (s) => { if (!silence) await s.planEscalations(c.id, planEscalation(c, stepsFor(svc, c))); },
   });
-  if (t.rule.actions?.length) await runActions(svc, c, t.rule.actions);
+  await recordSent(svc, c, acted);
   await runEscalations(svc, now);
   return svc.deps.store.getCase(c.id);
 }
@@ -113,13 +154,14 @@ async function clearRule(svc: AlertCases, t: RuleTransition, c: AlertCase | unde
  * A higher level of the same hazard (gas 10 % → 25 % LEL): the SAME case takes the new severity,
  * title and trigger, needs acknowledging again and escalates by the new severity's steps from now.
  */
-async function raiseSeverity(svc: AlertCases, c: AlertCase, t: RuleTransition, now: number): Promise<AlertCase | undefined> {
+async function raiseSeverity(svc: AlertCases, c: AlertCase, t: RuleTransition, now: number, acted: Acted): Promise<AlertCase | undefined> {
   const { store } = svc.deps;
   const from = c.severity;
   Object.assign(c, { severity: t.rule.severity, rule: t.rule.id, title: t.rule.title ?? { zh: t.rule.id, en: t.rule.id }, trigger: t.trigger, raisedAt: now, escalationStep: -1, state: 'open' });
   const wasAcked = c.acknowledgedBy;
   delete c.acknowledgedAt;
   delete c.acknowledgedBy;
+  act(svc, c, t, acted);
   const silence = await isMuted(svc, c, now);
   const entries: Parameters<AlertCases['commit']>[1] = [{ actor: 'system', action: 'severity_raised', data: { from, to: t.rule.severity, rule: t.rule.id, trigger: t.trigger, ...(wasAcked ? { acknowledgedBefore: wasAcked } : {}) } }];
   if (silence) entries.push({ actor: 'system', action: 'silenced', data: { silence } });
@@ -130,7 +172,7 @@ async function raiseSeverity(svc: AlertCases, c: AlertCase, t: RuleTransition, n
       if (!silence) await s.planEscalations(c.id, planEscalation(c, stepsFor(svc, c)));
     },
   });
-  if (t.rule.actions?.length) await runActions(svc, c, t.rule.actions);
+  await recordSent(svc, c, acted);
   await runEscalations(svc, now);
   return store.getCase(c.id);
 }

@@ -4,6 +4,8 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertService, LedgerEntry } from '../../src/core/alert-types.js';
+import type { AlertCases } from '../../src/alerts/service.js';
+import type { SqliteCaseStore } from '../../src/alerts/store-sqlite.js';
 import { startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { startTestHub, until, type TestHub } from '../helpers/hub.js';
 
@@ -16,6 +18,7 @@ const UNITS = {
   acks: { sensor: 'gas-u1', valve: 'valve-u1', unit: '1单元101' },
   offline: { sensor: 'gas-u2', valve: 'valve-u2', unit: '1单元102' },
   late: { sensor: 'gas-u3', valve: 'valve-u3', unit: '1单元103' },
+  storeDown: { sensor: 'gas-u4', valve: 'valve-u4', unit: '1单元104' },
 };
 
 beforeAll(async () => {
@@ -92,5 +95,24 @@ describe('valve commands on a gas leak', () => {
     expect(entries).toContainEqual({ action: 'command_retried', data: expect.objectContaining({ commandId, reason: 'online' }) });
     expect(entries.filter((e) => e.action === 'command_ack')).toEqual([{ action: 'command_ack', data: { commandId, ok: true } }]);
     expect(entries.map((e) => e.action)).not.toContain('command_unconfirmed');
+  });
+
+  // last: while the case store refuses writes, nothing else of this hub may need it
+  it('acts before storing: the valve gets its command even when the case store refuses the case', async () => {
+    const { sensor, valve: valveId } = UNITS.storeDown;
+    const received: string[] = [];
+    const v = await valve(valveId, received);
+    const db = ((t.hub.ctx.alerts as AlertCases).deps.store as SqliteCaseStore).db;
+    db.pragma('query_only = ON'); // every case write now fails (SQLITE_READONLY)
+    try {
+      const c = await t.connect(sensor);
+      for (const lel of [2, 32]) await c.publishAsync(`gridwatch/v1/${sensor}/reading`, JSON.stringify({ lel }), { qos: 1 });
+      await until(() => received.length > 0, 15_000, 'the valve command');
+      await c.endAsync();
+    } finally {
+      db.pragma('query_only = OFF');
+    }
+    expect(await alerts.list({ device: sensor })).toEqual([]); // the case was refused: the command did not wait for it
+    await v.endAsync();
   });
 });
