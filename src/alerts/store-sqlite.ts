@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { AlertCase, AlertFilter, LedgerEntry, Silence } from '../core/alert-types.js';
 import { ensurePrivateFile } from '../core/files.js';
 import { Serial } from '../core/serial.js';
+import { startCheckpointer } from './checkpoint.js';
 import type { PlannedStep } from './escalation.js';
 import { caseConflict, COMMAND_OUTCOMES, type CaseOps, type CaseStore, type DueEscalation, type NewLedgerEntry, type UnsettledCommand } from './store.js';
 
@@ -38,20 +39,35 @@ const parse = (row: CaseRow | undefined): AlertCase | undefined => (row ? (JSON.
 
 /** The synchronous queries; SqliteCaseStore wraps them in promises. */
 class SqliteOps {
-  constructor(readonly db: Database.Database) {}
+  /** prepared once: an alarm's case writes and reads run a dozen statements */
+  private readonly statements = new Map<string, Database.Statement>();
+  // a savepoint inside a transaction: the check and the write are one step for other processes too
+  private readonly saveTx: (c: AlertCase, expectedUpdatedAt: number | undefined) => void;
+
+  constructor(readonly db: Database.Database) {
+    this.saveTx = db.transaction((c: AlertCase, expectedUpdatedAt: number | undefined) => this.checkAndSave(c, expectedUpdatedAt));
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   saveCase(c: AlertCase, expectedUpdatedAt?: number): void {
-    // a savepoint inside a transaction: the check and the write are one step for other processes too
-    this.db.transaction(() => this.checkAndSave(c, expectedUpdatedAt))();
+    this.saveTx(c, expectedUpdatedAt);
   }
 
   private checkAndSave(c: AlertCase, expectedUpdatedAt: number | undefined): void {
     if (expectedUpdatedAt !== undefined) {
-      const row = this.db.prepare('SELECT updated_at AS at FROM cases WHERE id = ?').get(c.id) as { at: number } | undefined;
+      const row = this.prepare('SELECT updated_at AS at FROM cases WHERE id = ?').get(c.id) as { at: number } | undefined;
       if (row?.at !== expectedUpdatedAt) throw caseConflict(c, 'changed');
     }
     try {
-      this.db.prepare(`INSERT INTO cases (id, device, rule, state, severity, grid, opened_at, updated_at, resolved_at, body)
+      this.prepare(`INSERT INTO cases (id, device, rule, state, severity, grid, opened_at, updated_at, resolved_at, body)
         VALUES (@id, @device, @rule, @state, @severity, @grid, @openedAt, @updatedAt, @resolvedAt, @body)
         ON CONFLICT(id) DO UPDATE SET rule = excluded.rule, state = excluded.state, severity = excluded.severity, updated_at = excluded.updated_at, resolved_at = excluded.resolved_at, body = excluded.body`)
         .run({ id: c.id, device: c.device, rule: c.rule, state: c.state, severity: c.severity, grid: c.grid, openedAt: c.openedAt, updatedAt: c.updatedAt, resolvedAt: c.resolvedAt ?? null, body: JSON.stringify(c) });
@@ -62,15 +78,15 @@ class SqliteOps {
   }
 
   getCase(id: string): AlertCase | undefined {
-    return parse(this.db.prepare('SELECT body FROM cases WHERE id = ?').get(id) as CaseRow | undefined);
+    return parse(this.prepare('SELECT body FROM cases WHERE id = ?').get(id) as CaseRow | undefined);
   }
 
   incidentCase(device: string, incident: string, where: string, ...args: unknown[]): AlertCase | undefined {
-    return parse(this.db.prepare(`SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND ${where} LIMIT 1`).get(device, incident, ...args) as CaseRow | undefined);
+    return parse(this.prepare(`SELECT body FROM cases WHERE device = ? AND coalesce(json_extract(body, '$.incident'), rule) = ? AND ${where} LIMIT 1`).get(device, incident, ...args) as CaseRow | undefined);
   }
 
   activeCases(): AlertCase[] {
-    return (this.db.prepare("SELECT body FROM cases WHERE state IN ('open', 'acknowledged')").all() as CaseRow[]).map((r) => JSON.parse(r.body) as AlertCase);
+    return (this.prepare("SELECT body FROM cases WHERE state IN ('open', 'acknowledged')").all() as CaseRow[]).map((r) => JSON.parse(r.body) as AlertCase);
   }
 
   listCases(f: AlertFilter): AlertCase[] {
@@ -93,63 +109,63 @@ class SqliteOps {
   }
 
   addLedger(e: NewLedgerEntry): LedgerEntry {
-    const info = this.db.prepare('INSERT INTO ledger (case_id, ts, actor, action, note, data) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = this.prepare('INSERT INTO ledger (case_id, ts, actor, action, note, data) VALUES (?, ?, ?, ?, ?, ?)')
       .run(e.caseId, e.ts, e.actor, e.action, e.note ?? null, e.data === undefined ? null : JSON.stringify(e.data));
     return { ...e, seq: Number(info.lastInsertRowid) };
   }
 
   ledger(caseId: string): LedgerEntry[] {
-    return (this.db.prepare('SELECT * FROM ledger WHERE case_id = ? ORDER BY seq').all(caseId) as LedgerRow[]).map((r) => ({
+    return (this.prepare('SELECT * FROM ledger WHERE case_id = ? ORDER BY seq').all(caseId) as LedgerRow[]).map((r) => ({
       seq: r.seq, caseId: r.case_id, ts: r.ts, actor: r.actor, action: r.action as LedgerEntry['action'],
       ...(r.note === null ? {} : { note: r.note }), ...(r.data === null ? {} : { data: JSON.parse(r.data) as Record<string, unknown> }),
     }));
   }
 
   planEscalations(caseId: string, steps: readonly PlannedStep[]): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO escalations (case_id, step, due_at) VALUES (?, ?, ?)');
+    const ins = this.prepare('INSERT OR REPLACE INTO escalations (case_id, step, due_at) VALUES (?, ?, ?)');
     for (const s of steps) ins.run(caseId, s.step, s.at);
   }
 
   cancelEscalations(caseId: string): number {
-    return this.db.prepare('DELETE FROM escalations WHERE case_id = ?').run(caseId).changes;
+    return this.prepare('DELETE FROM escalations WHERE case_id = ?').run(caseId).changes;
   }
 
   dropEscalation(caseId: string, step: number): void {
-    this.db.prepare('DELETE FROM escalations WHERE case_id = ? AND step = ?').run(caseId, step);
+    this.prepare('DELETE FROM escalations WHERE case_id = ? AND step = ?').run(caseId, step);
   }
 
   dueEscalations(now: number): DueEscalation[] {
-    return (this.db.prepare('SELECT case_id, step, due_at FROM escalations WHERE due_at <= ? ORDER BY due_at, step').all(now) as { case_id: string; step: number; due_at: number }[])
+    return (this.prepare('SELECT case_id, step, due_at FROM escalations WHERE due_at <= ? ORDER BY due_at, step').all(now) as { case_id: string; step: number; due_at: number }[])
       .map((r) => ({ caseId: r.case_id, step: r.step, at: r.due_at }));
   }
 
   pendingEscalations(caseId: string): PlannedStep[] {
-    return (this.db.prepare('SELECT step, due_at FROM escalations WHERE case_id = ? ORDER BY step').all(caseId) as { step: number; due_at: number }[]).map((r) => ({ step: r.step, at: r.due_at }));
+    return (this.prepare('SELECT step, due_at FROM escalations WHERE case_id = ? ORDER BY step').all(caseId) as { step: number; due_at: number }[]).map((r) => ({ step: r.step, at: r.due_at }));
   }
 
   nextEscalationAt(): number | undefined {
-    const row = this.db.prepare('SELECT MIN(due_at) AS at FROM escalations').get() as { at: number | null };
+    const row = this.prepare('SELECT MIN(due_at) AS at FROM escalations').get() as { at: number | null };
     return row.at ?? undefined;
   }
 
   saveSilence(s: Silence): void {
-    this.db.prepare('INSERT OR REPLACE INTO silences (id, until, body) VALUES (?, ?, ?)').run(s.id, s.until, JSON.stringify(s));
+    this.prepare('INSERT OR REPLACE INTO silences (id, until, body) VALUES (?, ?, ?)').run(s.id, s.until, JSON.stringify(s));
   }
 
   deleteSilence(id: string): boolean {
-    return this.db.prepare('DELETE FROM silences WHERE id = ?').run(id).changes > 0;
+    return this.prepare('DELETE FROM silences WHERE id = ?').run(id).changes > 0;
   }
 
   silences(): Silence[] {
-    return (this.db.prepare('SELECT body FROM silences ORDER BY until').all() as CaseRow[]).map((r) => JSON.parse(r.body) as Silence);
+    return (this.prepare('SELECT body FROM silences ORDER BY until').all() as CaseRow[]).map((r) => JSON.parse(r.body) as Silence);
   }
 
   saveCommand(id: string, caseId: string, device: string, sentAt: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO commands (id, case_id, device, sent_at) VALUES (?, ?, ?, ?)').run(id, caseId, device, sentAt);
+    this.prepare('INSERT OR REPLACE INTO commands (id, case_id, device, sent_at) VALUES (?, ?, ?, ?)').run(id, caseId, device, sentAt);
   }
 
   commandCase(id: string): { caseId: string; device: string } | undefined {
-    const row = this.db.prepare('SELECT case_id, device FROM commands WHERE id = ?').get(id) as { case_id: string; device: string } | undefined;
+    const row = this.prepare('SELECT case_id, device FROM commands WHERE id = ?').get(id) as { case_id: string; device: string } | undefined;
     return row ? { caseId: row.case_id, device: row.device } : undefined;
   }
 
@@ -204,6 +220,13 @@ export function openSqliteCaseStore(file: string): SqliteCaseStore {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  // checkpoints run in a worker thread (checkpoint.ts), not in the commit of whichever alarm crosses 1,000 pages
+  db.pragma('wal_autocheckpoint = 0');
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const checkpoints = startCheckpointer(resolve(file), () => {
+    if (db.open) db.pragma('wal_autocheckpoint = 1000');
+  });
   const key = resolve(file);
   const queue = queues.get(key) ?? { serial: new Serial(), users: 0 };
   queue.users++;
@@ -217,10 +240,11 @@ export function openSqliteCaseStore(file: string): SqliteCaseStore {
     kind: 'sqlite',
     db,
     tx: (fn) => queue.serial.run(async () => {
-      db.exec('BEGIN IMMEDIATE');
+      begin.run();
       try {
         const result = await fn(inTx);
-        db.exec('COMMIT');
+        commit.run();
+        checkpoints.committed();
         return result;
       } catch (e) {
         if (db.inTransaction) db.exec('ROLLBACK');
@@ -231,6 +255,7 @@ export function openSqliteCaseStore(file: string): SqliteCaseStore {
       if (closed) return;
       closed = true;
       await queue.serial.idle();
+      await checkpoints.close();
       if (--queue.users === 0) queues.delete(key);
       if (db.open) db.close();
     },
