@@ -177,17 +177,16 @@ export class Ingest {
    * Announces a presence change at once (rules, outages, the board act on it as on a reading) and
    * stores it with the others of its `presenceLingerMs` window (presence-batch.ts); resolves once stored.
    */
-  async presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
+  presence(event: PresenceEvent, device: DeviceInfo): Promise<void> {
     this.forgetRecall(device.id);
     const point = this.deps.points.presence(event, device);
     point.ns = this.presenceNs(device.id, event.ts);
     // a hint to the rules leader (offline comes from data): its relay does not hold the local announcement
     const relayed = this.deps.relay?.({ type: 'presence', event });
     relayed?.catch(() => undefined);
-    const stored = this.presenceBatch.add(point);
+    const stored = this.presenceBatch.add(point); // the window's promise, shared: nothing allocated per change
     this.emit('presence', event, device);
-    await stored;
-    await relayed;
+    return relayed ? Promise.all([stored, relayed]).then(() => undefined) : stored;
   }
 
   /**
@@ -249,7 +248,7 @@ export class Ingest {
 
   /** CLUSTER: forget what was recalled of a device when it connects or leaves (it may go to another hub meanwhile). */
   private forgetRecall(device: string): void {
-    this.recalled.delete(device);
+    if (this.deps.shared) this.recalled.delete(device); // (single mode recalls nothing)
   }
 
   private readingsKnown(device: DeviceInfo, result: ReturnType<typeof validateReadings>, readings: number, now: number): Accepted {

@@ -61,7 +61,9 @@ export function influxSchemas(database: string): ISchemaOptions[] {
 
 /** InfluxDB drops empty tag values; leave them out so the point stays valid. */
 function nonEmpty(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== ''));
+  const out: Record<string, string> = {};
+  for (const k in tags) if (tags[k] !== '') out[k] = tags[k] as string;
+  return out;
 }
 
 // One frozen tag object per device, rebuilt when its placement changes: every point of a device

@@ -24,6 +24,13 @@ describe('readingPoint', () => {
     expect(p.ts).toBe(BASE_TS);
   });
 
+  it('leaves out an empty placement tag (InfluxDB would drop it) and keeps the others, for presence too', () => {
+    const d = { ...device('gas-2'), building: '' };
+    const tags = { device: 'gas-2', street: 'liulin', community: 'longtianyuan', grid: 'lty-1' };
+    expect(readingPoint({ device: 'gas-2', kind: 'gas', ts: BASE_TS, values: { lel: 1 } }, d).tags).toEqual(tags);
+    expect(presencePoint({ device: 'gas-2', ts: BASE_TS, online: true, cause: 'connect' }, d).tags).toEqual(tags);
+  });
+
   it('adds battery, rssi and seq and keeps only declared fields', () => {
     const reading: Reading = { device: 'n-1', kind: 'noise', ts: BASE_TS + 7, seq: 42, battery: 88, rssi: -71, values: { laeq: 55.2, lmax: 70, interval_s: 300, bogus: 1 } };
     const p = readingPoint(reading, device('n-1', 'noise'));
