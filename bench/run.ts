@@ -73,7 +73,11 @@ async function marked<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-interface Throughput { messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number }
+interface Throughput {
+  messages: number; e2eMs: number; perSecond: number; cpuUsPerReading: number; generatorCpuShare: number; publishMs: number;
+  /** the InfluxDB server's CPU per reading in that phase (not in cpuUsPerReading: the issue counts the systems without it); 0 for bare aedes */
+  influxdCpuUsPerReading: number;
+}
 interface Connections {
   firstConnectMs: number; reconnectMs: number;
   /** the hub only: dropped, the hub restarted on the same data dir, then all reconnect */
@@ -88,13 +92,14 @@ const T0 = Date.now();
 const phase = (what: string): void => console.error(`bench: ${what} (${Math.round((Date.now() - T0) / 1000)} s)`);
 
 /** Publishes PER_DEVICE readings per load device at `qos`; done when `count()` reaches the total. */
-async function throughput(gen: Generators, qos: 0 | 1, pids: number[], count: () => Promise<number>): Promise<Throughput> {
+async function throughput(gen: Generators, qos: 0 | 1, pids: number[], count: () => Promise<number>, influxdPid = 0): Promise<Throughput> {
   const seqBase = ++seqRun * 10_000_000;
   await gen.all(() => ({ op: 'prepare', qos, perDevice: PER_DEVICE, seqBase }));
   const before = await count();
   const total = PER_DEVICE * DEVICES;
   const cpu0 = cpuOf(pids);
   const gcpu0 = cpuOf(gen.pids);
+  const icpu0 = influxdPid ? cpuMicros(influxdPid) : 0;
   const t0 = performance.now();
   const go = gen.all<{ ms: number }>(() => ({ op: 'go', window: WINDOW }));
   const end = await waitForCount(count, before + total, 300_000);
@@ -102,10 +107,12 @@ async function throughput(gen: Generators, qos: 0 | 1, pids: number[], count: ()
   const ms = end - t0;
   const cpu = cpuOf(pids) - cpu0;
   const gcpu = cpuOf(gen.pids) - gcpu0;
+  const icpu = influxdPid ? cpuMicros(influxdPid) - icpu0 : 0;
   return {
     messages: total, e2eMs: Math.round(ms), perSecond: Math.round((total / ms) * 1000),
     cpuUsPerReading: +(cpu / total).toFixed(1), generatorCpuShare: +(gcpu / 1000 / ms).toFixed(2),
     publishMs: Math.round(Math.max(...published.map((p) => p.ms))),
+    influxdCpuUsPerReading: +(icpu / total).toFixed(1),
   };
 }
 
@@ -224,7 +231,7 @@ async function main(): Promise<void> {
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
-      if (runs('throughput')) for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since)));
+      if (runs('throughput')) for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since), influxd.child.pid));
       phase('alarm latency');
       if (runs('alarms')) {
         const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
@@ -281,11 +288,14 @@ async function main(): Promise<void> {
     // --- the DIY peer: mosquitto + one subscriber script writing to InfluxDB ---
     phase('mosquitto peer');
     if (runs('peer')) for (const qos of [0, 1] as const) {
-      const db = `peer${qos}`;
+      // one database for both phases, as the hub has: the QoS 1 phase then writes into a shard that
+      // already holds the QoS 0 phase's points for both systems (InfluxDB's cache snapshots and
+      // compactions come with it), not into a fresh one for the peer only
+      const db = 'peer';
       const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
       try {
         await gen.all((i) => ({ op: 'connect', port: p.port, devices: load[i] ?? [], concurrency: 50 }));
-        peer[`qos${qos}`] = await throughput(gen, qos, [p.brokerPid, p.writerPid ?? 0], influxCounter(influxd.url, db, 0));
+        peer[`qos${qos}`] = await throughput(gen, qos, [p.brokerPid, p.writerPid ?? 0], influxCounter(influxd.url, db, 0), influxd.child.pid);
         await gen.all(() => ({ op: 'closeLoad' }));
       } finally {
         await p.close();
