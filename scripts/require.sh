@@ -20,13 +20,12 @@ require_os_packages() {
 
 require_node() {
   if ! command -v node >/dev/null 2>&1; then
-    echo "gridwatch: Node.js >= 20 is missing; install it from https://nodejs.org or: sudo apt-get install -y nodejs npm" >&2
+    echo "gridwatch: Node.js >= 20.12 is missing; install it from https://nodejs.org or: sudo apt-get install -y nodejs npm" >&2
     exit 1
   fi
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  if [ "$major" -lt 20 ]; then
-    echo "gridwatch: Node.js $(node --version) is too old; gridwatch needs Node.js >= 20" >&2
+  # 20.12: crypto.hash (the verified-secret cache)
+  if [ "$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 20 || (a === 20 && b >= 12)')" != true ]; then
+    echo "gridwatch: Node.js $(node --version) is too old; gridwatch needs Node.js >= 20.12" >&2
     exit 1
   fi
 }

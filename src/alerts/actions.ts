@@ -9,6 +9,7 @@ import type { AlertCase } from '../core/alert-types.js';
 import type { CommandAck } from '../core/events.js';
 import { GridwatchError } from '../core/errors.js';
 import type { RuleSpec } from '../core/rule-spec.js';
+import { isActive } from './lifecycle.js';
 import type { AlertCases } from './service.js';
 
 export interface UnitDevice { id: string; kind: string; building: string; unit?: string; valve?: boolean }
@@ -128,7 +129,8 @@ async function acked(svc: AlertCases, caseId: string, commandId: string): Promis
  * or killed before the ack). A command this process is already sending is left alone; one whose
  * device was decommissioned since cannot be delivered: it is given up (`command_unconfirmed`,
  * reason `decommissioned`), so the case shows the valve may still be open and no later leader or
- * start looks at it again. The caller does not hold the service's `exclusive`. Returns how many
+ * start looks at it again; nor is one whose case was resolved or closed since (reason `case_ended`).
+ * The caller does not hold the service's `exclusive`. Returns how many
  * were sent again.
  */
 export async function resumeCommands(svc: AlertCases, isDevice: (id: string) => boolean, reason: 'takeover' | 'restart' = 'takeover'): Promise<number> {
@@ -138,6 +140,12 @@ export async function resumeCommands(svc: AlertCases, isDevice: (id: string) => 
     if (!svc.handOver || svc.handOver.aborted) break; // stood down meanwhile: the next leader does it
     if (!isDevice(u.device)) {
       await giveUp(svc, u.caseId, u.device, u.id, 'command_unconfirmed', { sends: u.sends, reason: 'decommissioned', error: `command ${u.id} to ${u.device} not confirmed: the device was decommissioned` });
+      continue;
+    }
+    // a case resolved or closed since: its valve or siren must not act again (weeks later, after a long outage)
+    const state = (await svc.get(u.caseId))?.case.state;
+    if (state === undefined || !isActive(state)) {
+      await giveUp(svc, u.caseId, u.device, u.id, 'command_unconfirmed', { sends: u.sends, reason: 'case_ended', error: `command ${u.id} to ${u.device} not confirmed: its case is ${state ?? 'gone'}` });
       continue;
     }
     svc.record(u.caseId, 'command_retried', { device: u.device, commandId: u.id, send: u.sends + 1, reason }).catch((e: unknown) => {

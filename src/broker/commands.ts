@@ -42,7 +42,8 @@ export class CommandDownlink {
 
   /** Sends `payload` (given an `id` if it has none) and resolves with the device's ack. */
   send(device: string, payload: Record<string, unknown>, opts: SendCommandOptions = {}): Promise<CommandResult> {
-    if (this.closed) return Promise.reject(unconfirmed(device, String(payload.id ?? ''), 0, 'the broker is closed'));
+    // closed (shutdown): not a give-up; the command is still unsettled for the next start or leader
+    if (this.closed) return Promise.reject(unconfirmed(device, String(payload.id ?? ''), 0, 'the broker is closed', { closed: true }));
     const id = typeof payload.id === 'string' && payload.id !== '' ? payload.id : randomUUID();
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(unconfirmed(device, id, 0, 'handed over before it was sent', { handedOver: true }));

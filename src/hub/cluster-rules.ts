@@ -131,7 +131,19 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
       await alerting.lead(lease);
       sweep.start();
       // the last leader's commands no device confirmed: a kill -9 of their sender must not lose a valve command
-      const resumed = await alerting.resumeCommands();
+      // (a PostgreSQL blip here must not leave them unsent until some later take-over; a command
+      // already re-sent by an earlier attempt is in flight and skipped)
+      let resumed = 0;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          resumed = await alerting.resumeCommands();
+          break;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          log.warn({ err: e, attempt }, 'resending the last leader\'s commands failed; trying again');
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
       log.info({ epoch, devicesImported: imported, commandsResent: resumed, ms: Date.now() - started }, 'leading the rules');
     },
     onFollow: async (reason) => {

@@ -3,7 +3,7 @@
 // recorded instead of reaching MQTT; the whole path over real hubs is tests/cluster/commands-failover.test.ts):
 // a new leader re-sends, with the same id, what the old one sent and nobody settled; the ack is
 // recorded once; a leader that stands down records nothing; a decommissioned device's command is
-// given up; a frozen old leader's "not confirmed" is refused by the fence; a give-up after the
+// given up, and so is one whose case was resolved meanwhile; a frozen old leader's "not confirmed" is refused by the fence; a give-up after the
 // leader recorded the ack is not written.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,33 @@ describe('pending commands handed over between rules leaders', () => {
     expect(entries.map((e) => e.action)).toEqual(['command_sent', 'command_unconfirmed']);
     expect(entries[1]).toMatchObject({ device: VALVE, commandId: id, sends: 1, reason: 'decommissioned' });
     expect(await store.unsettledCommands()).toEqual([]); // no later leader looks at it again
+  });
+
+  it('a command raised while the broker is closing (shutdown) is not given up: it stays for the next start or leader', async () => {
+    const { a, store } = await twoHubs();
+    a.downlink.close(); // stopListening closed the broker; a queued reading still raises the case
+    const c = (await applyTransition(a.cases, transition('gas-critical', 'raise')))!;
+    const sent = await until(async () => (await commandLedger(store, c.id)).find((e) => e.action === 'command_sent'), 10_000, 'the command to be recorded');
+    const id = (sent.command as { id: string }).id;
+    await settled(a, id);
+    expect(a.sent).toEqual([]);
+    expect((await commandLedger(store, c.id)).map((e) => e.action)).toEqual(['command_sent']);
+    expect((await store.unsettledCommands()).map((u) => u.id)).toEqual([id]);
+  });
+
+  it('a command whose case was resolved meanwhile is not sent again (no valve closing weeks later) but given up, once', async () => {
+    const { a, b, store, takeOver } = await twoHubs();
+    const { caseId, id } = await leak(a);
+    a.downlink.close();
+    await settled(a, id);
+    await b.cases.resolve(caseId, 'chenjing', 'the pipe was fixed, the valve closed by hand', 'checked on site');
+    await takeOver();
+    expect(await resumeCommands(b.cases, () => true)).toBe(0);
+    expect(b.sent).toEqual([]);
+    const entries = await commandLedger(store, caseId);
+    expect(entries.map((e) => e.action)).toEqual(['command_sent', 'command_unconfirmed']);
+    expect(entries[1]).toMatchObject({ device: VALVE, commandId: id, sends: 1, reason: 'case_ended' });
+    expect(await store.unsettledCommands()).toEqual([]);
   });
 
   it('the old leader giving up after the take-over is refused by the fence; the new leader gives up once, counting every send', async () => {
