@@ -208,9 +208,9 @@ export class Ingest {
     return RECEIVE_NS_BASE + last.n;
   }
 
-  /** Writes the presence points still gathering (hub shutdown, before the writer closes). */
-  close(): Promise<void> {
-    return this.presenceBatch.close();
+  /** Hands the presence points still gathering to the writer (hub shutdown, before the writer's close makes them durable). */
+  close(): void {
+    this.presenceBatch.close();
   }
 
   // ACT BEFORE STORING, ACKNOWLEDGE AFTER: new readings go on the bus (rules, alerts, live) as

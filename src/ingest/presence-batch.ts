@@ -27,8 +27,6 @@ interface Open {
 
 export class PresenceBatch {
   private open: Open | undefined;
-  /** the batches handed to the sink and not yet settled (close() waits for them) */
-  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly deps: PresenceBatchDeps) {}
 
@@ -41,10 +39,13 @@ export class PresenceBatch {
     return durable;
   }
 
-  /** Writes the open batch now (shutdown; a full batch); resolves once every batch handed on settled. */
-  async close(): Promise<void> {
+  /**
+   * Hands the open batch to the sink now (shutdown). It does not wait for the write: the writer's
+   * own close, which runs next, makes it durable (or spools it) and wakes a write sleeping out a
+   * backoff, where waiting here would sit that backoff out first.
+   */
+  close(): void {
     this.flush();
-    await Promise.allSettled([...this.writing]);
   }
 
   private start(): Open {
@@ -70,14 +71,12 @@ export class PresenceBatch {
     } catch (e) {
       written = Promise.reject(e);
     }
-    const settled = written.then(() => {
+    void written.then(() => {
       this.deps.settled((performance.now() - batch.started) / 1000);
       batch.resolve();
     }, (e: unknown) => {
       this.deps.settled((performance.now() - batch.started) / 1000);
       batch.reject(e);
     });
-    this.writing.add(settled);
-    void settled.finally(() => this.writing.delete(settled));
   }
 }
