@@ -11,6 +11,7 @@ import { GridwatchError } from '../core/errors.js';
 import type { RuleSpec } from '../core/rule-spec.js';
 import { isActive } from './lifecycle.js';
 import type { AlertCases } from './service.js';
+import type { CaseOps, NewLedgerEntry } from './store.js';
 
 export interface UnitDevice { id: string; kind: string; building: string; unit?: string; valve?: boolean }
 
@@ -30,12 +31,12 @@ export function unitValves(devices: Iterable<UnitDevice>, c: Pick<AlertCase, 'bu
   return marked.length > 0 ? marked : gas;
 }
 
-/** A command sent for a case's rule action, to be recorded on the case (`recordActions`). */
+/** A command sent for a case's rule action, to be recorded in the case's commit (`sentEntries`, `saveCommands`). */
 export interface SentCommand { id: string; device: string; payload: Record<string, unknown> & { id: string } }
 
 /**
  * ACT AT ONCE: sends the rule's commands now, before the case that asks for them is written (a
- * slow or failing case store does not keep a valve open); `recordActions` then records them on case
+ * slow or failing case store does not keep a valve open); the case's commit then records them on case
  * `c` (its id must be the one the case is stored under). The caller holds the service's
  * `exclusive`, so a device's cmd/ack is recorded only after its command is. Cluster mode: a leader
  * that dies before recording them leaves the reading unacknowledged on the rules stream, and the
@@ -56,13 +57,17 @@ export function sendActions(svc: AlertCases, c: AlertCase, actions: NonNullable<
   return sent;
 }
 
-/** Records the commands `sendActions` sent for case `c` (`command_sent` with the command; a leader write). The caller holds the service's `exclusive`. */
-export async function recordActions(svc: AlertCases, c: AlertCase, sent: readonly SentCommand[]): Promise<void> {
-  for (const { id, device, payload } of sent) {
-    await svc.retrying(() => svc.append(c.id, 'command_sent', { device, command: payload }, 'system', undefined, {
-      leader: true, before: (s) => s.saveCommand(id, c.id, device, svc.now()),
-    }));
-  }
+/**
+ * What records the commands `sendActions` sent for a case, IN the case's own commit: `command_sent`
+ * entries, and `saveCommands` in the commit's `before`. A case is never stored without the commands
+ * it sent, so a start or a new leader after a kill -9 finds them to re-send (`resumeCommands`).
+ */
+export function sentEntries(sent: readonly SentCommand[]): Omit<NewLedgerEntry, 'caseId' | 'ts'>[] {
+  return sent.map(({ device, payload }) => ({ actor: 'system', action: 'command_sent', data: { device, command: payload } }));
+}
+
+export async function saveCommands(s: CaseOps, caseId: string, sent: readonly SentCommand[], now: number): Promise<void> {
+  for (const { id, device } of sent) await s.saveCommand(id, caseId, device, now);
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertCase } from '../core/alert-types.js';
 import { parseDuration } from '../core/rule-spec.js';
 import type { RuleTransition } from '../rules/engine.js';
-import { recordActions, sendActions, type SentCommand } from './actions.js';
+import { saveCommands, sendActions, sentEntries, type SentCommand } from './actions.js';
 import { planEscalation } from './escalation.js';
 import { incidentOf, isHigher, withRule } from './incident.js';
 import { route } from './routing.js';
@@ -41,8 +41,8 @@ export interface Acted { caseId?: string; sent?: SentCommand[]; recorded?: boole
 
 /**
  * ACT AT ONCE: the rule's actions (valve, siren) for case `c` are handed to the broker before the
- * case is written, once per transition (a retry only records them). A case store that fails does
- * not keep them from the devices.
+ * case is written, once per transition (a retry only records them, in its case commit). A case
+ * store that fails does not keep them from the devices.
  */
 function act(svc: AlertCases, c: AlertCase, t: RuleTransition, acted: Acted): void {
   acted.caseId = c.id;
@@ -50,26 +50,9 @@ function act(svc: AlertCases, c: AlertCase, t: RuleTransition, acted: Acted): vo
   acted.sent = sendActions(svc, c, t.rule.actions);
 }
 
-/**
- * Once the case's first write is done (its `opened` is on the panel's way), the commands reach the
- * devices' sockets before the case's other writes run, then they are recorded on it (once,
- * whichever attempt gets there). The device's own round trip (its ack) does not delay the panel.
- */
-async function recordSent(svc: AlertCases, c: AlertCase, acted: Acted): Promise<void> {
-  if (!acted.sent?.length || acted.recorded) return;
-  await onTheWire();
-  acted.caseId = c.id;
-  await recordActions(svc, c, acted.sent);
-  acted.recorded = true;
-}
-
-/**
- * Lets commands handed to the broker reach the devices' sockets: aedes writes a QoS 1 delivery from
- * an immediate it queued a microtask or two after the publish (while the case was written), so an
- * immediate from here runs after that write.
- */
-function onTheWire(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
+/** The commands this transition sent that no commit has recorded yet (none after the one that did). */
+function unrecorded(acted: Acted): SentCommand[] {
+  return acted.sent && !acted.recorded ? acted.sent : [];
 }
 
 /**
@@ -89,8 +72,11 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition, acted:
     if (holds) active.activeRules = withRule(active.activeRules ?? [active.rule], t.rule.id, true);
     if (isHigher(t.rule.severity, active.severity)) return raiseSeverity(svc, active, t, now, acted);
     // one open case per (device, incident): a repeat (e.g. another tamper event) is noted on it
-    await svc.commit(active, t.rule.condition.type === 'event' ? [{ actor: 'system', action: 'seen', data: { trigger: t.trigger } }] : [], { leader: true });
-    await recordSent(svc, active, acted); // sent by an earlier attempt that found no case
+    // (with the commands an earlier attempt, which found no case, sent)
+    const commands = unrecorded(acted);
+    const seen = t.rule.condition.type === 'event' ? [{ actor: 'system', action: 'seen' as const, data: { trigger: t.trigger } }] : [];
+    await svc.commit(active, [...seen, ...sentEntries(commands)], { leader: true, before: (s) => saveCommands(s, active.id, commands, svc.now()) });
+    acted.recorded = true;
     return active;
   }
   const reopenWithin = parseDuration(svc.deps.escalation.reopenWithin);
@@ -121,11 +107,16 @@ export async function applyTransition(svc: AlertCases, t: RuleTransition, acted:
   const silence = await isMuted(svc, c, now);
   const entries: Parameters<AlertCases['commit']>[1] = [{ actor: 'system', action: recent ? 'reopened' : 'opened', data: { trigger: t.trigger, rule: t.rule.id } }];
   if (silence) entries.push({ actor: 'system', action: 'silenced', data: { silence } });
+  const commands = unrecorded(acted);
+  entries.push(...sentEntries(commands));
   await svc.commit(c, entries, {
     leader: true, isNew: !recent,
-    before: async (s) => { if (!silence) await s.planEscalations(c.id, planEscalation(c, stepsFor(svc, c))); },
+    before: async (s) => {
+      await saveCommands(s, c.id, commands, svc.now());
+      if (!silence) await s.planEscalations(c.id, planEscalation(c, stepsFor(svc, c)));
+    },
   });
-  await recordSent(svc, c, acted);
+  acted.recorded = true;
   await runEscalations(svc, now);
   return svc.deps.store.getCase(c.id);
 }
@@ -165,14 +156,17 @@ async function raiseSeverity(svc: AlertCases, c: AlertCase, t: RuleTransition, n
   const silence = await isMuted(svc, c, now);
   const entries: Parameters<AlertCases['commit']>[1] = [{ actor: 'system', action: 'severity_raised', data: { from, to: t.rule.severity, rule: t.rule.id, trigger: t.trigger, ...(wasAcked ? { acknowledgedBefore: wasAcked } : {}) } }];
   if (silence) entries.push({ actor: 'system', action: 'silenced', data: { silence } });
+  const commands = unrecorded(acted);
+  entries.push(...sentEntries(commands));
   await svc.commit(c, entries, {
     leader: true,
     before: async (s) => {
+      await saveCommands(s, c.id, commands, svc.now());
       await s.cancelEscalations(c.id);
       if (!silence) await s.planEscalations(c.id, planEscalation(c, stepsFor(svc, c)));
     },
   });
-  await recordSent(svc, c, acted);
+  acted.recorded = true;
   await runEscalations(svc, now);
   return store.getCase(c.id);
 }
