@@ -225,7 +225,9 @@ async function main(): Promise<void> {
     // --- the hub, a child process (`gridwatch serve`) with every stage attached ---
     phase('gridwatch hub');
     if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-    const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    // GW_BENCH_HUB_NODE_ARGS: extra node flags for the hub alone (e.g. a heap flag to try), never the peer's.
+    const extraNodeArgs = process.env.GW_BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const nodeArgs = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...extraNodeArgs];
     const hubOpts = { config: configFile, influxUrl: influxd.url, httpPort, mqttPort, logFile: HUB_LOG, nodeArgs };
     let h = await startHubProcess(hubOpts);
     try {
