@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [--skip-cluster] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile] [--only throughput,alarms,storms,peer,uptime,cluster]`
+// `npm run bench [-- --quick] [--skip-cluster] [--devices N] [--per-device M] [--window W] [--generators G] [--idle N] [--reconnect N] [--rules-off] [--profile] [--rounds N] [--only throughput,alarms,storms,peer,uptime,cluster]`
 // Measures the hub, not its load generator: pre-encoded MQTT packets from separate generator
 // processes (generator-child.ts) over raw sockets. Every figure is printed next to the same
 // figure for a bare aedes broker and for the do-it-yourself peer (mosquitto + one subscriber
-// writing to InfluxDB), measured in the same run, with the issue's target and pass/fail.
+// writing to InfluxDB), measured in the same run, with the issue's target and pass/fail. Throughput
+// runs in alternating rounds (hub, peer, hub, peer, ...): a hub/peer ratio is the median of the
+// per-round ratios.
 // Results: bench/results/<timestamp>.json.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { closeValves, connectValves, measureAlarms, type AlarmLatency } from './
 import { startPeer } from './mosquitto.js';
 import { cpuMicros, cpuOf, fdHardLimit, listenOverflows, rssBytes } from './proc.js';
 import { formatSelfTime, monotonicUs, topSelfTime, type CpuProfile, type Window } from './profile.js';
+import { median, pairedMedian, pairedRatios } from './rounds.js';
 import { formatTable, type Row } from './table.js';
 import { uptimeBench } from './uptime.js';
 import { clusterBench, type ClusterBench } from './cluster.js';
@@ -36,6 +39,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     'skip-cluster': { type: 'boolean', default: false },
     only: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const PARTS = ['throughput', 'alarms', 'storms', 'peer', 'uptime', 'cluster'] as const;
@@ -55,6 +59,8 @@ const IDLE_TARGET = Number(flags.idle ?? (quick ? 2_000 : 20_000));
 const IDLE = Math.min(IDLE_TARGET, FD_ROOM);
 const RECONNECT = Math.min(Number(flags.reconnect ?? (quick ? 1_000 : 10_000)), IDLE);
 const SAMPLES = Number(flags.samples ?? (quick ? 10 : 50));
+// throughput rounds, each the hub's QoS 0 and 1 then the peer's: paired, so a noisy minute hits both
+const ROUNDS = Math.max(1, Number(flags.rounds ?? (quick ? 1 : 3)));
 const CONNECT_CONCURRENCY = 500;
 const WARMUP = 3; // untimed alarms first: the first case pays for cold code paths and statements // handshakes in flight per generator
 const ROOT = resolve(import.meta.dirname, '..');
@@ -85,7 +91,22 @@ interface Connections {
   /** connections refused or reset before CONNACK and tried again */ retries: { first: number; reconnect: number; restart?: number };
   /** per storm: the broker's CPU time (a storm the broker cannot keep busy waits on something) and the box's listen-queue overflows (SYNs or ACKs dropped: the client retries after 1 s+) */
   storms: Record<'first' | 'reconnect' | 'restart', { cpuMs: number; listenOverflows: number } | undefined>; idle: number; rssMB: number; rssBeforeMB: number; /** scaled linearly to IDLE_TARGET when the fd limit kept IDLE below it */ rssMBAtTarget: number }
-interface System { qos0?: Throughput; qos1?: Throughput; connections?: Connections; latency?: Record<string, AlarmLatency> }
+interface Round { qos0?: Throughput; qos1?: Throughput }
+/** qos0/qos1: the round with the median throughput (what the table shows); rounds: every round, in order */
+interface System extends Round { rounds?: Round[]; connections?: Connections; latency?: Record<string, AlarmLatency> }
+
+/** The measured round whose readings/s is the median (the lower middle one for an even count). */
+function medianRound(xs: (Throughput | undefined)[]): Throughput | undefined {
+  const s = xs.filter((x): x is Throughput => x !== undefined).sort((a, b) => a.perSecond - b.perSecond);
+  return s[(s.length - 1) >> 1];
+}
+function summarise(sys: System): void {
+  if (!sys.rounds) return;
+  for (const qos of [0, 1] as const) {
+    const m = medianRound(sys.rounds.map((r) => r[`qos${qos}`]));
+    if (m) sys[`qos${qos}`] = m;
+  }
+}
 
 let seqRun = 0;
 const T0 = Date.now();
@@ -206,6 +227,25 @@ async function main(): Promise<void> {
     writeConfig(configFile, fixture.config);
     const load = split(fixture.load, GENERATORS);
     const kinds = Object.fromEntries(fixture.load.map((d) => [d.id, d.kind]));
+    /** The DIY peer's QoS 0 and QoS 1 phases: mosquitto + one subscriber writing to InfluxDB. */
+    const peerRound = async (): Promise<Round> => {
+      const round: Round = {};
+      for (const qos of [0, 1] as const) {
+        // one database for every phase, as the hub has: a later phase writes into a shard that
+        // already holds the earlier phases' points for both systems (InfluxDB's cache snapshots and
+        // compactions come with it), not into a fresh one for the peer only
+        const db = 'peer';
+        const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
+        try {
+          await gen.all((i) => ({ op: 'connect', port: p.port, devices: load[i] ?? [], concurrency: 50 }));
+          round[`qos${qos}`] = await throughput(gen, qos, [p.brokerPid, p.writerPid ?? 0], influxCounter(influxd.url, db, 0), influxd.child.pid);
+          await gen.all(() => ({ op: 'closeLoad' }));
+        } finally {
+          await p.close();
+        }
+      }
+      return round;
+    };
 
     // --- bare aedes: an empty handler counting readings, in its own process ---
     phase('bare aedes');
@@ -233,7 +273,25 @@ async function main(): Promise<void> {
     try {
       const since = Date.now() - 600_000; // simulated device clocks are up to 2 min off
       await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
-      if (runs('throughput')) for (const qos of [0, 1] as const) hub[`qos${qos}`] = await marked(`QoS ${qos}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since), influxd.child.pid));
+      if (runs('throughput')) {
+        hub.rounds = [];
+        if (runs('peer')) peer.rounds = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          phase(`throughput round ${r + 1} of ${ROUNDS}: gridwatch hub`);
+          if (r > 0) await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
+          const round: Round = {};
+          for (const qos of [0, 1] as const) round[`qos${qos}`] = await marked(`QoS ${qos}${ROUNDS > 1 ? `, round ${r + 1}` : ''}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since), influxd.child.pid));
+          hub.rounds.push(round);
+          if (!peer.rounds) continue;
+          await gen.all(() => ({ op: 'closeLoad' }));
+          phase(`throughput round ${r + 1} of ${ROUNDS}: mosquitto peer`);
+          peer.rounds.push(await peerRound());
+        }
+        summarise(hub);
+        summarise(peer);
+        // the alarm phase's background load runs on these connections
+        if (peer.rounds) await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
+      }
       phase('alarm latency');
       if (runs('alarms')) {
         const socket = await openLive(httpPort, await login(httpPort, fixture.admin.id, fixture.admin.password));
@@ -288,20 +346,9 @@ async function main(): Promise<void> {
     }
 
     // --- the DIY peer: mosquitto + one subscriber script writing to InfluxDB ---
-    phase('mosquitto peer');
-    if (runs('peer')) for (const qos of [0, 1] as const) {
-      // one database for both phases, as the hub has: the QoS 1 phase then writes into a shard that
-      // already holds the QoS 0 phase's points for both systems (InfluxDB's cache snapshots and
-      // compactions come with it), not into a fresh one for the peer only
-      const db = 'peer';
-      const p = await startPeer({ dir: work, writer: { influxUrl: influxd.url, db, kinds, qos } });
-      try {
-        await gen.all((i) => ({ op: 'connect', port: p.port, devices: load[i] ?? [], concurrency: 50 }));
-        peer[`qos${qos}`] = await throughput(gen, qos, [p.brokerPid, p.writerPid ?? 0], influxCounter(influxd.url, db, 0), influxd.child.pid);
-        await gen.all(() => ({ op: 'closeLoad' }));
-      } finally {
-        await p.close();
-      }
+    if (runs('peer') && !peer.rounds) {
+      phase('mosquitto peer');
+      Object.assign(peer, await peerRound());
     }
     phase('mosquitto connections');
     if (runs('peer') && runs('storms')) {
@@ -344,6 +391,7 @@ async function main(): Promise<void> {
   const out = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatTable(rows));
+  for (const line of roundLines(hub, peer)) console.log(line);
   for (const [name, sys] of [['gridwatch', hub], ['bare aedes', bare], ['mosquitto', peer]] as const) {
     const st = sys.connections?.storms;
     if (!st) continue;
@@ -380,6 +428,29 @@ function clusterRows(c: ClusterBench): Row[] {
   ];
 }
 
+type Figure = 'perSecond' | 'cpuUsPerReading';
+/** hub/peer: the median of the per-round ratios when both ran rounds, else the one pair. */
+function vsPeer(hub: System, peer: System, qos: 0 | 1, k: Figure): number | undefined {
+  const k0 = `qos${qos}` as const;
+  if (hub.rounds && peer.rounds) return pairedMedian(hub.rounds.map((r) => r[k0]?.[k]), peer.rounds.map((r) => r[k0]?.[k]));
+  const [h, p] = [hub[k0]?.[k], peer[k0]?.[k]];
+  return h !== undefined && p !== undefined && p > 0 ? h / p : undefined;
+}
+const roundsNote = (hub: System, peer: System): string => (hub.rounds && peer.rounds && peer.rounds.length > 1 ? ` (median of ${peer.rounds.length} rounds)` : '');
+
+/** One line per paired figure: every round's hub/peer ratio, so the spread is on the page. */
+function roundLines(hub: System, peer: System): string[] {
+  if (!hub.rounds || !peer.rounds || peer.rounds.length < 2) return [];
+  const lines: string[] = [];
+  for (const qos of [1, 0] as const) {
+    for (const [k, what] of [['perSecond', 'readings/s'], ['cpuUsPerReading', 'CPU per reading']] as const) {
+      const rs = pairedRatios(hub.rounds.map((r) => r[`qos${qos}`]?.[k]), peer.rounds.map((r) => r[`qos${qos}`]?.[k]));
+      lines.push(`QoS ${qos} ${what}, hub/peer per round: ${rs.map((x) => `${x.toFixed(2)}x`).join(', ')} (median ${median(rs).toFixed(2)}x)`);
+    }
+  }
+  return lines;
+}
+
 function tableRows(bare: System, hub: System, peer: System, audit: Audit | undefined, up: { devices: number; days: number }): Row[] {
   const rows: Row[] = [];
   const x = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
@@ -387,19 +458,19 @@ function tableRows(bare: System, hub: System, peer: System, audit: Audit | undef
   for (const qos of [1, 0] as const) {
     const [hq, bq, pq] = [hub[`qos${qos}`], bare[`qos${qos}`], peer[`qos${qos}`]];
     const min = qos === 1 ? 1.2 : 0.7;
-    const r = hq && pq ? hq.perSecond / pq.perSecond : undefined;
+    const r = vsPeer(hub, peer, qos, 'perSecond');
     rows.push({
-      figure: `QoS ${qos}: publish -> counted in InfluxDB, readings/s`, hub: `${hq?.perSecond ?? '-'}`,
-      bare: `${bq?.perSecond ?? '-'}`, vsBare: x(hq?.perSecond, bq?.perSecond), peer: `${pq?.perSecond ?? '-'}`, vsPeer: x(hq?.perSecond, pq?.perSecond),
+      figure: `QoS ${qos}: publish -> counted in InfluxDB, readings/s${roundsNote(hub, peer)}`, hub: `${hq?.perSecond ?? '-'}`,
+      bare: `${bq?.perSecond ?? '-'}`, vsBare: x(hq?.perSecond, bq?.perSecond), peer: `${pq?.perSecond ?? '-'}`, vsPeer: r === undefined ? '-' : `${r.toFixed(2)}x`,
       target: `>= ${min}x peer`, pass: judge(r === undefined ? undefined : r >= min),
     });
   }
   for (const qos of [1, 0] as const) {
     const [hq, bq, pq] = [hub[`qos${qos}`], bare[`qos${qos}`], peer[`qos${qos}`]];
-    const r = hq && pq ? hq.cpuUsPerReading / pq.cpuUsPerReading : undefined;
+    const r = vsPeer(hub, peer, qos, 'cpuUsPerReading');
     rows.push({
-      figure: `QoS ${qos}: CPU per reading, us (hub | aedes | mosquitto + subscriber)`, hub: `${hq?.cpuUsPerReading ?? '-'}`,
-      bare: `${bq?.cpuUsPerReading ?? '-'}`, vsBare: x(hq?.cpuUsPerReading, bq?.cpuUsPerReading), peer: `${pq?.cpuUsPerReading ?? '-'}`, vsPeer: x(hq?.cpuUsPerReading, pq?.cpuUsPerReading),
+      figure: `QoS ${qos}: CPU per reading, us (hub | aedes | mosquitto + subscriber)${roundsNote(hub, peer)}`, hub: `${hq?.cpuUsPerReading ?? '-'}`,
+      bare: `${bq?.cpuUsPerReading ?? '-'}`, vsBare: x(hq?.cpuUsPerReading, bq?.cpuUsPerReading), peer: `${pq?.cpuUsPerReading ?? '-'}`, vsPeer: r === undefined ? '-' : `${r.toFixed(2)}x`,
       target: '<= 1.3x peer', pass: judge(r === undefined ? undefined : r <= 1.3),
     });
   }
