@@ -22,6 +22,7 @@ import { effectiveRules } from '../rules/resolve.js';
 import { alertPoint } from '../store/points.js';
 import { recordAck, resumeCommands, type UnitDevice } from './actions.js';
 import { applyTransition, bySeverity, runEscalations, type Acted } from './flow.js';
+import { resumeNotifications } from './resume-notifications.js';
 import { toPerson } from './routing.js';
 import { AlertCases } from './service.js';
 import type { CaseStore } from './store.js';
@@ -70,6 +71,12 @@ export interface AlertingHandle {
    * stood down before the ack; `restart` (single mode, at start): this hub was stopped or killed.
    */
   resumeCommands(reason?: 'takeover' | 'restart'): Promise<number>;
+  /**
+   * Leading: hands each channel again the notifications of open cases that its ledger shows
+   * neither delivered nor given up (resume-notifications.ts); resolves with how many, not waiting
+   * for the deliveries. `takeover` (default): cluster mode's new leader; `restart`: single mode, at start.
+   */
+  resumeNotifications(reason?: 'takeover' | 'restart'): Promise<number>;
   readonly leading: boolean;
 }
 
@@ -311,6 +318,7 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
     handle: (input) => process(input, true),
     lead, follow,
     resumeCommands: async (reason) => (leading && cases.handOver ? resumeCommands(cases, (id) => registry.device(id) !== undefined, reason) : 0),
+    resumeNotifications: async (reason = 'takeover') => (leading ? resumeNotifications(cases, reason) : 0),
     get leading() { return leading; },
   };
 }

@@ -36,6 +36,8 @@ export interface LeaderAlerting {
   tick(): Promise<void> | void;
   /** sends again the commands nobody confirmed or gave up on; how many */
   resumeCommands(): Promise<number>;
+  /** delivers again the notifications of open cases nobody delivered or gave up on; how many */
+  resumeNotifications(): Promise<number>;
 }
 
 export interface ClusterRulesDeps {
@@ -130,21 +132,25 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
       await sweep.sweep(); // every device's last-seen, before any deadline is judged
       await alerting.lead(lease);
       sweep.start();
-      // the last leader's commands no device confirmed: a kill -9 of their sender must not lose a valve command
+      // the last leader's commands no device confirmed, and its notifications nobody delivered or
+      // gave up on: a kill -9 of their sender must not lose a valve command or an alarm's call
       // (a PostgreSQL blip here must not leave them unsent until some later take-over; a command
-      // already re-sent by an earlier attempt is in flight and skipped)
-      let resumed = 0;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          resumed = await alerting.resumeCommands();
-          break;
-        } catch (e) {
-          if (attempt >= 5) throw e;
-          log.warn({ err: e, attempt }, 'resending the last leader\'s commands failed; trying again');
-          await new Promise((r) => setTimeout(r, 500 * attempt));
+      // already re-sent by an earlier attempt is in flight and skipped, a notification is the
+      // channel's duplicate)
+      const retried = async (what: string, fn: () => Promise<number>): Promise<number> => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await fn();
+          } catch (e) {
+            if (attempt >= 5) throw e;
+            log.warn({ err: e, attempt }, `resending the last leader's ${what} failed; trying again`);
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
         }
-      }
-      log.info({ epoch, devicesImported: imported, commandsResent: resumed, ms: Date.now() - started }, 'leading the rules');
+      };
+      const resumed = await retried('commands', () => alerting.resumeCommands());
+      const notified = await retried('notifications', () => alerting.resumeNotifications());
+      log.info({ epoch, devicesImported: imported, commandsResent: resumed, notificationsResent: notified, ms: Date.now() - started }, 'leading the rules');
     },
     onFollow: async (reason) => {
       sweep.stop();

@@ -36,7 +36,12 @@ export interface DeliveryNotifier extends Notifier {
   cancel(caseId: string): void;
   /** the same as notify, answering what became of it (tests, the CLI) */
   deliver(n: Notification): Promise<Outcome>;
-  /** abort everything pending and refuse new work (shutdown) */
+  /**
+   * a notification the case ledger shows was never delivered nor given up on this channel (a start
+   * after a stop or kill, a new rules leader): delivered like any other, its records marked `resumed`
+   */
+  resume(n: Notification, reason: 'restart' | 'takeover'): Promise<Outcome>;
+  /** abort everything pending and refuse new work (shutdown): nothing is recorded for them, the next start resumes them */
   close(): void;
 }
 
@@ -47,6 +52,7 @@ interface Delivery {
   attempts: number;
   last?: Failure;
   outcome?: Outcome;
+  resumed?: 'restart' | 'takeover';
 }
 
 type Stage = (d: Delivery) => Promise<void> | void;
@@ -60,9 +66,12 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
   const pending = new Map<string, Set<AbortController>>();
   let closed = false;
 
-  const safeRecord = async (n: Notification, action: 'notified' | 'delivery_failed', data: Record<string, unknown>): Promise<void> => {
+  // every record names the ledger entry (seq), step and reason it is about: a start or a new
+  // rules leader delivers again what has neither `notified` nor a final `delivery_failed` (alerts/owed.ts)
+  const safeRecord = async (d: Delivery, action: 'notified' | 'delivery_failed', data: Record<string, unknown>): Promise<void> => {
+    const { n } = d;
     const caseId = n.case.id;
-    const full = { channel: channel.id, type: channel.type, ...data };
+    const full = { channel: channel.id, type: channel.type, entry: n.entry.seq, step: n.step, reason: n.reason, ...data, ...(d.resumed ? { resumed: d.resumed } : {}) };
     try {
       await (deps.record ? deps.record(caseId, action, full) : n.ledger.record(caseId, action, full));
     } catch (e) {
@@ -86,9 +95,10 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
   };
 
   const retry: Stage = async (d) => {
+    if (d.resumed) log.info({ caseId: d.n.case.id, entry: d.n.entry.seq, step: d.n.step, reason: d.n.reason, resumed: d.resumed }, 'notify: delivering again what the ledger shows was never delivered nor given up');
     const message: OutboundMessage = { notification: d.n, rendered: deps.render(d.n) };
     const r = await sendWithRetry(() => channel.send(message, d.signal), channel.maxAttempts, d.signal, retryPolicy, async (failure, attempt, delay) => {
-      await safeRecord(d.n, 'delivery_failed', {
+      await safeRecord(d, 'delivery_failed', {
         attempt, maxAttempts: channel.maxAttempts, retryable: true, status: failure.status, error: failure.error, final: false, retryInMs: delay,
       });
       log.warn({ caseId: d.n.case.id, attempt, status: failure.status, error: failure.error, retryInMs: delay }, 'notify: attempt failed, will retry');
@@ -102,7 +112,7 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
     const { n } = d;
     if (d.outcome !== 'delivered') dedup.release(d.key);
     if (d.outcome === 'delivered') {
-      await safeRecord(n, 'notified', { attempt: d.attempts, step: n.step, reason: n.reason, recipients: n.recipients.map((r) => r.id) });
+      await safeRecord(d, 'notified', { attempt: d.attempts, recipients: n.recipients.map((r) => r.id) });
     } else if (d.outcome === 'dead_letter') {
       const error = d.last?.error ?? 'unknown';
       try {
@@ -110,7 +120,7 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
       } catch (e) {
         log.error({ err: e, caseId: n.case.id }, 'notify: dead-letter write failed');
       }
-      await safeRecord(n, 'delivery_failed', {
+      await safeRecord(d, 'delivery_failed', {
         code: 'GW_ERR_NOTIFY_DELIVERY', attempt: d.attempts, maxAttempts: channel.maxAttempts, retryable: d.last?.retryable ?? false, status: d.last?.status, error, final: true, deadLetter: true,
       });
       log.error({ code: 'GW_ERR_NOTIFY_DELIVERY', caseId: n.case.id, attempts: d.attempts, status: d.last?.status, error }, 'notify: delivery failed, dead-lettered');
@@ -122,13 +132,13 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
 
   const stages: Stage[] = [mute, dedupStage, retry];
 
-  async function deliver(n: Notification): Promise<Outcome> {
+  async function deliver(n: Notification, resumed?: 'restart' | 'takeover'): Promise<Outcome> {
     if (closed) return 'cancelled';
     const ac = new AbortController();
     let set = pending.get(n.case.id);
     if (!set) pending.set(n.case.id, (set = new Set()));
     set.add(ac);
-    const d: Delivery = { n, key: dedupKey(n), signal: ac.signal, attempts: 0 };
+    const d: Delivery = { n, key: dedupKey(n), signal: ac.signal, attempts: 0, ...(resumed ? { resumed } : {}) };
     try {
       for (const stage of stages) {
         await stage(d);
@@ -151,7 +161,8 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
 
   return {
     id: channel.id,
-    deliver,
+    deliver: (n) => deliver(n),
+    resume: (n, reason) => deliver(n, reason),
     async notify(n) {
       try {
         await deliver(n);

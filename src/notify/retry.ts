@@ -37,7 +37,7 @@ export async function sendWithRetry(
     } catch (e) {
       result = { ok: false, retryable: true, error: e instanceof Error ? e.message : String(e) };
     }
-    if (signal.aborted) return done('cancelled');
+    if (signal.aborted || (!result.ok && result.stopping)) return done('cancelled');
     if (result.ok) return done('delivered');
     last = result;
     if (!result.retryable || attempts >= maxAttempts) return done('dead_letter');

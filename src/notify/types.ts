@@ -40,11 +40,13 @@ export interface DigestMessage {
 
 /**
  * What a channel answers. Only the retry stage acts on `retryable` (Alertmanager's
- * notifier contract: a notifier returns (retry bool, err) and never retries itself).
+ * notifier contract: a notifier returns (retry bool, err) and never retries itself). `stopping`:
+ * not an answer but the hub stopping under the send (the broker closed): the retry stage ends as
+ * cancelled, recording nothing, so the next start delivers it rather than giving it up.
  */
 export type SendResult =
   | { ok: true; status?: number }
-  | { ok: false; retryable: boolean; status?: number; error: string; retryAfterMs?: number };
+  | { ok: false; retryable: boolean; status?: number; error: string; retryAfterMs?: number; stopping?: true };
 
 export interface Channel {
   readonly id: string;

@@ -169,3 +169,19 @@ describe('delivery pipeline: mute and dedup', () => {
     expect(outcomes).toEqual(['delivered', 'duplicate', 'delivered', 'dead_letter', 'delivered']);
   });
 });
+
+describe('delivery pipeline: what a restart needs on the ledger', () => {
+  it('every record names the ledger entry, step and reason it is about; a resumed delivery says so', async () => {
+    srv.script.push({ status: 503 });
+    const p = createDeliveryPipeline(hook({ maxAttempts: 2 }), deps());
+    const n = makeNotification({ entry: { seq: 7, caseId: 'c-0001', ts: T0, actor: 'system', action: 'escalated' }, step: 1, reason: 'escalated' });
+    expect(await p.resume(n, 'restart')).toBe('delivered');
+    expect(ledger.actions()).toEqual(['delivery_failed', 'notified']);
+    for (const i of [0, 1]) expect(dataOf(i)).toMatchObject({ channel: 'hook', entry: 7, step: 1, reason: 'escalated', resumed: 'restart' });
+    srv.fallback = { status: 400 };
+    expect(await p.deliver(makeNotification({}, { id: 'c-2' }))).toBe('dead_letter');
+    expect(dataOf(2)).toMatchObject({ channel: 'hook', entry: 1, step: 0, reason: 'opened', final: true });
+    expect(dataOf(2)).not.toHaveProperty('resumed');
+  });
+
+});

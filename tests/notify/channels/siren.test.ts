@@ -2,10 +2,14 @@
 // MQTT client as the siren: a siren counts only once it confirmed on cmd/ack.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { SIREN_ON, sirenChannel } from '../../../src/notify/channels/siren.js';
+import { createDeliveryPipeline } from '../../../src/notify/pipeline.js';
+import { render } from '../../../src/notify/render.js';
 import { startTestInflux, type TestInflux } from '../../helpers/influxd.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
-import { makeMessage } from '../fixtures.js';
+import { MemoryLedger, makeMessage, makeNotification } from '../fixtures.js';
 
 let influx: TestInflux;
 let t: TestHub;
@@ -64,5 +68,18 @@ describe('siren channel (MQTT downlink, confirmed on cmd/ack)', () => {
     const res = await ch.send(makeMessage(), new AbortController().signal);
     expect(res).toMatchObject({ ok: false, retryable: true });
     expect(res.ok === false && res.error).toContain('ok: false');
+  });
+
+  // last: it closes the hub's broker
+  it('the broker closing under a delivery (a clean stop) is no give-up: cancelled, nothing recorded, for the next start', async () => {
+    const ledger = new MemoryLedger();
+    const p = createDeliveryPipeline(sirenChannel({ base: { ...base, maxAttempts: 1 }, devices: ['siren-gone'] }, t.hub.ctx.commands), {
+      clock: new ManualClock(0), logger: silentLogger(), deadLetterPath: `${t.dataDir}/notify/dead-letter.jsonl`,
+      render: (n) => render(n, { lang: 'zh', baseUrl: 'http://hub:8080' }),
+    });
+    const outcome = p.deliver(makeNotification({ ledger }));
+    await t.hub.broker.close();
+    expect(await outcome).toBe('cancelled');
+    expect(ledger.entries).toEqual([]);
   });
 });
