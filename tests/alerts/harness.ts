@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlertChange, Notification, Person } from '../../src/core/alert-types.js';
+import type { AlertChange, Notification, Notifier, Person } from '../../src/core/alert-types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { DeviceInfo, StorePoint } from '../../src/core/domain.js';
 import { HubBus } from '../../src/core/events.js';
@@ -60,8 +60,11 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-/** `store`: another case store (the contract and fencing tests pass a PostgreSQL one); default SQLite in `dir`. */
-export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; people?: Person[]; dir?: string; clock?: ManualClock; store?: CaseStore } = {}): Harness {
+/**
+ * `store`: another case store (the contract and fencing tests pass a PostgreSQL one); default SQLite in `dir`.
+ * `notifiers`: instead of the one that collects into `notes` (e.g. real delivery pipelines), built anew by each reopen.
+ */
+export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; people?: Person[]; dir?: string; clock?: ManualClock; store?: CaseStore; notifiers?: () => Notifier[] } = {}): Harness {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gw-alerts-'));
   const file = join(dir, 'alerts.db');
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 12, 2, 0)); // Mon 10:00 Beijing
@@ -75,7 +78,7 @@ export function makeHarness(opts: { rosters?: Roster[]; units?: UnitDevice[]; pe
   const cases = new AlertCases({
     store, clock, bus, logger: silentLogger(), escalation: ESCALATION,
     routing: { people: opts.people ?? PEOPLE, rosters: opts.rosters ?? [], streetDuty: ['duty'], local: localTime('Asia/Shanghai') },
-    notifiers: [{ notify: async (n) => { notes.push(n); } }],
+    notifiers: opts.notifiers?.() ?? [{ notify: async (n) => { notes.push(n); } }],
     point: alertPoint,
     writePoints: async (p) => { points.push(...p); },
     // recorded only; the ack (never here) and the re-sends are tested against the real hub in commands.test.ts
