@@ -88,14 +88,14 @@ export class InfluxHttp {
   }
 
   /**
-   * One POST /write; resolves on 204, throws InfluxHttpError on another status, InfluxUnansweredError
+   * One POST /write of a line-protocol body (UTF-8 bytes); resolves on 204, throws InfluxHttpError on another status, InfluxUnansweredError
    * when unanswered for timeoutMs or stalled, the cancel reason, or the socket error.
    */
-  write(body: string, precision: WritePrecision, timeoutMs: number, cancel?: CancelToken): Promise<void> {
+  write(body: Buffer, precision: WritePrecision, timeoutMs: number, cancel?: CancelToken): Promise<void> {
     if (cancel?.reason) return Promise.reject(cancel.reason);
     let path = this.writePaths.get(precision);
     if (path === undefined) this.writePaths.set(precision, (path = this.path('/write', { db: this.endpoint.database, precision })));
-    return this.send('POST', path, Buffer.from(body), timeoutMs, cancel).then(({ status, text }) => {
+    return this.send('POST', path, body, timeoutMs, cancel).then(({ status, text }) => {
       if (status !== 204) throw new InfluxHttpError(status, errorText(text));
     });
   }

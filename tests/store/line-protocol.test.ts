@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StorePoint } from '../../src/core/domain.js';
-import { encodeBatch, encodePoint, escapeKey, escapeMeasurement, fieldValue, quoteString, timestamp } from '../../src/store/line-protocol.js';
+import { encodeBatch, encodePoint, escapeKey, escapeMeasurement, quoteString } from '../../src/store/line-protocol.js';
 import { presencePoint, readingPoint } from '../../src/store/points.js';
 import { rows, startTestInflux, type TestInflux } from '../helpers/influxd.js';
 import { BASE_TS, device } from './fixtures/points.js';
@@ -16,21 +16,39 @@ describe('line protocol escaping', () => {
     expect(quoteString('say "hi" \\o/')).toBe('"say \\"hi\\" \\\\o/"');
   });
 
+  // the fields and time of a one-field point of measurement `m` (undeclared) or `gas` (declared)
+  const fieldText = (measurement: string, name: string, value: StorePoint['fields'][string], ts = BASE_TS, ns?: number): string =>
+    encodePoint({ measurement, tags: {}, fields: { [name]: value }, ts, ...(ns === undefined ? {} : { ns }) }).split(' ').slice(1).join(' ');
+
   it('writes integers with i, floats without, booleans as T/F, whatever the value looks like', () => {
-    expect(fieldValue(5, 'integer')).toBe('5i');
-    expect(fieldValue(-3, 'integer')).toBe('-3i');
-    expect(fieldValue(0, 'float')).toBe('0');
-    expect(fieldValue(12.5, 'float')).toBe('12.5');
-    expect(fieldValue(7, undefined)).toBe('7');
-    expect(fieldValue(true, 'boolean')).toBe('T');
-    expect(fieldValue(false, undefined)).toBe('F');
-    expect(fieldValue('x', 'string')).toBe('"x"');
+    expect(fieldText('gas', 'seq', 5)).toBe(`seq=5i ${BASE_TS}000000`);
+    expect(fieldText('gas', 'seq', -3)).toBe(`seq=-3i ${BASE_TS}000000`);
+    expect(fieldText('gas', 'seq', 9_007_199_254_740_991)).toBe(`seq=9007199254740991i ${BASE_TS}000000`);
+    expect(fieldText('gas', 'lel', 0)).toBe(`lel=0 ${BASE_TS}000000`);
+    expect(fieldText('gas', 'lel', 12.5)).toBe(`lel=12.5 ${BASE_TS}000000`);
+    expect(fieldText('m', 'v', 7)).toBe(`v=7 ${BASE_TS}000000`);
+    expect(fieldText('m', 'v', true)).toBe(`v=T ${BASE_TS}000000`);
+    expect(fieldText('m', 'v', false)).toBe(`v=F ${BASE_TS}000000`);
+    expect(fieldText('m', 'v', 'x')).toBe(`v="x" ${BASE_TS}000000`);
+  });
+
+  it('writes every number with the same text as String() (the bytes are built without it)', () => {
+    const floats = [0, -0, 1, -1, 9, 10, 99, 100, 12.5, -0.25, 0.1 + 0.2, 1e-7, 123456789.125, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e20, 1.5e21, -1.5e21, Number.MAX_VALUE, Number.MIN_VALUE];
+    for (const v of floats) expect(fieldText('m', 'v', v)).toBe(`v=${String(v)} ${BASE_TS}000000`);
+    for (const v of [0, 1, -1, 10, -10, 1234567890123, -(2 ** 53 - 1)]) expect(fieldText('gas', 'seq', v)).toBe(`seq=${String(v)}i ${BASE_TS}000000`);
+  });
+
+  it('writes strings quoted and escaped, UTF-8 for any text', () => {
+    expect(fieldText('m', 's', 'a "b" \\c')).toBe(`s="a \\"b\\" \\\\c" ${BASE_TS}000000`);
+    expect(fieldText('m', 's', '烟感 "1号"')).toBe(`s="烟感 \\"1号\\"" ${BASE_TS}000000`);
+    expect(encodeBatch([{ measurement: 'm', tags: { d: '网格' }, fields: { s: '号 \\' }, ts: BASE_TS }]).equals(Buffer.from(`m,d=网格 s="号 \\\\" ${BASE_TS}000000\n`))).toBe(true);
   });
 
   it('timestamps: nanoseconds from the ms `ts` and the sub-ms `ns`', () => {
-    expect(timestamp(BASE_TS + 0.9)).toBe(`${BASE_TS}000000`);
-    expect(timestamp(BASE_TS, 250)).toBe(`${BASE_TS}000250`);
-    expect(timestamp(BASE_TS, 999_999)).toBe(`${BASE_TS}999999`);
+    expect(fieldText('m', 'v', 1, BASE_TS + 0.9)).toBe(`v=1 ${BASE_TS}000000`);
+    expect(fieldText('m', 'v', 1, BASE_TS, 250)).toBe(`v=1 ${BASE_TS}000250`);
+    expect(fieldText('m', 'v', 1, BASE_TS, 999_999)).toBe(`v=1 ${BASE_TS}999999`);
+    expect(fieldText('m', 'v', 1, 1, 5)).toBe('v=1 1000005');
   });
 
   it('encodes a reading with sorted tags and typed fields from the kind spec', () => {
