@@ -47,9 +47,12 @@ export class AckMuter implements Muter {
   }
 }
 
-/** The dedup key: the same case, step, reason and state is one notification. */
+/**
+ * The dedup key: the same case, step, reason, state and severity is one notification. A case
+ * raised to a higher severity escalates from step 0 again: that call is a new alarm, not a repeat.
+ */
 export function dedupKey(n: Notification): string {
-  return `${n.case.id}|${n.step}|${n.reason}|${n.case.state}`;
+  return `${n.case.id}|${n.step}|${n.reason}|${n.case.state}|${n.case.severity}`;
 }
 
 /**

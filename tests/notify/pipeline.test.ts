@@ -170,6 +170,17 @@ describe('delivery pipeline: mute and dedup', () => {
   });
 });
 
+describe('delivery pipeline: a raised severity is a new alarm', () => {
+  it('the same case raised from warning to critical within the dedup window is sent again (step 0 both times)', async () => {
+    const p = createDeliveryPipeline(hook(), deps());
+    expect(await p.deliver(makeNotification({}, { severity: 'warning' }))).toBe('delivered');
+    const raised = makeNotification({ entry: { seq: 5, caseId: 'c-0001', ts: T0, actor: 'system', action: 'escalated' } }, { severity: 'critical' });
+    expect(await p.deliver(raised)).toBe('delivered');
+    expect(await p.deliver(raised)).toBe('duplicate');
+    expect(srv.requests.map((r) => (JSON.parse(r.body) as { case: { severity: string } }).case.severity)).toEqual(['warning', 'critical']);
+  });
+});
+
 describe('delivery pipeline: what a restart needs on the ledger', () => {
   it('every record names the ledger entry, step and reason it is about; a resumed delivery says so', async () => {
     srv.script.push({ status: 503 });
