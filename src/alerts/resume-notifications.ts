@@ -17,7 +17,7 @@ export interface ChannelNotifier extends Notifier {
 const isChannel = (n: Notifier): n is ChannelNotifier =>
   typeof (n as Partial<ChannelNotifier>).id === 'string' && typeof (n as Partial<ChannelNotifier>).resume === 'function';
 
-/** Hands every owed notification to its channel (not awaiting the deliveries); resolves with how many. */
+/** Hands every owed notification to its channel (not awaiting the deliveries); resolves with how many were handed over. */
 export async function resumeNotifications(svc: AlertCases, reason: 'restart' | 'takeover'): Promise<number> {
   const { store, logger } = svc.deps;
   const channels = svc.deps.notifiers.filter(isChannel);
@@ -31,7 +31,8 @@ export async function resumeNotifications(svc: AlertCases, reason: 'restart' | '
       for (const owed of owedNotifications(c, ledger, channel.id)) {
         const recipients = owed.recipients.map((id) => people.get(id)).filter((p): p is Person => p !== undefined);
         const n: Notification = { case: c, entry: owed.entry, recipients, step: owed.step, reason: owed.reason, ...(owed.fallback ? { fallback: true } : {}), ledger: svc };
-        logger.info({ caseId: c.id, channel: channel.id, entry: owed.entry.seq, step: owed.step, reason }, 'notification never delivered nor given up: delivering it again');
+        // (the channel logs it at info once past its route and dedup: a route that mutes it records nothing, so it is owed at every start)
+        logger.debug({ caseId: c.id, channel: channel.id, entry: owed.entry.seq, step: owed.step, reason }, 'notification never delivered nor given up: handed to its channel again');
         channel.resume(n, reason).catch((e: unknown) => logger.error({ err: e, caseId: c.id, channel: channel.id }, 'notifier failed'));
         resumed++;
       }

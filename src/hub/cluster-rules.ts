@@ -150,7 +150,7 @@ export function attachClusterRules(deps: ClusterRulesDeps): ClusterRules {
       };
       const resumed = await retried('commands', () => alerting.resumeCommands());
       const notified = await retried('notifications', () => alerting.resumeNotifications());
-      log.info({ epoch, devicesImported: imported, commandsResent: resumed, notificationsResent: notified, ms: Date.now() - started }, 'leading the rules');
+      log.info({ epoch, devicesImported: imported, commandsResent: resumed, notificationsOwed: notified, ms: Date.now() - started }, 'leading the rules');
     },
     onFollow: async (reason) => {
       sweep.stop();

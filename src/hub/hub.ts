@@ -223,7 +223,7 @@ export async function startHub(config: Config, opts: StartHubOptions = {}): Prom
         if (resumed > 0) logger.info({ commandsResent: resumed }, 'commands sent before the restart and not confirmed are sent again');
         // so do notifications the stop or kill left neither delivered nor given up (their case still open)
         const owed = await single.resumeNotifications('restart');
-        if (owed > 0) logger.info({ notificationsResent: owed }, 'notifications owed since before the restart are delivered again');
+        if (owed > 0) logger.info({ notificationsOwed: owed }, 'notifications owed since before the restart are handed to their channels again');
       }
     } else {
       logger.info('alerting is off (alerting.enabled: false): no rules run, no alert cases open');
