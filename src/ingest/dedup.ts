@@ -5,7 +5,9 @@
 // content hash (every stored field and the device's `ts`). A rebooted device whose seq starts
 // again sends new content, so it is accepted. Each device keeps a ring of its most recent
 // readings in typed arrays (no object per reading); rings grow on demand up to `window` entries,
-// and the least recently seen devices are forgotten when all rings together hold `maxEntries`.
+// and the least recently seen devices are forgotten when all rings together hold `maxEntries`
+// (second chance: a device seen since its place in the order was set is moved to the end instead
+// of forgotten, so a reading costs a flag, not a Map delete and insert).
 //
 // Sub-millisecond part of a point's time (`ns`, 0..999,999): InfluxDB identifies a point by
 // measurement + tags + time, so two readings of one device in the same millisecond would be
@@ -34,6 +36,8 @@ export class DeviceReadings {
   stored: Uint8Array;
   head = 0;
   size = 0;
+  /** seen since its place in the eviction order was set (ReadingDedup) */
+  seen = false;
   /** the largest seq ever added: a seq above it is new without a scan (devices count upwards) */
   private maxSeq = -1;
   private lastMs = -1;
@@ -133,11 +137,11 @@ export class ReadingDedup {
   device(id: string): DeviceReadings {
     let d = this.devices.get(id);
     if (d) {
-      this.devices.delete(id);
-    } else {
-      d = new DeviceReadings(FIRST_CAPACITY);
-      this.entries += FIRST_CAPACITY;
+      d.seen = true; // its place in the order is refreshed when eviction reaches it
+      return d;
     }
+    d = new DeviceReadings(FIRST_CAPACITY);
+    this.entries += FIRST_CAPACITY;
     this.devices.set(id, d);
     this.evict(d);
     return d;
@@ -153,12 +157,21 @@ export class ReadingDedup {
     return this.devices.size;
   }
 
+  /** Forgets the least recently seen devices (never `keep`) until the rings fit `maxEntries`. */
   private evict(keep: DeviceReadings): void {
     if (this.entries <= this.maxEntries) return;
+    // oldest place first; a device seen since it was placed goes to the end, once (the loop visits
+    // it again there, unseen, so it ends)
     for (const [id, d] of this.devices) {
-      if (this.entries <= this.maxEntries || d === keep) return;
+      if (this.entries <= this.maxEntries) return;
+      if (d === keep) continue;
       this.devices.delete(id);
-      this.entries -= d.capacity;
+      if (d.seen) {
+        d.seen = false;
+        this.devices.set(id, d);
+      } else {
+        this.entries -= d.capacity;
+      }
     }
   }
 }

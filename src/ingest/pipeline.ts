@@ -256,8 +256,8 @@ export class Ingest {
     const shared = this.deps.shared;
     // a receive-stamped reading whose re-send another hub may be storing right now (a takeover)
     // is still asked for one by one: its point is the first hub's receive time
-    const unknown = shared ? this.unknown(device.id, accepted, hashes, received) : [];
-    if (shared && unknown.length > 0) {
+    const unknown = shared ? this.unknown(device.id, accepted, hashes, received) : undefined;
+    if (shared && unknown && unknown.length > 0) {
       // CLUSTER: what this hub does not know may have reached another hub first (a re-send after
       // a crash): ask the shared memory, then act (one Redis round trip later)
       const durable = shared.lookup(device.id, unknown).then((known) => {
@@ -270,7 +270,7 @@ export class Ingest {
   }
 
   /** The readings' points, announcements and store, given what the ring knows. */
-  private decide(device: DeviceInfo, accepted: Reading[], hashes: number[], received: boolean[], readings: number, now: number): Accepted {
+  private decide(device: DeviceInfo, accepted: readonly Reading[], hashes: readonly number[], received: readonly boolean[], readings: number, now: number): Accepted {
     const shared = this.deps.shared;
     const seen = this.dedup.device(device.id);
     this.dedup.reserve(seen, accepted.length);
@@ -350,7 +350,11 @@ export class Ingest {
 
   /** On the bus at once (rules in single mode, live, board); in cluster mode also relayed to the rules leader. */
   private announce(r: Reading, device: DeviceInfo, relayed: Promise<void>[]): void {
-    this.emit('reading', r, device);
+    try {
+      this.deps.bus.emit('reading', r, device); // (not through emit(): no rest array per reading)
+    } catch (e) {
+      this.deps.logger.error({ err: e, event: 'reading' }, 'a bus listener failed');
+    }
     if (!this.deps.relay) return;
     const relay = this.deps.relay({ type: 'reading', reading: r });
     relay.catch(() => undefined); // handled where durable() awaits it; not an unhandled rejection meanwhile

@@ -57,65 +57,88 @@ export interface ValidateOptions {
 }
 
 export interface ValidationResult {
-  accepted: Reading[];
+  accepted: readonly Reading[];
   /**
    * Two independent 32-bit hashes of each accepted reading's content (every stored field, `seq`
    * and the device's `ts`, not the receive time), at 2i and 2i+1: what tells a re-send of a
    * reading from a new reading that reuses its seq.
    */
-  hashes: number[];
+  hashes: readonly number[];
   /** per accepted reading: true when it had no `ts` and was stamped with the receive time */
-  received: boolean[];
-  rejected: ValidationError[];
+  received: readonly boolean[];
+  rejected: readonly ValidationError[];
   /** how many fields no schema knows were ignored */
   unknownFields: number;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Validates a reading payload from `device` received at `now` (ms since epoch). */
 export function validateReadings(payload: Buffer, device: DeviceInfo, now: number, opts: ValidateOptions = {}): ValidationResult {
-  const result: ValidationResult = { accepted: [], hashes: [], received: [], rejected: [], unknownFields: 0 };
-  const maxBatch = opts.maxBatch ?? MAX_BATCH;
   if (opts.maxBytes !== undefined && payload.length > opts.maxBytes) {
-    result.rejected.push(new ValidationError('GW_ERR_PAYLOAD_TOO_LARGE', 'payload', payload.length, `size must be <= ${opts.maxBytes} bytes`));
-    return result;
+    return refused(new ValidationError('GW_ERR_PAYLOAD_TOO_LARGE', 'payload', payload.length, `size must be <= ${opts.maxBytes} bytes`));
   }
   let data: unknown;
   try {
     data = JSON.parse(payload.toString('utf8'));
   } catch (e) {
-    result.rejected.push(new ValidationError('GW_ERR_PAYLOAD_JSON', 'payload', preview(payload), `must be valid JSON (${(e as Error).message})`));
-    return result;
+    return refused(new ValidationError('GW_ERR_PAYLOAD_JSON', 'payload', preview(payload), `must be valid JSON (${(e as Error).message})`));
   }
-  if (Array.isArray(data)) {
-    if (data.length > maxBatch) {
-      result.rejected.push(new ValidationError('GW_ERR_PAYLOAD_BATCH_SIZE', 'payload', data.length, `a batch holds at most ${maxBatch} readings`));
-      return result;
+  last.unknown = 0;
+  if (!Array.isArray(data)) {
+    // one reading (almost every message): arrays of exactly its size, none grown by push
+    const one = validateOne(data, -1, device, now, opts);
+    if (one instanceof ValidationError) return { accepted: NONE, hashes: NONE, received: NONE, rejected: [one], unknownFields: last.unknown };
+    return { accepted: [one], hashes: [last.h1, last.h2], received: [last.received], rejected: NONE, unknownFields: last.unknown };
+  }
+  const maxBatch = opts.maxBatch ?? MAX_BATCH;
+  if (data.length > maxBatch) return refused(new ValidationError('GW_ERR_PAYLOAD_BATCH_SIZE', 'payload', data.length, `a batch holds at most ${maxBatch} readings`));
+  const accepted: Reading[] = [];
+  const hashes: number[] = [];
+  const received: boolean[] = [];
+  const rejected: ValidationError[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const one = validateOne(data[i], i, device, now, opts);
+    if (one instanceof ValidationError) {
+      rejected.push(one);
+      continue;
     }
-    data.forEach((el, i) => validateOne(el, `[${i}].`, device, now, opts, result));
-    return result;
+    accepted.push(one);
+    hashes.push(last.h1, last.h2);
+    received.push(last.received);
   }
-  validateOne(data, '', device, now, opts, result);
-  return result;
+  return { accepted, hashes, received, rejected, unknownFields: last.unknown };
 }
 
-function validateOne(el: unknown, prefix: string, device: DeviceInfo, now: number, opts: ValidateOptions, out: ValidationResult): void {
+function refused(err: ValidationError): ValidationResult {
+  return { accepted: NONE, hashes: NONE, received: NONE, rejected: [err], unknownFields: 0 };
+}
+
+/**
+ * What validateOne found besides the reading: its content hashes and whether it was stamped with
+ * the receive time (read at once by validateReadings: no object per reading), and the unknown
+ * fields of the payload so far.
+ */
+const last = { h1: 0, h2: 0, received: false, unknown: 0 };
+
+/** `index`: the reading's place in a batch, -1 for a payload that is one object (names the field of an error). */
+function validateOne(el: unknown, index: number, device: DeviceInfo, now: number, opts: ValidateOptions): Reading | ValidationError {
+  const prefix = index < 0 ? '' : `[${index}].`; // (a constant for a single reading: no string built)
   if (el === null || typeof el !== 'object' || Array.isArray(el)) {
-    out.rejected.push(new ValidationError('GW_ERR_PAYLOAD_SHAPE', prefix === '' ? 'payload' : prefix.slice(0, -1), el, 'must be a JSON object (or an array of objects)'));
-    return;
+    return new ValidationError('GW_ERR_PAYLOAD_SHAPE', prefix === '' ? 'payload' : prefix.slice(0, -1), el, 'must be a JSON object (or an array of objects)');
   }
   const c = COMPILED[device.kind];
   const obj = el as Record<string, unknown>;
   if (!c.validate(obj)) {
     const errors = c.validate.errors ?? [];
-    out.rejected.push(fieldError(errors.find((e) => e.keyword === 'anyOf') ?? errors[0], obj, prefix));
-    return;
+    return fieldError(errors.find((e) => e.keyword === 'anyOf') ?? errors[0], obj, prefix);
   }
   const values: Record<string, FieldValue> = {};
   let h1 = FNV_SEED;
   let h2 = ALT_SEED;
   for (const k in obj) {
     if (!c.known.has(k)) {
-      out.unknownFields++;
+      last.unknown++;
       continue;
     }
     const v = obj[k] as FieldValue;
@@ -135,23 +158,23 @@ function validateOne(el: unknown, prefix: string, device: DeviceInfo, now: numbe
     }
   }
   const broken = c.kind.check?.(values);
-  if (broken) {
-    out.rejected.push(new ValidationError('GW_ERR_PAYLOAD_FIELD', prefix + broken[0], broken[1], broken[2]));
-    return;
-  }
+  if (broken) return new ValidationError('GW_ERR_PAYLOAD_FIELD', prefix + broken[0], broken[1], broken[2]);
   const ts = typeof obj.ts === 'number' ? obj.ts : now;
   const maxFuture = opts.maxFutureMs ?? MAX_FUTURE_MS;
   if (ts > now + maxFuture) {
-    out.rejected.push(new ValidationError('GW_ERR_PAYLOAD_FUTURE_TS', `${prefix}ts`, ts, `must be at most ${maxFuture / 1000} s after the receive time (${new Date(now).toISOString()})`));
-    return;
+    return new ValidationError('GW_ERR_PAYLOAD_FUTURE_TS', `${prefix}ts`, ts, `must be at most ${maxFuture / 1000} s after the receive time (${new Date(now).toISOString()})`);
   }
+  last.h1 = h1 >>> 0;
+  last.h2 = h2 >>> 0;
+  last.received = typeof obj.ts !== 'number';
+  const { seq, battery, rssi } = obj;
+  // the usual reading carries all three: built whole, one allocation in one shape
+  if (typeof seq === 'number' && typeof battery === 'number' && typeof rssi === 'number') return { device: device.id, kind: device.kind, ts, values, seq, battery, rssi };
   const reading: Reading = { device: device.id, kind: device.kind, ts, values };
-  if (typeof obj.seq === 'number') reading.seq = obj.seq;
-  if (typeof obj.battery === 'number') reading.battery = obj.battery;
-  if (typeof obj.rssi === 'number') reading.rssi = obj.rssi;
-  out.accepted.push(reading);
-  out.hashes.push(h1 >>> 0, h2 >>> 0);
-  out.received.push(typeof obj.ts !== 'number');
+  if (typeof seq === 'number') reading.seq = seq;
+  if (typeof battery === 'number') reading.battery = battery;
+  if (typeof rssi === 'number') reading.rssi = rssi;
+  return reading;
 }
 
 // FNV-1a over field names and values, in two lanes with different seeds and primes (52+ bits

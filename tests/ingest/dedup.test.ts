@@ -43,6 +43,19 @@ describe('ReadingDedup', () => {
     expect(d.device('a').find(1, 1, 1)).toBe(-1);
   });
 
+  it('past maxEntries, keeps a device seen again after a newer one was first seen, and forgets the newer', () => {
+    const d = new ReadingDedup({ window: 16, maxEntries: 48 });
+    d.device('a').add(1, 1, 1, 1, 0);
+    d.device('b').add(1, 1, 1, 1, 0);
+    d.device('a'); // a is seen again: b is now the least recently seen
+    d.device('c').add(1, 1, 1, 1, 0);
+    d.device('e'); // 4 x 16 > 48: one must go
+    expect(d.size).toBe(3);
+    expect(d.device('a').find(1, 1, 1)).toBeGreaterThanOrEqual(0);
+    expect(d.device('c').find(1, 1, 1)).toBeGreaterThanOrEqual(0);
+    expect(d.device('b').find(1, 1, 1)).toBe(-1);
+  });
+
   it('finds every reading the ring still holds after it wrapped, and only those, whatever order the seqs came in', () => {
     const a = new ReadingDedup({ window: 16 }).device('a');
     // a device counting up to 12, rebooted, counting again from 0: the ring holds the last 16
