@@ -238,13 +238,16 @@ export class RuleEngine {
     const { rules, states, ctx } = e;
     // only a reading newer than the latest evaluated one, and not stale, is evaluated in full
     const lifeOnly = input.type === 'reading' && !this.admit(e, input.reading, now);
-    // a presence change is news only to no-data and windowed rules (a reconnect storm: 20,000 of them)
+    // a presence change is news only to no-data and windowed rules (a reconnect storm: 20,000 of
+    // them); a reading is none to a device event's rule
     const presence = input.type === 'presence';
+    const reading = input.type === 'reading';
     for (let i = 0; i < rules.length; i++) {
       const st = states[i] as RuleState;
       const rule = rules[i] as CompiledRule;
       if (lifeOnly && rule.spec.condition.type !== 'noData') continue;
       if (presence && !rule.presence) continue;
+      if (reading && !rule.reading) continue;
       const tr = step(rule, st, input, now, ctx);
       if (st.wakeAt !== undefined && (st.scheduledAt === undefined || st.wakeAt < st.scheduledAt)) this.schedule(device.id, i, st);
       if (tr) {

@@ -12,6 +12,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     minHoldMs: spec.minHold ? parseDuration(spec.minHold) : 0,
     window: spec.window ? { from: clockMinutes(spec.window.from), to: clockMinutes(spec.window.to) } : undefined,
     presence: spec.condition.type === 'noData' || spec.window !== undefined,
+    reading: spec.condition.type !== 'event',
   };
 }
 

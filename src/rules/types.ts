@@ -67,4 +67,9 @@ export interface CompiledRule {
    * reads as clear). Every other condition reads presence as no news, so the engine skips it.
    */
   presence: boolean;
+  /**
+   * whether a reading can move it: every condition but a device event's (a pulse on its event,
+   * never active, so a reading, inside its window or out, changes nothing): the engine skips it.
+   */
+  reading: boolean;
 }
