@@ -10,7 +10,7 @@
 //   send is no give-up) the restarted hub switches it on.
 // The ledger is read from the data dir's SQLite case store while no hub runs.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -176,6 +176,7 @@ describe('single mode: a pending notification outlives a restart of the hub', ()
       await until(() => got.length >= 1 || undefined, 30_000, 'the siren command');
       await stopChild(first.child, signal);
       expect(await deliveries(s.dataDir)).toEqual([]);
+      expect(existsSync(join(s.dataDir, 'notify', 'dead-letter.jsonl'))).toBe(false);
 
       const sent = got.length;
       acking = true;
