@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'tests/alerts/escalation.test.ts',
   'tests/alerts/lifecycle.test.ts',
+  'tests/alerts/owed.test.ts',
   'tests/alerts/routing.test.ts',
   'tests/alerts/service.test.ts',
   'tests/alerts/silences.test.ts',
