@@ -16,6 +16,7 @@ import { deviceTopic, forHubOnly, maySubscribe, ownSubtopic, publishSubtopic } f
 import { Authenticator } from './auth.js';
 import { clusterAedesOptions, parseNewSubscribes, type BrokerCluster } from './cluster.js';
 import { CommandDownlink } from './commands.js';
+import { ConnectionAcks, type Ack } from './acks.js';
 import { endClientAnnouncements, endFanOut } from './fan-out.js';
 import { PresenceTracker } from './presence.js';
 import { Qos2Tracker } from './qos2.js';
@@ -100,32 +101,37 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
   // resumes only when a chunk's packets are all answered) is what slows it down. A QoS 0 message
   // has no acknowledgement to hold for durability: only the rate holds it (the writer's
   // backpressure bounds memory), and a store failure closes the connection instead.
-  type Ack = (err: Error | null) => void;
+  // Each connection's acknowledgements go in the order its messages arrived (acks.ts).
+  const acks = new WeakMap<Client, ConnectionAcks>();
+  const acksOf = (client: Client, device: string): ConnectionAcks => {
+    let a = acks.get(client);
+    if (!a) {
+      a = new ConnectionAcks({
+        take: (n, now) => rate.take(device, n, now),
+        now: () => clock.now(),
+        closed: () => client.closed,
+        held: () => rateHeld?.inc(),
+        failed: (err, messages) => logger.error({ err, device, messages }, 'ingest failed; the device will retry'),
+      });
+      acks.set(client, a);
+    }
+    return a;
+  };
+  // QoS 0: a store failure closes the connection. The messages of a run share their batch's
+  // `durable`, and a socket read brings many messages of one connection in a row: one handler
+  // per (batch, connection) run, not a closure, promise and microtask per message.
+  let watched: { durable: Promise<void>; client: Client } | undefined;
   const handle = (client: Client, device: DeviceInfo, sub: DeviceSubtopic, payload: Buffer, now: number, qos: number, ack: Ack): void => {
     const { outcome, durable } = ingest.accept(device, sub, payload, now);
-    if (qos === 0) {
+    if (qos !== 0) return acksOf(client, device.id).afterDurable(durable, outcome.readings, ack);
+    if (watched?.durable !== durable || watched.client !== client) {
+      watched = { durable, client };
       durable.catch((e: unknown) => {
         logger.error({ err: e, device: device.id }, 'QoS 0 readings not stored; closing the connection');
         client.close();
       });
-      return withinRate(client, device.id, outcome.readings, now, ack);
     }
-    durable.then(() => withinRate(client, device.id, outcome.readings, clock.now(), ack), (e: unknown) => {
-      logger.error({ err: e, device: device.id }, 'ingest failed; the device will retry');
-      ack(e instanceof Error ? e : new Error(String(e)));
-    });
-  };
-  /** Spends the message's readings from the device's rate; acknowledges at once, or once its debt is paid back. */
-  const withinRate = (client: Client, device: string, readings: number, now: number, ack: Ack): void => {
-    const wait = rate.take(device, readings, now);
-    if (wait === 0) return ack(null);
-    rateHeld?.inc();
-    const check = (): void => {
-      const left = client.closed ? 0 : rate.owed(device, clock.now());
-      if (left === 0) ack(null); // (on a closed connection aedes writes nothing)
-      else setTimeout(check, Math.min(left, 1000));
-    };
-    setTimeout(check, Math.min(wait, 1000));
+    acksOf(client, device.id).withinRate(outcome.readings, now, ack);
   };
   // QoS 2: a PUBLISH re-sent (DUP) before its PUBREL is the same message; aedes answers it with
   // another PUBREC, but it would run authorizePublish (and so the ingest) again first. (Its own

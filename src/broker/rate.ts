@@ -26,6 +26,8 @@ interface Bucket {
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /** the device whose bucket was used last: already the newest in `buckets`' LRU order */
+  private newest: string | undefined;
   readonly maxDebt: number;
   readonly maxOverMs: number;
 
@@ -70,13 +72,16 @@ export class RateLimiter {
   }
 
   private refill(device: string, now: number): Bucket {
-    let b = this.buckets.get(device);
-    if (b) this.buckets.delete(device);
-    else b = { tokens: this.opts.burst, at: now, overSince: 0 };
+    const known = this.buckets.get(device);
+    const b = known ?? { tokens: this.opts.burst, at: now, overSince: 0 };
     b.tokens = this.tokensAt(b, now);
     b.at = now;
     if (b.tokens >= this.opts.burst / 2) b.overSince = 0;
+    // already the newest in the LRU order: a socket read brings many messages of one device in a row
+    if (known && device === this.newest) return b;
+    if (known) this.buckets.delete(device);
     this.buckets.set(device, b);
+    this.newest = device;
     if (this.buckets.size > (this.opts.maxDevices ?? 20_000)) {
       const oldest = this.buckets.keys().next();
       if (!oldest.done) this.buckets.delete(oldest.value);

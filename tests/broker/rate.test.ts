@@ -53,4 +53,17 @@ describe('RateLimiter: slows a device down, never refuses what it sent', () => {
     }
     expect(r.farOver('chatty', t)).toBe('over its rate for more than 60 s');
   });
+
+  it('forgets the device least recently heard from beyond maxDevices, however many messages in a row another sent', () => {
+    const r = new RateLimiter({ ratePerSecond: 1, burst: 10, maxDevices: 2 });
+    r.take('a', 5, 0);
+    r.take('b', 5, 0);
+    r.take('b', 1, 0);
+    r.take('a', 1, 0); // a is now the newest, b the oldest
+    r.take('a', 1, 0);
+    r.take('c', 5, 0); // evicts b
+    expect(r.owed('a', 0)).toBe(0);
+    expect(r.take('a', 4, 0)).toBe(1000); // a's bucket kept: 3 of its 10 left, 1 reading of debt
+    expect(r.take('b', 10, 0)).toBe(0); // b forgotten: a full burst again
+  });
 });
