@@ -48,11 +48,14 @@ export class AckMuter implements Muter {
 }
 
 /**
- * The dedup key: the same case, step, reason, state and severity is one notification. A case
- * raised to a higher severity escalates from step 0 again: that call is a new alarm, not a repeat.
+ * The dedup key: one ledger entry of a case is one notification (per step, reason, state and
+ * severity). The alerting stage writes a new entry for every step it fires, so a case reopened a
+ * second time within the window, or raised to a higher severity (escalating from step 0 again),
+ * is a new alarm and is sent; what dedup stops is the same entry handed over twice (a resume at
+ * take-over or start while this process still delivers it).
  */
 export function dedupKey(n: Notification): string {
-  return `${n.case.id}|${n.step}|${n.reason}|${n.case.state}|${n.case.severity}`;
+  return `${n.case.id}|${n.entry.seq}|${n.step}|${n.reason}|${n.case.state}|${n.case.severity}`;
 }
 
 /**

@@ -181,6 +181,19 @@ describe('delivery pipeline: a raised severity is a new alarm', () => {
   });
 });
 
+describe('delivery pipeline: a case reopened again is a new alarm', () => {
+  it('a second reopen within the dedup window is sent: each reopen is its own ledger entry', async () => {
+    const p = createDeliveryPipeline(hook(), deps());
+    const reopen = (seq: number): ReturnType<typeof makeNotification> =>
+      makeNotification({ reason: 'reopened', entry: { seq, caseId: 'c-0001', ts: T0 + seq, actor: 'system', action: 'escalated' } });
+    expect(await p.deliver(reopen(4))).toBe('delivered');
+    expect(await p.deliver(reopen(9))).toBe('delivered');
+    // the same entry handed over twice (a resume while this process still delivers it) is one call
+    expect(await p.deliver(reopen(9))).toBe('duplicate');
+    expect(srv.requests).toHaveLength(2);
+  });
+});
+
 describe('delivery pipeline: what a restart needs on the ledger', () => {
   it('every record names the ledger entry, step and reason it is about; a resumed delivery says so', async () => {
     srv.script.push({ status: 503 });

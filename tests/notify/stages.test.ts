@@ -62,12 +62,13 @@ describe('Deduper', () => {
     expect(d.claim(k, 1001)).toBe(true);
   });
 
-  it('keys on case, step, reason, state and severity', () => {
+  it('keys on case, ledger entry, step, reason, state and severity', () => {
     const a = dedupKey(makeNotification());
     expect(dedupKey(makeNotification({ step: 1 }))).not.toBe(a);
     expect(dedupKey(makeNotification({}, { severity: 'warning' }))).not.toBe(a);
     expect(dedupKey(makeNotification({ reason: 'reopened' }))).not.toBe(a);
     expect(dedupKey(makeNotification({}, { id: 'c-2' }))).not.toBe(a);
-    expect(dedupKey(makeNotification({ entry: { seq: 7, caseId: 'c-0001', ts: 1, actor: 'system', action: 'opened' } }))).toBe(a);
+    expect(dedupKey(makeNotification({ entry: { seq: 7, caseId: 'c-0001', ts: 1, actor: 'system', action: 'opened' } }))).not.toBe(a);
+    expect(dedupKey(makeNotification({ entry: { seq: 1, caseId: 'c-0001', ts: 1, actor: 'system', action: 'opened' } }))).toBe(a);
   });
 });
