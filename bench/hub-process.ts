@@ -16,8 +16,8 @@ export interface HubProcess {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** The hub's command line after `node`: the compiled CLI (see `buildHub`). */
-export const COMPILED_HUB: readonly string[] = ['bin/gridwatch.js'];
+/** The hub's command line after `node`, as `npm start` runs it: its V8 flags, then the compiled CLI (see `buildHub`). */
+export const COMPILED_HUB: readonly string[] = ['--max-semi-space-size=64', 'bin/gridwatch.js'];
 
 /** Compiles src/ into dist/ (`tsc -p tsconfig.build.json`, what `npm run build` does before the panel), so the bench runs this tree's code. */
 export function buildHub(): void {

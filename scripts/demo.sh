@@ -50,7 +50,7 @@ trap cleanup INT TERM EXIT
 
 # logs are appended: a restart keeps what happened before it
 echo "=== gridwatch demo $(date -u +%FT%TZ) ===" >>"$DEMO_DIR/hub.log"
-node bin/gridwatch.js serve --config "$CONFIG" >>"$DEMO_DIR/hub.log" 2>&1 &
+node --max-semi-space-size=64 bin/gridwatch.js serve --config "$CONFIG" >>"$DEMO_DIR/hub.log" 2>&1 &
 HUB_PID=$!
 echo "gridwatch demo: starting the hub (MQTT :$GRIDWATCH_MQTT_PORT, HTTP :$GRIDWATCH_HTTP_PORT)" >&2
 for _ in $(seq 1 240); do
