@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   GW_ERR_PAYLOAD_SHAPE: 'A payload is not a JSON object or array of objects',
   GW_ERR_PAYLOAD_FIELD: 'A payload field breaks its rule (type, range, required)',
   GW_ERR_PAYLOAD_FUTURE_TS: 'A reading timestamp is too far in the future',
-  GW_ERR_PAYLOAD_BATCH_SIZE: 'A batch holds more readings than allowed',
+  GW_ERR_PAYLOAD_BATCH_SIZE: 'A batch holds no readings, or more than allowed',
   GW_ERR_PAYLOAD_TOO_LARGE: 'A payload is larger than the maximum packet size',
   GW_ERR_PAYLOAD_DUPLICATE: 'A reading repeats one already stored from the device (same seq and content)',
   GW_ERR_BROKER_AUTH: 'A device failed authentication',

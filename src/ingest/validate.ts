@@ -92,7 +92,8 @@ export function validateReadings(payload: Buffer, device: DeviceInfo, now: numbe
     return { accepted: [one], hashes: [last.h1, last.h2], received: [last.received], rejected: NONE, unknownFields: last.unknown };
   }
   const maxBatch = opts.maxBatch ?? MAX_BATCH;
-  if (data.length > maxBatch) return refused(new ValidationError('GW_ERR_PAYLOAD_BATCH_SIZE', 'payload', data.length, `a batch holds at most ${maxBatch} readings`));
+  // an empty batch would be acknowledged with nothing stored and nothing said: refused, like an oversized one
+  if (data.length === 0 || data.length > maxBatch) return refused(new ValidationError('GW_ERR_PAYLOAD_BATCH_SIZE', 'payload', data.length, `a batch holds 1 to ${maxBatch} readings`));
   const accepted: Reading[] = [];
   const hashes: number[] = [];
   const received: boolean[] = [];

@@ -93,8 +93,10 @@ describe('ingest end to end: MQTT -> validation -> InfluxDB', () => {
     await c.publishAsync(topic, JSON.stringify({ lel: 180, seq: 500 }), { qos: 1 });
     await c.publishAsync(topic, JSON.stringify([{ lel: 1, seq: 501, ts: BASE_TS + 501_000 }, { lel: 'x', seq: 502 }]), { qos: 1 });
     await c.publishAsync(topic, JSON.stringify(reading(d, 3)), { qos: 1 }); // a re-send of a stored reading
-    await until(() => answers.length >= 4 || undefined, 15_000, 'four error answers');
-    expect(answers.map((a) => a.code)).toEqual(['GW_ERR_PAYLOAD_JSON', 'GW_ERR_PAYLOAD_FIELD', 'GW_ERR_PAYLOAD_FIELD', 'GW_ERR_PAYLOAD_DUPLICATE']);
+    await c.publishAsync(topic, '[]', { qos: 1 }); // acknowledged, so it must be answered: it stores nothing
+    await until(() => answers.length >= 5 || undefined, 15_000, 'five error answers');
+    expect(answers.map((a) => a.code)).toEqual(['GW_ERR_PAYLOAD_JSON', 'GW_ERR_PAYLOAD_FIELD', 'GW_ERR_PAYLOAD_FIELD', 'GW_ERR_PAYLOAD_DUPLICATE', 'GW_ERR_PAYLOAD_BATCH_SIZE']);
+    expect(answers[4]).toMatchObject({ field: 'payload', value: 0, rule: 'a batch holds 1 to 500 readings' });
     expect(answers[1]).toMatchObject({ field: 'lel', value: 180, rule: 'must be <= 100' });
     expect(answers[2]).toMatchObject({ field: '[1].lel', value: 'x', rule: 'must be number' });
     expect(answers[3]).toMatchObject({ field: 'seq', value: 3 });

@@ -144,7 +144,14 @@ describe('validateReadings: bad payloads name field, value and rule', () => {
     const e = rejection('gas', batch);
     expect(e.code).toBe('GW_ERR_PAYLOAD_BATCH_SIZE');
     expect(e.value).toBe(501);
-    expect(e.rule).toContain('at most 500');
+    expect(e.rule).toBe('a batch holds 1 to 500 readings');
+  });
+
+  it('an empty batch is refused: acknowledged with nothing stored, it would otherwise go unanswered', () => {
+    const e = rejection('gas', []);
+    expect(e.code).toBe('GW_ERR_PAYLOAD_BATCH_SIZE');
+    expect(e.field).toBe('payload');
+    expect(e.value).toBe(0);
   });
 });
 
@@ -167,8 +174,10 @@ describe('validateReadings: batches', () => {
     ]);
   });
 
-  it('an empty batch accepts and rejects nothing', () => {
-    expect(one('gas', [])).toEqual({ accepted: [], hashes: [], received: [], rejected: [], unknownFields: 0 });
+  it('an empty batch accepts nothing and is rejected whole', () => {
+    const r = one('gas', []);
+    expect(r.accepted).toEqual([]);
+    expect(r.rejected.map((e) => e.code)).toEqual(['GW_ERR_PAYLOAD_BATCH_SIZE']);
   });
 });
 
