@@ -40,7 +40,7 @@ export class InfluxUnansweredError extends Error {
 
 /** Lets the caller give up on a request in flight: it fails at once with the reason given. */
 export class CancelToken {
-  private req: ClientRequest | undefined;
+  private abort: ((reason: Error) => void) | undefined;
   private why: Error | undefined;
 
   get reason(): Error | undefined {
@@ -49,17 +49,24 @@ export class CancelToken {
 
   cancel(reason: Error): void {
     this.why ??= reason;
-    this.req?.destroy(this.why);
+    this.abort?.(this.why);
   }
 
-  /** @internal the request now in flight for this token (undefined when it ended) */
-  bind(req: ClientRequest | undefined): void {
-    this.req = req;
-    if (req && this.why) req.destroy(this.why);
+  /** @internal how to give up the request now in flight for this token (undefined when it ended) */
+  bind(abort: ((reason: Error) => void) | undefined): void {
+    this.abort = abort;
+    if (abort && this.why) abort(this.why);
   }
 }
 
-export class InfluxHttp {
+/** How the writer reaches InfluxDB: on this thread (InfluxHttp) or through a worker thread (influx-http-worker.ts). */
+export interface InfluxTransport {
+  write(body: Buffer, precision: WritePrecision, timeoutMs: number, cancel?: CancelToken): Promise<void>;
+  ping(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void> | void;
+}
+
+export class InfluxHttp implements InfluxTransport {
   private readonly base: URL;
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
@@ -161,7 +168,7 @@ export class InfluxHttp {
       req.on('timeout', () => req.destroy(new InfluxUnansweredError('timeout', `InfluxDB did not answer within ${timeoutMs} ms (timed out)`)));
       req.on('error', fail);
       if (payload) this.writes.set(req, Date.now());
-      cancel?.bind(req);
+      cancel?.bind((reason) => req.destroy(reason));
       req.end(payload);
     });
   }
