@@ -16,8 +16,10 @@ export interface HubProcess {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+/** The hub's V8 flags, as `npm start` gives them (the DIY peer's subscriber gets the same, to be fair). */
+export const HUB_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 /** The hub's command line after `node`, as `npm start` runs it: its V8 flags, then the compiled CLI (see `buildHub`). */
-export const COMPILED_HUB: readonly string[] = ['--max-semi-space-size=64', 'bin/gridwatch.js'];
+export const COMPILED_HUB: readonly string[] = [...HUB_V8_FLAGS, 'bin/gridwatch.js'];
 
 /** Compiles src/ into dist/ (`tsc -p tsconfig.build.json`, what `npm run build` does before the panel), so the bench runs this tree's code. */
 export function buildHub(): void {

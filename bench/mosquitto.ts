@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from '../src/store/influxd.js';
+import { HUB_V8_FLAGS } from './hub-process.js';
 
 export interface Peer {
   port: number;
@@ -49,7 +50,7 @@ export async function startPeer(opts: { dir: string; writer?: { influxUrl: strin
   await waitForPort(port, broker);
   let writer: ChildProcess | undefined;
   if (opts.writer) {
-    const w = fork(join(import.meta.dirname, 'peer-writer.ts'), [JSON.stringify({ port, ...opts.writer })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const w = fork(join(import.meta.dirname, 'peer-writer.ts'), [JSON.stringify({ port, ...opts.writer })], { execArgv: ['--import', 'tsx', ...HUB_V8_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     writer = w;
     await new Promise<void>((resolve, reject) => {
       w.once('message', () => resolve());

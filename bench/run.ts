@@ -276,21 +276,28 @@ async function main(): Promise<void> {
       if (runs('throughput')) {
         hub.rounds = [];
         if (runs('peer')) peer.rounds = [];
-        for (let r = 0; r < ROUNDS; r++) {
+        const hubRound = async (r: number): Promise<Round> => {
           phase(`throughput round ${r + 1} of ${ROUNDS}: gridwatch hub`);
-          if (r > 0) await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
           const round: Round = {};
           for (const qos of [0, 1] as const) round[`qos${qos}`] = await marked(`QoS ${qos}${ROUNDS > 1 ? `, round ${r + 1}` : ''}`, () => throughput(gen, qos, [h.pid], influxCounter(influxd.url, DB, since), influxd.child.pid));
-          hub.rounds.push(round);
-          if (!peer.rounds) continue;
-          await gen.all(() => ({ op: 'closeLoad' }));
+          return round;
+        };
+        const peerRoundNow = async (r: number): Promise<Round> => {
           phase(`throughput round ${r + 1} of ${ROUNDS}: mosquitto peer`);
-          peer.rounds.push(await peerRound());
+          await gen.all(() => ({ op: 'closeLoad' }));
+          const round = await peerRound();
+          await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
+          return round;
+        };
+        for (let r = 0; r < ROUNDS; r++) {
+          // odd rounds run the peer first: neither system always follows the other's InfluxDB work
+          // (cache snapshots, compactions) or always gets the box first
+          if (peer.rounds && r % 2 === 1) peer.rounds.push(await peerRoundNow(r));
+          hub.rounds.push(await hubRound(r));
+          if (peer.rounds && r % 2 === 0) peer.rounds.push(await peerRoundNow(r));
         }
         summarise(hub);
         summarise(peer);
-        // the alarm phase's background load runs on these connections
-        if (peer.rounds) await gen.all((i) => ({ op: 'connect', port: mqttPort, devices: load[i] ?? [], concurrency: 50 }));
       }
       phase('alarm latency');
       if (runs('alarms')) {
@@ -436,7 +443,7 @@ function vsPeer(hub: System, peer: System, qos: 0 | 1, k: Figure): number | unde
   const [h, p] = [hub[k0]?.[k], peer[k0]?.[k]];
   return h !== undefined && p !== undefined && p > 0 ? h / p : undefined;
 }
-const roundsNote = (hub: System, peer: System): string => (hub.rounds && peer.rounds && peer.rounds.length > 1 ? ` (median of ${peer.rounds.length} rounds)` : '');
+const roundsNote = (hub: System, peer: System): string => (hub.rounds && peer.rounds && peer.rounds.length > 1 ? ` (median round; hub/peer: median of ${peer.rounds.length} paired ratios)` : '');
 
 /** One line per paired figure: every round's hub/peer ratio, so the spread is on the page. */
 function roundLines(hub: System, peer: System): string[] {
@@ -445,7 +452,8 @@ function roundLines(hub: System, peer: System): string[] {
   for (const qos of [1, 0] as const) {
     for (const [k, what] of [['perSecond', 'readings/s'], ['cpuUsPerReading', 'CPU per reading']] as const) {
       const rs = pairedRatios(hub.rounds.map((r) => r[`qos${qos}`]?.[k]), peer.rounds.map((r) => r[`qos${qos}`]?.[k]));
-      lines.push(`QoS ${qos} ${what}, hub/peer per round: ${rs.map((x) => `${x.toFixed(2)}x`).join(', ')} (median ${median(rs).toFixed(2)}x)`);
+      const pairs = hub.rounds.map((r, i) => `${r[`qos${qos}`]?.[k] ?? '-'}/${peer.rounds?.[i]?.[`qos${qos}`]?.[k] ?? '-'}`);
+      lines.push(`QoS ${qos} ${what}, hub/peer per round: ${rs.map((x) => `${x.toFixed(2)}x`).join(', ')} (median ${median(rs).toFixed(2)}x; ${pairs.join(', ')})`);
     }
   }
   return lines;
