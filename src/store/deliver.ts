@@ -3,7 +3,7 @@
 // points are dropped here so they can never block the points behind them.
 import type { StorePoint } from '../core/domain.js';
 import { GridwatchError } from '../core/errors.js';
-import { InfluxUnansweredError, type CancelToken, type InfluxTransport } from './influx-http.js';
+import { InfluxUnansweredError, type CancelToken, type InfluxHttp } from './influx-http.js';
 import { encodeBatch, WRITE_PRECISION } from './line-protocol.js';
 
 export type FailureReason = 'network' | 'timeout' | 'stall' | 'overload' | 'server' | 'auth' | 'database' | 'rejected' | 'partial' | 'invalid_point';
@@ -20,7 +20,7 @@ export interface DeliverResult {
 
 export interface DeliverTarget {
   /** the HTTP path; it also watches its writes for a stall (InfluxHttp's `stallMs`) */
-  http: InfluxTransport;
+  http: InfluxHttp;
   /** a POST unanswered this long fails (timeout), even while InfluxDB answers /ping */
   timeoutMs: number;
   /** observes every POST (duration in seconds, outcome) */

@@ -40,7 +40,7 @@ export class InfluxUnansweredError extends Error {
 
 /** Lets the caller give up on a request in flight: it fails at once with the reason given. */
 export class CancelToken {
-  private abort: ((reason: Error) => void) | undefined;
+  private req: ClientRequest | undefined;
   private why: Error | undefined;
 
   get reason(): Error | undefined {
@@ -49,24 +49,17 @@ export class CancelToken {
 
   cancel(reason: Error): void {
     this.why ??= reason;
-    this.abort?.(this.why);
+    this.req?.destroy(this.why);
   }
 
-  /** @internal how to give up the request now in flight for this token (undefined when it ended) */
-  bind(abort: ((reason: Error) => void) | undefined): void {
-    this.abort = abort;
-    if (abort && this.why) abort(this.why);
+  /** @internal the request now in flight for this token (undefined when it ended) */
+  bind(req: ClientRequest | undefined): void {
+    this.req = req;
+    if (req && this.why) req.destroy(this.why);
   }
 }
 
-/** How the writer reaches InfluxDB: on this thread (InfluxHttp) or through a worker thread (influx-http-worker.ts). */
-export interface InfluxTransport {
-  write(body: Buffer, precision: WritePrecision, timeoutMs: number, cancel?: CancelToken): Promise<void>;
-  ping(timeoutMs: number): Promise<boolean>;
-  close(): Promise<void> | void;
-}
-
-export class InfluxHttp implements InfluxTransport {
+export class InfluxHttp {
   private readonly base: URL;
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
@@ -168,7 +161,7 @@ export class InfluxHttp implements InfluxTransport {
       req.on('timeout', () => req.destroy(new InfluxUnansweredError('timeout', `InfluxDB did not answer within ${timeoutMs} ms (timed out)`)));
       req.on('error', fail);
       if (payload) this.writes.set(req, Date.now());
-      cancel?.bind((reason) => req.destroy(reason));
+      cancel?.bind(req);
       req.end(payload);
     });
   }

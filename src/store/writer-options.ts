@@ -44,11 +44,6 @@ export interface InfluxWriterOptions {
   stallMs?: number;
   retry?: RetryOptions;
   /**
-   * POST on a worker thread (influx-http-worker.ts): the HTTP work of every batch leaves the hub's
-   * main thread, which only encodes the batch (default false).
-   */
-  httpWorker?: boolean;
-  /**
    * Points held in memory (queued, or in a POST in flight) before the writer reports itself `saturated`
    * (default 10 x batchSize); it emits 'drain' once half of them are sent. Writes
    * are never refused or spooled for this: the caller (the broker) stops reading devices.

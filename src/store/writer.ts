@@ -43,7 +43,6 @@ import { GridwatchError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { backoffDelay, Sleeper } from './backoff.js';
 import { CancelToken, InfluxHttp } from './influx-http.js';
-import { InfluxHttpWorker } from './influx-http-worker.js';
 import { deliver, RetryableWriteError, type DeliverResult, type DeliverTarget } from './deliver.js';
 import { ALERT_MEASUREMENT, isVouched, pointProblem, PRESENCE_MEASUREMENT } from './points.js';
 import { Spool } from './spool.js';
@@ -106,9 +105,8 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
     this.retry = { attempts: 3, baseMs: 100, maxMs: 2000, replayMaxMs: 5000, ...opts.retry };
     this.log = (opts.logger ?? silentLogger()).child({ stage: 'store' });
     this.m = opts.metrics ? createWriterMetrics(opts.metrics, () => this.spool.depth) : undefined;
-    const endpoint = { url: opts.url, database: opts.database, username: opts.username, password: opts.password, stallMs: opts.stallMs ?? 750, maxWrites: this.postsInFlight };
     this.target = {
-      http: opts.httpWorker ? new InfluxHttpWorker(endpoint) : new InfluxHttp(endpoint),
+      http: new InfluxHttp({ url: opts.url, database: opts.database, username: opts.username, password: opts.password, stallMs: opts.stallMs ?? 750, maxWrites: this.postsInFlight }),
       timeoutMs: opts.timeoutMs ?? 5000,
       onPost: (seconds, outcome) => {
         this.s.posts += 1;
@@ -189,7 +187,7 @@ export class InfluxWriter extends EventEmitter<{ saturated: []; drain: [] }> imp
     this.sleeper.wakeAll();
     await this.replaying;
     await this.spool.close();
-    await this.target.http.close();
+    this.target.http.close();
   }
 
   /** Invalid points can never be written: drop them (logged, counted) so they block nothing. */

@@ -31,8 +31,7 @@ interface Tracked {
   state: 'pending' | 'resolved' | 'rejected';
 }
 
-// every promise holds whether the POSTs run on the main thread or on the worker thread
-describe.each([{ httpWorker: false }, { httpWorker: true }])('InfluxWriter with two POSTs in flight (%o)', ({ httpWorker }) => {
+describe('InfluxWriter with two POSTs in flight', () => {
   let influx: TestInflux;
   let proxy: TestProxy;
   const dirs: string[] = [];
@@ -56,7 +55,7 @@ describe.each([{ httpWorker: false }, { httpWorker: true }])('InfluxWriter with 
   async function openWriter(db: string, opts: Partial<InfluxWriterOptions> = {}): Promise<{ w: InfluxWriter; dataDir: string }> {
     const dataDir = opts.dataDir ?? tempDir();
     await ensureDatabase(createInfluxClient({ url: proxy.url, database: db }), db);
-    return { w: await InfluxWriter.open({ url: proxy.url, database: db, dataDir, postsInFlight: 2, httpWorker, ...opts }), dataDir };
+    return { w: await InfluxWriter.open({ url: proxy.url, database: db, dataDir, postsInFlight: 2, ...opts }), dataDir };
   }
 
   function track(w: InfluxWriter, seqs: number[]): Tracked {
@@ -202,7 +201,7 @@ describe.each([{ httpWorker: false }, { httpWorker: true }])('InfluxWriter with 
       proxy.mode = 'pass';
       proxy.releaseSlow();
     }
-    const next = await InfluxWriter.open({ url: proxy.url, database: 'closing', dataDir, httpWorker });
+    const next = await InfluxWriter.open({ url: proxy.url, database: 'closing', dataDir });
     await until(() => !next.stats().spooling, 30_000, 'the replay');
     expect((await seqRows('closing')).sort((x, y) => x - y)).toEqual(range(0, 24));
     await next.close();
@@ -234,7 +233,7 @@ describe.each([{ httpWorker: false }, { httpWorker: true }])('InfluxWriter with 
   it('a stream of writes with two POSTs in flight, influxd SIGSTOPped mid-stream and resumed: every write resolves, every point stored exactly once', async () => {
     const own = await startTestInflux();
     await ensureDatabase(createInfluxClient({ url: own.url, database: 'stream' }), 'stream');
-    const w = await InfluxWriter.open({ url: own.url, database: 'stream', dataDir: tempDir(), httpWorker, batchSize: 50, postsInFlight: 2, timeoutMs: 120_000, stallMs: 200, retry: { attempts: 3, baseMs: 50, replayMaxMs: 200 } });
+    const w = await InfluxWriter.open({ url: own.url, database: 'stream', dataDir: tempDir(), batchSize: 50, postsInFlight: 2, timeoutMs: 120_000, stallMs: 200, retry: { attempts: 3, baseMs: 50, replayMaxMs: 200 } });
     const writes: Tracked[] = [];
     let next = 0;
     let stop = false;
