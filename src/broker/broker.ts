@@ -62,6 +62,9 @@ export interface GridwatchBroker {
   close(): Promise<void>;
 }
 
+/** the durability of a message answered on the error topic instead of stored: nothing to wait for */
+const ANSWERED: Promise<void> = Promise.resolve();
+
 type WillPacket = PublishPacket & { brokerId?: string; clientId?: string };
 
 /** The packet is a Last Will: the closing connection's own, or one another hub left in the persistence. */
@@ -143,8 +146,17 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       done(err);
     };
     const original = qos2.original(device.id, packet);
-    if (original) return void original.then(() => done(null), () => handle(client, device, sub, payload, now, 2, ack));
-    handle(client, device, sub, payload, now, 2, ack);
+    if (!original) return handle(client, device, sub, payload, now, 2, ack);
+    // A DUP: acknowledged in its turn (acks.ts) once its first delivery is, or ingested anew if
+    // that failed. Only an ingested re-send reports to the tracker (the id may be new by then).
+    let ingested = false;
+    const durable = original.then(() => undefined, () => {
+      ingested = true;
+      const r = ingest.accept(device, sub, payload, now);
+      rate.take(device.id, r.outcome.readings, now); // its readings count, as handle's would
+      return r.durable;
+    });
+    acksOf(client, device.id).afterDurable(durable, 0, (err) => (ingested ? ack(err) : done(err)));
   };
   const devices = new WeakMap<Client, DeviceInfo>();
   const takenOver = new Set<string>(); // CLUSTER: device ids another hub took over from this one
@@ -200,7 +212,8 @@ export async function createGridwatchBroker(deps: BrokerDeps): Promise<Gridwatch
       if (payload.length > deps.options.maxPacketBytes) {
         ingest.reject(device.id, new ValidationError('GW_ERR_PAYLOAD_TOO_LARGE', 'payload', payload.length, `size must be <= ${deps.options.maxPacketBytes} bytes`), now);
         packet.payload = Buffer.alloc(0);
-        return done(null);
+        // answered (not stored): its PUBACK still waits for every earlier one's
+        return packet.qos === 0 ? done(null) : acksOf(client, device.id).afterDurable(ANSWERED, 0, done);
       }
       const farOver = rate.farOver(device.id, now);
       if (farOver) {
