@@ -276,6 +276,10 @@ export async function attachAlerting(ctx: HubContext, opts: AlertingOptions = {}
   const follow = async (): Promise<void> => {
     leading = false;
     reign?.abort();
+    // pending notifications too (a retry waiting for a robot that was down): the new leader's
+    // resumeNotifications() hands them out again, and a retry still running here would call the
+    // grid worker twice and may dead-letter what the other hub delivers
+    for (const n of cases.deps.notifiers) n.handOver?.();
     disarm();
     await cases.exclusive(async () => undefined);
   };

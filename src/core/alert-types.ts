@@ -134,4 +134,9 @@ export interface Notification {
 
 export interface Notifier {
   notify(n: Notification): Promise<void>;
+  /**
+   * this hub stopped leading the rules: abort pending deliveries recording nothing (the new
+   * leader's resume owes them), still taking new work (src/notify's DeliveryNotifier)
+   */
+  handOver?(): void;
 }

@@ -41,6 +41,11 @@ export interface DeliveryNotifier extends Notifier {
    * after a stop or kill, a new rules leader): delivered like any other, its records marked `resumed`
    */
   resume(n: Notification, reason: 'restart' | 'takeover'): Promise<Outcome>;
+  /**
+   * this hub stopped leading the rules (cluster mode): abort everything pending, recording nothing,
+   * so the new leader's resume delivers them once; new work is still taken (this hub may lead again)
+   */
+  handOver(): void;
   /** abort everything pending and refuse new work (shutdown): nothing is recorded for them, the next start resumes them */
   close(): void;
 }
@@ -159,6 +164,11 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
     }
   }
 
+  // an aborted delivery ends `cancelled`: no delivery_failed, no dead letter, its dedup key released
+  const abortAll = (): void => {
+    for (const set of pending.values()) for (const ac of set) ac.abort();
+  };
+
   return {
     id: channel.id,
     deliver: (n) => deliver(n),
@@ -176,9 +186,12 @@ export function createDeliveryPipeline(channel: Channel, deps: PipelineDeps): De
       acks.prune(now - 24 * 3600_000);
       for (const ac of pending.get(caseId) ?? []) ac.abort();
     },
+    handOver() {
+      abortAll();
+    },
     close() {
       closed = true;
-      for (const set of pending.values()) for (const ac of set) ac.abort();
+      abortAll();
     },
   };
 }

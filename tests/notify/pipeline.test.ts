@@ -147,6 +147,42 @@ describe('delivery pipeline: acknowledgement cancels', () => {
   });
 });
 
+describe('delivery pipeline: hand-over (this hub stops leading the rules)', () => {
+  it('a retry waiting on a 503 is aborted recording nothing more; the same notification is taken again', async () => {
+    srv.fallback = { status: 503 };
+    const p = createDeliveryPipeline(hook({ maxAttempts: 10 }), deps({ backoff: { baseMs: 60_000, maxMs: 60_000, factor: 2 } }));
+    const n = makeNotification();
+    const pending = p.deliver(n);
+    await waitFor(() => ledger.entries.length === 1);
+    p.handOver();
+    expect(await pending).toBe('cancelled');
+    expect(srv.requests).toHaveLength(1);
+    // only the failed attempt's non-final record: no final delivery_failed, no dead letter, so the
+    // new leader's resume sees the notification as still owed
+    expect(ledger.actions()).toEqual(['delivery_failed']);
+    expect(dataOf(0)).toMatchObject({ status: 503, final: false });
+    await expect(readFile(deadLetterPath(dir), 'utf8')).rejects.toThrow();
+
+    // not closed: this hub may lead again and resume it (dedup forgot the cancelled one)
+    srv.fallback = { status: 204 };
+    expect(await p.resume(n, 'takeover')).toBe('delivered');
+    expect(srv.requests).toHaveLength(2);
+    expect(ledger.actions()).toEqual(['delivery_failed', 'notified']);
+  });
+
+  it('a request in flight is aborted recording nothing; new work goes through', async () => {
+    srv.script.push({ status: 200, hang: true });
+    const p = createDeliveryPipeline(hook(), deps());
+    const pending = p.deliver(makeNotification());
+    await waitFor(() => srv.requests.length === 1);
+    p.handOver();
+    expect(await pending).toBe('cancelled');
+    expect(ledger.entries).toHaveLength(0);
+    expect(await p.deliver(makeNotification({}, { id: 'c-0002' }))).toBe('delivered');
+    expect(ledger.actions()).toEqual(['notified']);
+  });
+});
+
 describe('delivery pipeline: mute and dedup', () => {
   it('mutes by route before anything is sent or recorded', async () => {
     const p = createDeliveryPipeline(hook({ minSeverity: 'critical', grids: ['lty-1'] }), deps());
