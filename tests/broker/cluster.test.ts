@@ -62,7 +62,7 @@ describe('broker on the shared Redis', () => {
     const got = commandsOf(device, 'gas-c1');
     await device.subscribeAsync('gridwatch/v1/gas-c1/cmd', { qos: 1 });
     const sent = b.hub.broker.send('gas-c1', { cmd: 'valve', state: 'closed' });
-    const cmd = await until(() => got[0], 10_000, 'the command on the device');
+    const cmd = await until(() => got[0], 30_000, 'the command on the device');
     expect(cmd).toMatchObject({ cmd: 'valve', state: 'closed' });
     await device.publishAsync('gridwatch/v1/gas-c1/cmd/ack', JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
     await expect(sent).resolves.toMatchObject({ id: cmd.id, device: 'gas-c1', ok: true });
@@ -76,7 +76,7 @@ describe('broker on the shared Redis', () => {
     const sent = a.hub.broker.send('gas-c2', { cmd: 'valve', state: 'closed' }).catch((e: unknown) => e);
     const device = await b.connect('gas-c2', { clean: false });
     const got = commandsOf(device, 'gas-c2');
-    const cmd = await until(() => got[0], 10_000, 'the queued command on hub B');
+    const cmd = await until(() => got[0], 30_000, 'the queued command on hub B');
     await device.publishAsync('gridwatch/v1/gas-c2/cmd/ack', JSON.stringify({ id: cmd.id, ok: true }), { qos: 1 });
     expect(await sent).toMatchObject({ id: cmd.id, ok: true });
     device.end(true);
@@ -92,11 +92,11 @@ describe('broker on the shared Redis', () => {
     onB.on('message', (_t, p) => errors.push(p.toString()));
     await onB.subscribeAsync('gridwatch/v1/noise-c1/error', { qos: 0 });
     await onB.publishAsync('gridwatch/v1/noise-c1/reading', JSON.stringify({ seq: 7, laeq: 61.5 }), { qos: 1 });
-    await until(() => errors.find((e) => e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer');
+    await until(() => errors.find((e) => e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 30_000, 'the duplicate answer');
     const points = await until(async () => {
       const r = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c1'", 'gridwatch'));
       return r.length > 0 ? r : undefined;
-    }, 10_000, 'the stored point');
+    }, 30_000, 'the stored point');
     expect(points.map((p) => p.seq)).toEqual([7]);
     onB.end(true);
   });
@@ -112,7 +112,7 @@ describe('broker on the shared Redis', () => {
     onB.on('message', (_t, p) => errors.push(`B ${p.toString()}`));
     await onB.subscribeAsync('gridwatch/v1/noise-c3/error', { qos: 0 });
     await onB.publishAsync('gridwatch/v1/noise-c3/reading', reading, { qos: 1 });
-    await until(() => errors.find((e) => e.startsWith('B') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from B');
+    await until(() => errors.find((e) => e.startsWith('B') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 30_000, 'the duplicate answer from B');
     // a new reading through B, then the device goes back to A, which must learn it anew
     const second = JSON.stringify({ seq: 22, laeq: 56.5, ts: ts + 1000 });
     await onB.publishAsync('gridwatch/v1/noise-c3/reading', second, { qos: 1 });
@@ -121,7 +121,7 @@ describe('broker on the shared Redis', () => {
     backOnA.on('message', (_t, p) => errors.push(`A ${p.toString()}`));
     await backOnA.subscribeAsync('gridwatch/v1/noise-c3/error', { qos: 0 });
     await backOnA.publishAsync('gridwatch/v1/noise-c3/reading', second, { qos: 1 });
-    await until(() => errors.find((e) => e.startsWith('A') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 10_000, 'the duplicate answer from A');
+    await until(() => errors.find((e) => e.startsWith('A') && e.includes('GW_ERR_PAYLOAD_DUPLICATE')), 30_000, 'the duplicate answer from A');
     const points = rows(await influx.query("SELECT laeq, seq FROM noise WHERE device = 'noise-c3'", 'gridwatch'));
     expect(points.map((p) => p.seq).sort()).toEqual([21, 22]);
     backOnA.end(true);
@@ -134,14 +134,14 @@ describe('broker on the shared Redis', () => {
     await device.subscribeAsync('gridwatch/v1/noise-c6/error', { qos: 1 });
     await device.publishAsync('gridwatch/v1/noise-c6/status', 'online', { qos: 1, retain: true });
     await device.publishAsync('gridwatch/v1/noise-c6/reading', JSON.stringify({ seq: 31, laeq: 50.5 }), { qos: 1, retain: true });
-    await until(async () => rows(await influx.query("SELECT seq FROM noise WHERE device = 'noise-c6' AND seq = 31", 'gridwatch')).length === 1 || undefined, 10_000, 'the reading stored');
+    await until(async () => rows(await influx.query("SELECT seq FROM noise WHERE device = 'noise-c6' AND seq = 31", 'gridwatch')).length === 1 || undefined, 30_000, 'the reading stored');
     const kept = redis.client();
     const status = await kept.hgetBuffer('retained', 'gridwatch/v1/noise-c6/status');
     expect(status ? msgpack.decode(status).payload.toString() : 'none').toBe('online');
     expect(await kept.hexists('retained', 'gridwatch/v1/noise-c6/reading')).toBe(0);
     // an error answer (through the shared emitter) arrives, and nothing before it
     await device.publishAsync('gridwatch/v1/noise-c6/reading', '{"laeq":"loud"}', { qos: 1 });
-    await until(() => got.length > 0, 10_000, 'the error answer');
+    await until(() => got.length > 0, 30_000, 'the error answer');
     expect(got).toEqual(['gridwatch/v1/noise-c6/error']);
     device.end(true);
   });
@@ -155,7 +155,7 @@ describe('broker on the shared Redis', () => {
     const onB = await b.connect('gas-c3');
     await onB.publishAsync('gridwatch/v1/gas-c3/cmd/ack', JSON.stringify({ id: 'cmd-dup-1', ok: true }), { qos: 1 });
     await onB.publishAsync('gridwatch/v1/gas-c3/cmd/ack', JSON.stringify({ id: 'cmd-other', ok: true }), { qos: 1 });
-    await until(() => acks.includes('cmd-other'), 10_000, 'the second command ack');
+    await until(() => acks.includes('cmd-other'), 30_000, 'the second command ack');
     expect(acks).toEqual(['cmd-dup-1', 'cmd-other']);
     onB.end(true);
   });
@@ -174,19 +174,19 @@ describe('broker on the shared Redis', () => {
     await announced;
     const fresh = await b.connect('noise-c4', { will });
     const clientsOfA = a.hub.broker.aedes as unknown as { clients: Record<string, unknown> };
-    await until(() => clientsOfA.clients['noise-c4'] === undefined || undefined, 10_000, 'hub A to close the old connection');
+    await until(() => clientsOfA.clients['noise-c4'] === undefined || undefined, 30_000, 'hub A to close the old connection');
     // back to hub A: hub B's connection is taken over in turn. A's new connect point comes after
     // anything A recorded before (one writer, in order), and so proves no `lwt` point was written
     const third = await a.connect('noise-c4', { will });
     const clientsOfB = b.hub.broker.aedes as unknown as { clients: Record<string, unknown> };
-    await until(() => clientsOfB.clients['noise-c4'] === undefined || undefined, 10_000, 'hub B to close its connection');
+    await until(() => clientsOfB.clients['noise-c4'] === undefined || undefined, 30_000, 'hub B to close its connection');
     // likewise on hub B: a later point of another device proves B wrote no `lwt` before it
     const marker = await b.connect('noise-c5');
-    await until(async () => rows(await influx.query("SELECT cause FROM presence WHERE device = 'noise-c5'", 'gridwatch')).length >= 1 || undefined, 10_000, "hub B's later point");
+    await until(async () => rows(await influx.query("SELECT cause FROM presence WHERE device = 'noise-c5'", 'gridwatch')).length >= 1 || undefined, 30_000, "hub B's later point");
     const points = await until(async () => {
       const r = rows(await influx.query("SELECT online, cause FROM presence WHERE device = 'noise-c4'", 'gridwatch'));
       return r.filter((p) => p.cause === 'connect').length >= 3 ? r : undefined;
-    }, 10_000, 'the presence points');
+    }, 30_000, 'the presence points');
     expect(points.map((p) => p.cause)).toEqual(['connect', 'connect', 'connect']);
     for (const c of [old, fresh, third, marker]) c.end(true);
   });
