@@ -91,13 +91,20 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number)
 // which is cheaper than bind() on a busy address (used for the timed storms).
 const source = (i: number, spread: boolean): string | undefined => (spread ? `127.0.0.${2 + (i % 16)}` : undefined);
 
+// per device: the timestamp after its last prepared reading. A phase's readings are 1 ms apart and
+// end at "now"; two phases prepared less than `count` ms apart would share timestamps, and InfluxDB
+// keeps one point per series and time, so a system's count would come up short through no fault.
+const nextTs = new Map<string, number>();
+
 function readingsFor(device: BenchDevice, count: number, seqBase: number, qos: 0 | 1): PacketRun {
   const now = Date.now();
+  const start = Math.max(now - count, nextTs.get(device.id) ?? 0);
+  nextTs.set(device.id, start + count);
   const sim = makeDevice(device, { seed: 'bench', t0: now, timezone: 'Asia/Shanghai' });
   const topic = `gridwatch/v1/${device.id}/reading`;
   const packets = Array.from({ length: count }, (_, i) => {
     const seq = seqBase + i;
-    const body = JSON.stringify(reading(sim, now - (count - i), rngFor('bench', device.id, seq), seq));
+    const body = JSON.stringify(reading(sim, start + i, rngFor('bench', device.id, seq), seq));
     return publishPacket(topic, body, qos, (i % 65_535) + 1);
   });
   return packetRun(packets);
